@@ -1,0 +1,62 @@
+"""Plan, then apply: one publish of a built tree onto one target, whatever the backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sitegen.publish import log
+from sitegen.publish.manifest import manifest_of_tree, manifest_sha256
+from sitegen.publish.plan import (
+    DEFAULT_KEEP,
+    DeleteCap,
+    Plan,
+    apply_to_manifest,
+    check_delete_cap,
+    check_names,
+    make_plan,
+)
+from sitegen.publish.target import Progress, Target
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    dry_run: bool = False
+    max_delete: DeleteCap = field(default_factory=DeleteCap)
+    confirmed: bool = False  # --yes
+    keep: Sequence[str] = DEFAULT_KEEP
+    source_fingerprint: str | None = None
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    plan: Plan
+    applied: bool
+    record: log.Record | None = None
+
+
+def publish_tree(out_dir: Path, target: Target, options: PublishOptions,
+                 progress: Progress | None = None) -> PublishOutcome:
+    """Publish `out_dir`; every check runs before the first write, so a refusal changes nothing."""
+    source = manifest_of_tree(out_dir)
+    state = target.read_state()
+    plan = make_plan(source, state.manifest, options.keep)
+    if target.checks_nextcloud_names:
+        check_names(plan)
+    check_delete_cap(plan, options.max_delete, options.confirmed)
+    if options.dry_run:
+        return PublishOutcome(plan, applied=False)
+    result = apply_to_manifest(plan, state.manifest)
+    # Nothing to change and the log already names this manifest: touch nothing at all.
+    if plan.empty and log.last_manifest_sha(state.log) == manifest_sha256(result):
+        return PublishOutcome(plan, applied=False)
+    if log.last_manifest_sha(state.log) == manifest_sha256(result):
+        # Completing an interrupted publish whose record was already written: no second record.
+        target.apply(plan, out_dir, b"", progress)
+        return PublishOutcome(plan, applied=True)
+    record = log.next_record(state.log, options.now(), options.source_fingerprint, result)
+    target.apply(plan, out_dir, record.to_line(), progress)
+    return PublishOutcome(plan, applied=True, record=record)
