@@ -1,0 +1,123 @@
+"""Layer 3, stage "assemble": what the pages are to each other, and where every file goes.
+
+Pure functions over the loaded model: sections, tags, prev/next, the link resolver, and the
+output map (with collisions reported, naming both sources).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from sitegen.config import SiteConfig
+from sitegen.errors import Diagnostic
+from sitegen.model import Page, as_datetime, is_page, is_private
+
+from .tree import SourceFile
+
+STYLE_SUFFIXES = (".scss", ".sass")
+_URL_SAFE = "/:#?&=%~+-_.!*'(),;@$"
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    pages: dict[str, Page]  # output path -> page
+    styles: dict[str, SourceFile]  # output .css path -> Sass source
+    assets: dict[str, SourceFile]  # output path -> file copied as is
+
+
+def plan_outputs(
+    pages: list[Page], files: dict[str, SourceFile], problems: list[Diagnostic]
+) -> OutputPlan:
+    owner: dict[str, str] = {}
+    display = {rel: sf.display for rel, sf in files.items()}
+
+    def claim(out: str, rel: str) -> bool:
+        if out in owner:
+            first, second = sorted((owner[out], rel))
+            problems.append(
+                Diagnostic(display.get(second, second), 1,
+                           f"output collision: writes {out}, which {display.get(first, first)} writes too")
+            )
+            return False
+        owner[out] = rel
+        return True
+
+    out_pages = {p.output: p for p in pages if claim(p.output, p.source)}
+    styles: dict[str, SourceFile] = {}
+    assets: dict[str, SourceFile] = {}
+    for rel, sf in files.items():
+        if is_private(rel) or is_page(rel):
+            continue
+        if rel.endswith(STYLE_SUFFIXES):
+            out = rel.rsplit(".", 1)[0] + ".css"
+            if claim(out, rel):
+                styles[out] = sf
+        elif claim(rel, rel):
+            assets[rel] = sf
+    return OutputPlan(out_pages, styles, assets)
+
+
+def _order_key(p: Page) -> tuple[Any, ...]:
+    return (p.weight is None, p.weight or 0, -as_datetime(p.date).timestamp() if p.date else 0, p.title)
+
+
+def sections(pages: list[Page]) -> dict[str, list[Page]]:
+    """Every folder is a section: its pages (not its own index), by weight, then newest first."""
+    out: dict[str, list[Page]] = {}
+    for p in pages:
+        folder, _, name = p.source.rpartition("/")
+        if not folder or name.rsplit(".", 1)[0] == "index":
+            continue
+        out.setdefault(folder, []).append(p)
+    for folder, members in out.items():
+        members.sort(key=_order_key)
+        weighted = any(p.weight is not None for p in members)
+        reading = members if weighted else list(reversed(members))
+        for i, p in enumerate(reading):
+            p.prev = reading[i - 1] if i > 0 else None
+            p.next = reading[i + 1] if i + 1 < len(reading) else None
+        out[folder] = members
+    return dict(sorted(out.items()))
+
+
+def tags(pages: list[Page]) -> dict[str, list[Page]]:
+    out: dict[str, list[Page]] = {}
+    for p in sorted(pages, key=lambda p: (-as_datetime(p.date).timestamp() if p.date else 0, p.title)):
+        for t in p.tags:
+            out.setdefault(t, []).append(p)
+    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
+
+
+LinkResolver = Callable[[str], "str | None"]
+
+
+def link_resolver(
+    page_source: str, page_urls: dict[str, str], config: SiteConfig
+) -> LinkResolver:
+    """Rewrite a relative link in a page to the URL of what it points at (page, folder or file)."""
+    here = posixpath.dirname(page_source)
+
+    def resolve(href: str) -> str | None:
+        path, hash_, frag = href.partition("#")
+        path, q, query = path.partition("?")
+        if not path:
+            return None
+        target = posixpath.normpath(posixpath.join(here, unquote(path)))
+        if target == ".." or target.startswith("../"):
+            return None
+        target = "" if target == "." else target
+        url = page_urls.get(target)
+        if url is None:
+            for index in ("index.md", "index.html"):
+                url = page_urls.get(posixpath.join(target, index)) if url is None else url
+        if url is None:
+            if target.endswith(STYLE_SUFFIXES):
+                target = target.rsplit(".", 1)[0] + ".css"
+            url = "/" + target + ("/" if path.endswith("/") and target else "")
+        return quote(config.url(url), safe=_URL_SAFE) + q + query + hash_ + frag
+
+    return resolve

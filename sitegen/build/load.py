@@ -1,0 +1,220 @@
+"""Layer 3, stage "load": read a site folder (overlaid on its theme) into the site model.
+
+Every read happens here, before anything is rendered or written. Problems are collected, not
+raised one at a time, so a build reports all of them at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sitegen import frontmatter
+from sitegen.config import (
+    CONFIG_FILE,
+    HARP_FILES,
+    SiteConfig,
+    harp_globals,
+    key_line,
+    parse_config,
+    with_globals,
+)
+from sitegen.datafiles import DATA_SUFFIXES, folder_metadata, parse_data
+from sitegen.errors import Diagnostic, SitegenError
+from sitegen.model import (
+    Page,
+    as_datetime,
+    is_page,
+    is_private,
+    place_page,
+    section_of,
+    split_date_prefix,
+    tags_of,
+)
+
+from .tree import SourceFile, find_theme, overlay, theme_applies, walk
+
+DATA_DIR = "_data"
+
+
+@dataclass
+class LoadedSite:
+    site_dir: Path
+    config: SiteConfig
+    config_text: str
+    files: dict[str, SourceFile]
+    theme_dir: Path | None
+    pages: list[Page] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+    next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    drafts: bool = False
+    future: bool = False
+    now: dt.datetime | None = None
+    base_url: str | None = None
+
+
+def read_text(sf: SourceFile) -> str:
+    """A text file's content; a binary file or bad UTF-8 is an error at its line."""
+    data = sf.path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise SitegenError.at(sf.display, 1, "binary file, not text (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        msg = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {col}); save it as UTF-8"
+        raise SitegenError.at(sf.display, line, msg) from None
+
+
+def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -> LoadedSite:
+    site_files = walk(site_dir, skip)
+    config_text = ""
+    config = SiteConfig()
+    if CONFIG_FILE in site_files:
+        config_text = read_text(SourceFile(CONFIG_FILE, site_dir / CONFIG_FILE, CONFIG_FILE, False))
+        config = parse_config(config_text)
+    for harp in HARP_FILES:
+        if harp in site_files:
+            text = read_text(SourceFile(harp, site_dir / harp, harp, False))
+            config = with_globals(config, harp_globals(text, harp))
+    if options.base_url is not None:
+        config = SiteConfig(**{**config.__dict__, "base_url": options.base_url})
+    explicit_theme = bool(re.search(r"^\s*theme\s*=", config_text, re.MULTILINE))
+    theme_dir = None
+    if theme_applies(config, explicit_theme, site_files):
+        theme_dir = find_theme(config.theme, site_dir, config_text)
+    files = overlay(site_dir, site_files, theme_dir, config.theme)
+    site = LoadedSite(site_dir, config, config_text, files, theme_dir)
+    _load_data(site)
+    _load_pages(site, options)
+    return site
+
+
+def _load_data(site: LoadedSite) -> None:
+    prefix = DATA_DIR + "/"
+    for rel, sf in site.files.items():
+        if not rel.startswith(prefix) or not rel.endswith(DATA_SUFFIXES):
+            continue
+        try:
+            value = parse_data(read_text(sf), sf.display)
+        except SitegenError as exc:
+            site.problems.extend(exc.diagnostics)
+            continue
+        keys = rel[len(prefix) :].rsplit(".", 1)[0].split("/")
+        node = site.data
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+
+
+def _folder_data(site: LoadedSite) -> dict[str, dict[str, dict[str, Any]]]:
+    """folder -> slug -> metadata, from each folder's `_data.yaml|yml|json|toml`."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for rel, sf in site.files.items():
+        folder, _, name = rel.rpartition("/")
+        if not (name.startswith("_data.") and name.endswith(DATA_SUFFIXES)):
+            continue
+        try:
+            out.setdefault(folder, {}).update(folder_metadata(parse_data(read_text(sf), sf.display), sf.display))
+        except SitegenError as exc:
+            site.problems.extend(exc.diagnostics)
+    return out
+
+
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def _load_pages(site: LoadedSite, options: LoadOptions) -> None:
+    tz = ZoneInfo(site.config.timezone)
+    now = options.now or dt.datetime.now(tz)
+    now_local = now.astimezone(tz).replace(tzinfo=None) if now.tzinfo else now
+    folder_data = _folder_data(site)
+    due: list[dt.datetime] = []
+    for rel, sf in site.files.items():
+        if not is_page(rel) or is_private(rel):
+            continue
+        try:
+            page = _read_page(site, sf, folder_data)
+        except SitegenError as exc:
+            site.problems.extend(exc.diagnostics)
+            continue
+        publish = page.meta.get("publish_date") or page.date
+        publish_at = _local(publish, tz) if publish else None
+        expiry = page.meta.get("expiry_date")
+        expiry_at = _local(expiry, tz) if expiry else None
+        if page.draft and not options.drafts:
+            continue
+        if publish_at and publish_at > now_local and not options.future:
+            due.append(publish_at)
+            continue
+        if expiry_at:
+            if expiry_at <= now_local:
+                continue
+            due.append(expiry_at)
+        site.pages.append(page)
+    site.next_due = min(due) if due else None
+
+
+def _local(value: Any, tz: ZoneInfo) -> dt.datetime:
+    if isinstance(value, dt.datetime) and value.tzinfo:
+        return value.astimezone(tz).replace(tzinfo=None)
+    return as_datetime(value)
+
+
+def _read_page(
+    site: LoadedSite, sf: SourceFile, folder_data: dict[str, dict[str, dict[str, Any]]]
+) -> Page:
+    text = read_text(sf)
+    fm = frontmatter.parse(text, sf.display)
+    folder, _, name = sf.rel.rpartition("/")
+    stem = name.rsplit(".", 1)[0]
+    file_date, slug = split_date_prefix(stem)
+    entries = folder_data.get(folder, {})
+    meta = {**entries.get(slug, {}), **entries.get(stem, {}), **fm.meta}
+    for key in ("slug", "url", "title"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            line = fm.line_of(key)
+            raise SitegenError.at(sf.display, line, f"front matter: {key}: must be a string")
+    slug = meta.get("slug") or slug
+    placement = place_page(sf.rel, site.config.urls, meta.get("slug"), meta.get("url"))
+    kind = "md" if sf.rel.endswith(".md") else "html"
+    title = meta.get("title")
+    if title is None and kind == "md":
+        m = _H1.search(fm.body)
+        title = m.group(1) if m else None
+    weight = meta.get("weight")
+    if weight is not None and not isinstance(weight, int | float):
+        raise SitegenError.at(sf.display, fm.line_of("weight"), "front matter: weight: must be a number")
+    return Page(
+        source=sf.rel,
+        url=placement.url,
+        output=placement.output,
+        kind=kind,
+        slug=slug,
+        title=title if title is not None else slug.replace("-", " ").capitalize(),
+        date=meta.get("date") or file_date,
+        meta=meta,
+        body=fm.body,
+        body_line=fm.body_line,
+        key_lines=fm.key_lines,
+        updated=meta.get("updated"),
+        tags=tags_of(meta.get("tags")),
+        draft=bool(meta.get("draft")),
+        weight=weight,
+        section=section_of(sf.rel),
+    )
+
+
+def config_line(site: LoadedSite, key: str) -> int | None:
+    return key_line(site.config_text, key)

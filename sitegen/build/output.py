@@ -1,0 +1,80 @@
+"""Layer 3: write a build into a fresh folder beside the output, and swap it in only on success.
+
+A failed build never touches the previous output. The swap uses Linux's renameat2(RENAME_EXCHANGE)
+when it is there (one atomic step, so a web server reading the folder sees the old site or the new
+one), and two renames elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import shutil
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class StagingDir:
+    """A hidden folder beside OUT that receives the new build."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.path = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir()
+        self._made: set[str] = {""}
+
+    def write_text(self, rel: str, text: str) -> None:
+        self.write_bytes(rel, text.encode("utf-8"))
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        self._ensure_parent(rel)
+        with open(os.path.join(self.path, rel), "wb") as f:
+            f.write(data)
+
+    def copy_file(self, rel: str, source: Path) -> None:
+        self._ensure_parent(rel)
+        shutil.copyfile(source, os.path.join(self.path, rel))
+
+    def _ensure_parent(self, rel: str) -> None:
+        parent = rel.rpartition("/")[0]
+        if parent not in self._made:
+            os.makedirs(os.path.join(self.path, parent), exist_ok=True)
+            self._made.add(parent)
+
+    def commit(self) -> None:
+        """Put the new build where OUT is; the old one goes away after the swap."""
+        if self.out.is_symlink() or (self.out.exists() and not self.out.is_dir()):
+            raise FileExistsError(f"{self.out} exists and is not a folder")
+        if self.out.exists() and _exchange(self.path, self.out):
+            shutil.rmtree(self.path, ignore_errors=True)
+            return
+        old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}"
+        if self.out.exists():
+            os.rename(self.out, old)
+        os.rename(self.path, self.out)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the call is not available."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    with contextlib.suppress(OSError):
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        fn = getattr(libc, "renameat2", None)
+        if fn is None:
+            return False
+        rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        return bool(rc == 0)
+    return False

@@ -1,0 +1,78 @@
+"""Layer 3: the files of a site overlaid on its theme's, path by path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sitegen
+from sitegen.config import SiteConfig, key_line
+from sitegen.errors import ConfigError, Diagnostic
+from sitegen.model import is_ignored
+
+THEME_LAYOUT = "_layout.html"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    rel: str  # site-relative POSIX path
+    path: Path  # where it is on disk (the site, or the theme)
+    display: str  # how messages name it: rel for site files, themes/NAME/rel for theme files
+    from_theme: bool
+
+
+def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
+    """Every file below root as a sorted list of POSIX paths, hidden and debris files left out."""
+    skip_real = {os.path.realpath(p) for p in skip}
+    out: list[str] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as it:
+            for entry in it:
+                rel = prefix + entry.name
+                if is_ignored(rel):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if os.path.realpath(entry.path) not in skip_real:
+                        visit(entry.path, rel + "/")
+                elif entry.is_file():
+                    out.append(rel)
+
+    visit(str(root), "")
+    out.sort()
+    return out
+
+
+def bundled_themes_dir() -> Path:
+    """Themes ship inside the package (sitegen/themes); in a source checkout they sit beside it."""
+    packaged = Path(sitegen.__file__).parent / "themes"
+    return packaged if packaged.is_dir() else Path(sitegen.__file__).parent.parent / "themes"
+
+
+def find_theme(name: str, site_dir: Path, config_text: str = "") -> Path:
+    for candidate in (site_dir / "themes" / name, bundled_themes_dir() / name):
+        if (candidate / THEME_LAYOUT).is_file() or candidate.is_dir():
+            return candidate
+    d = Diagnostic("sitegen.toml", key_line(config_text, "theme"), f"theme: no theme named {name!r}")
+    raise ConfigError(str(d), [d])
+
+
+def theme_applies(config: SiteConfig, explicit_theme: bool, site_files: Iterable[str]) -> bool:
+    """A theme named in sitegen.toml always applies; the default one only to a site with no layout."""
+    return explicit_theme or THEME_LAYOUT not in set(site_files)
+
+
+def overlay(
+    site_dir: Path, site_files: list[str], theme_dir: Path | None, theme_name: str
+) -> dict[str, SourceFile]:
+    """rel -> SourceFile, the site's own file winning over the theme's at the same path."""
+    files: dict[str, SourceFile] = {}
+    if theme_dir is not None:
+        prefix = f"themes/{theme_name}/"
+        for rel in walk(theme_dir):
+            files[rel] = SourceFile(rel, theme_dir / rel, prefix + rel, True)
+    for rel in site_files:
+        files[rel] = SourceFile(rel, site_dir / rel, rel, False)
+    return dict(sorted(files.items()))

@@ -1,0 +1,19 @@
+"""Layer 5: the `sitegen` command. Each command lives in its own module; this one wires them."""
+
+from __future__ import annotations
+
+import click
+
+from sitegen import __version__
+
+from .build import build, new
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sitegen")
+def main() -> None:
+    """Build, preview and publish websites kept in Nextcloud (or any folder)."""
+
+
+main.add_command(build)
+main.add_command(new)

@@ -1,0 +1,65 @@
+"""Layer 1: parse data files (`_data/*.yaml|json|toml`, per-folder `_data.yaml|json`) with line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+import yaml
+
+from sitegen.errors import Diagnostic, SitegenError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+
+
+class DataFileError(SitegenError):
+    pass
+
+
+def _fail(path: str, line: int | None, message: str) -> DataFileError:
+    d = Diagnostic(path, line, message)
+    return DataFileError(str(d), [d])
+
+
+def parse_data(text: str, path: str) -> Any:
+    """The value in a YAML, JSON or TOML data file, chosen by its extension."""
+    if path.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _fail(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+    if path.endswith(".toml"):
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            m = re.search(r"\(at line (\d+)", str(exc))
+            msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+            raise _fail(path, int(m.group(1)) if m else None, f"invalid TOML: {msg}") from None
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = mark.line + 1 if mark is not None else None
+        raise _fail(path, line, f"invalid YAML: {problem}") from None
+
+
+def folder_metadata(value: Any, path: str) -> dict[str, dict[str, Any]]:
+    """A per-folder `_data` file: page slug -> metadata (Harp's `_data.json` as is)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise _fail(path, 1, "expected a mapping of page names to metadata")
+    return {str(k): v for k, v in value.items()}

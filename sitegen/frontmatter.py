@@ -1,0 +1,115 @@
+"""Layer 1: split and parse YAML front matter, leniently, with errors at the right line.
+
+Nextcloud's Text and Notes apps sometimes damage front matter (a byte-order mark, CRLF line ends,
+trailing spaces after `---`, tabs for indentation, `...` as the closing fence). Those are repaired;
+anything still unreadable is reported as `path:line: front matter: ...` with the line inside the
+file, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from sitegen.errors import Diagnostic, SitegenError
+
+try:  # PyYAML's C loader is several times faster than the pure-Python one
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """A page's metadata, its body, and where things are in the file (1-based lines)."""
+
+    meta: dict[str, Any]
+    body: str
+    body_line: int = 1
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, 1)
+
+
+class FrontMatterError(SitegenError):
+    pass
+
+
+def _error(path: str, line: int, message: str) -> FrontMatterError:
+    d = Diagnostic(path, line, f"front matter: {message}")
+    return FrontMatterError(str(d), [d])
+
+
+def split(text: str, path: str) -> tuple[str | None, str, int]:
+    """(front matter source or None, body, line of the first YAML line)."""
+    m = _OPEN.match(text)
+    if not m:
+        return None, text.lstrip("\ufeff"), 1
+    close = _CLOSE.search(text, m.end())
+    if not close:
+        raise _error(path, 1, "no closing '---' line")
+    body_start = close.end() + (1 if close.end() < len(text) else 0)
+    return text[m.end() : close.start()], text[body_start:], 2
+
+
+def parse(text: str, path: str) -> FrontMatter:
+    """Split off and parse front matter; the body keeps its own text untouched."""
+    source, body, first_line = split(text, path)
+    if source is None:
+        return FrontMatter({}, body, 1)
+    yaml_src = source.replace("\r\n", "\n")
+    body_line = first_line + yaml_src.count("\n") + 1
+    try:
+        meta = yaml.load(yaml_src, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        repaired = _repair_tabs(yaml_src)
+        try:
+            meta = yaml.load(repaired, Loader=_Loader) if repaired != yaml_src else None
+        except yaml.YAMLError:
+            meta = None
+        if meta is None:
+            mark = getattr(exc, "problem_mark", None)
+            line = first_line + (mark.line if mark is not None else 0)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise _error(path, line, f"invalid YAML: {problem}") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise _error(path, first_line, f"expected key: value pairs, found a {type(meta).__name__}")
+    key_lines = {}
+    for i, line in enumerate(yaml_src.split("\n")):
+        km = re.match(r"([^\s#:][^:]*):(\s|$)", line)
+        if km:
+            key_lines.setdefault(km.group(1).strip(), first_line + i)
+    meta = {str(k): v for k, v in meta.items()}
+    for key in ("date", "updated", "publish_date", "expiry_date"):
+        if key in meta and meta[key] is not None:
+            meta[key] = _as_datetime(meta[key], path, key_lines.get(key, first_line), key)
+    return FrontMatter(meta, body, body_line, key_lines)
+
+
+def _repair_tabs(src: str) -> str:
+    """YAML forbids tabs for indentation; editors insert them anyway."""
+    return re.sub(r"^\t+", lambda m: "  " * len(m.group(0)), src, flags=re.MULTILINE)
+
+
+def _as_datetime(value: Any, path: str, line: int, key: str) -> dt.date | dt.datetime:
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
+        try:
+            parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return parsed.date() if len(text.strip()) == 10 else parsed
+    raise _error(path, line, f"{key}: not a date: {value!r} (use YYYY-MM-DD)")

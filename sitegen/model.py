@@ -1,0 +1,146 @@
+"""Layer 1: the site model (pages and their URLs) and the pure rules that place files in the output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+PAGE_EXTENSIONS = (".md", ".html")
+DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
+# Files the build never outputs besides private ("_") ones: settings and editor or sync debris.
+IGNORED_NAMES = frozenset({"sitegen.toml", "harp.json", "_harp.json", "desktop.ini", "Thumbs.db"})
+IGNORED_SUFFIXES = ("~", ".part", ".swp", ".tmp")
+
+
+def is_private(rel: str) -> bool:
+    """Harp's rule: any path segment starting with "_" is read by the build, never output."""
+    return any(seg.startswith("_") for seg in rel.split("/"))
+
+
+def is_ignored(rel: str) -> bool:
+    """Hidden files (.git, .sitegen, Nextcloud's .~lock files) and editor debris."""
+    name = rel.rsplit("/", 1)[-1]
+    return (
+        any(seg.startswith(".") for seg in rel.split("/"))
+        or name in IGNORED_NAMES
+        or name.endswith(IGNORED_SUFFIXES)
+    )
+
+
+def is_page(rel: str) -> bool:
+    return rel.endswith(PAGE_EXTENSIONS)
+
+
+def split_date_prefix(stem: str) -> tuple[dt.date | None, str]:
+    """`2026-05-01-hello` -> (2026-05-01, "hello"); other names -> (None, name)."""
+    m = DATE_PREFIX.match(stem)
+    if not m:
+        return None, stem
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.group(4)
+    except ValueError:
+        return None, stem
+
+
+@dataclass(frozen=True)
+class Placement:
+    url: str  # site-relative URL path, starting with "/"
+    output: str  # output file path relative to the output folder
+
+
+def place_page(rel: str, urls: str, slug: str | None = None, url: str | None = None) -> Placement:
+    """Where a page source goes: pretty URLs (`about/index.html`) or Harp's own (`about.html`)."""
+    if url:
+        path = "/" + url.strip().lstrip("/")
+        if path.endswith("/"):
+            return Placement(path, path.lstrip("/") + "index.html")
+        if path.endswith(".html"):
+            return Placement(path, path.lstrip("/"))
+        return Placement(path + "/", path.lstrip("/") + "/index.html")
+    folder, name = posixpath.split(rel)
+    stem = name.rsplit(".", 1)[0]
+    if slug is None:
+        slug = split_date_prefix(stem)[1]
+    prefix = folder + "/" if folder else ""
+    if stem == "index":
+        return Placement("/" + prefix, prefix + "index.html")
+    if stem == "404" and not folder:
+        return Placement("/404.html", "404.html")
+    if urls == "html":
+        return Placement(f"/{prefix}{slug}.html", f"{prefix}{slug}.html")
+    return Placement(f"/{prefix}{slug}/", f"{prefix}{slug}/index.html")
+
+
+def current_view(url: str, source: str) -> dict[str, Any]:
+    """Harp's `current`: the URL segments (an index page ends with "index") and the source name."""
+    segs = [s for s in url.split("/") if s]
+    if url.endswith("/") or not segs:
+        segs.append("index")
+    elif segs[-1].endswith(".html"):
+        segs[-1] = segs[-1][: -len(".html")]
+    stem = posixpath.basename(source).rsplit(".", 1)[0]
+    return {"path": segs, "source": stem}
+
+
+@dataclass(eq=False)
+class Page:
+    """One page of the site, as templates see it (`page`)."""
+
+    source: str
+    url: str
+    output: str
+    kind: str  # "md" or "html"
+    slug: str
+    title: str
+    date: dt.date | dt.datetime | None
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+    key_lines: dict[str, int] = field(default_factory=dict)
+    updated: dt.date | dt.datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    draft: bool = False
+    weight: int | float | None = None
+    section: str = ""
+    content: Markup = Markup("")
+    summary: Markup | str = ""
+    toc: list[dict[str, Any]] = field(default_factory=list)
+    prev: Page | None = None
+    next: Page | None = None
+
+    @property
+    def sort_date(self) -> dt.datetime:
+        return as_datetime(self.date) if self.date else dt.datetime.min
+
+    def __repr__(self) -> str:
+        return f"<Page {self.source} -> {self.url}>"
+
+    def __str__(self) -> str:
+        return self.title or self.slug
+
+
+def as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    """Naive datetime for sorting and comparing dates with and without a time."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def section_of(rel: str) -> str:
+    return rel.split("/", 1)[0] if "/" in rel else ""
+
+
+def tags_of(value: Any) -> list[str]:
+    """Tags as a list: YAML lists, or the comma-separated strings some editors write."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    if isinstance(value, list | tuple):
+        return [str(t).strip() for t in value if str(t).strip()]
+    return [str(value)]

@@ -1,0 +1,253 @@
+"""Layer 2: Markdown to HTML, as Nextcloud's Text app writes it (CommonMark + GFM + callouts).
+
+Two engines sit behind one small interface: pyromark (pulldown-cmark, native, the default: about
+0.1 ms a page) and Python-Markdown (opt-in, for sites that rely on its extensions). Everything the
+engines do differently from what a site needs is done once here, on the HTML they produce:
+heading ids and the table of contents, GFM autolinks (pulldown-cmark has none), footnote ids that
+cannot collide with heading ids, task-list classes, and links between pages rewritten to URLs.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+ENGINES = ("pyromark", "python-markdown")
+CALLOUT_KINDS = ("info", "success", "warn", "warning", "error", "danger", "note", "tip")
+
+LinkResolver = Callable[[str], "str | None"]
+
+
+class MarkdownEngine(Protocol):
+    def __call__(self, text: str) -> str: ...
+
+
+def make_engine(name: str) -> MarkdownEngine:
+    if name == "pyromark":
+        return _pyromark_engine()
+    if name == "python-markdown":
+        return _python_markdown_engine()
+    raise ValueError(f"unknown Markdown engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def _pyromark_engine() -> MarkdownEngine:
+    import pyromark
+
+    o = pyromark.Options
+    opts = (
+        o.ENABLE_TABLES
+        | o.ENABLE_FOOTNOTES
+        | o.ENABLE_STRIKETHROUGH
+        | o.ENABLE_TASKLISTS
+        | o.ENABLE_HEADING_ATTRIBUTES
+        | o.ENABLE_GFM
+    )
+    md = pyromark.Markdown(options=opts)
+
+    def render(text: str) -> str:
+        return str(md.html(text))
+
+    return render
+
+
+def _python_markdown_engine() -> MarkdownEngine:
+    import markdown
+
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "footnotes",
+            "sane_lists",
+            "attr_list",
+            "pymdownx.tilde",
+            "pymdownx.tasklist",
+        ],
+        extension_configs={"footnotes": {"UNIQUE_IDS": False}},
+        output_format="html",
+    )
+
+    def render(text: str) -> str:
+        md.reset()
+        return md.convert(text)
+
+    return render
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    toc: list[dict[str, Any]] = field(default_factory=list)
+
+
+def render_markdown(
+    text: str, engine: MarkdownEngine, resolve_link: LinkResolver | None = None
+) -> RenderedMarkdown:
+    """Render one page body. Pure: the same text, engine and resolver give the same HTML."""
+    text, callouts = _extract_callouts(text, engine)
+    out = engine(text)
+    for i, block in enumerate(callouts):
+        out = out.replace(f"<p>{_placeholder(i)}</p>", block, 1)
+    out, toc = _heading_ids(out)
+    out = _footnote_ids(out)
+    if "<li><input" in out:
+        out = out.replace("<li><input", '<li class="task-list-item"><input')
+    if "://" in out or "www." in out:
+        out = _autolink(out)
+    if resolve_link is not None and ("href=" in out or "src=" in out):
+        out = _rewrite_links(out, resolve_link)
+    return RenderedMarkdown(out, toc)
+
+
+# --- Nextcloud Text callouts: "::: info" ... ":::" --------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CALLOUT_OPEN = re.compile(r"^:::\s*([A-Za-z]+)\s*$")
+
+
+def _placeholder(i: int) -> str:
+    return f"SGCALLOUTBLOCK{i}X"
+
+
+def _extract_callouts(text: str, engine: MarkdownEngine) -> tuple[str, list[str]]:
+    if ":::" not in text:
+        return text, []
+    lines = text.split("\n")
+    out: list[str] = []
+    blocks: list[str] = []
+    fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        fm = _FENCE.match(line)
+        if fence is None and fm:
+            fence = fm.group(1)[0] * len(fm.group(1))
+        elif fence is not None and line.strip().startswith(fence):
+            fence = None
+        om = _CALLOUT_OPEN.match(line) if fence is None else None
+        if om and om.group(1).lower() in CALLOUT_KINDS:
+            end = _callout_end(lines, i + 1)
+            if end is not None:
+                inner = "\n".join(lines[i + 1 : end])
+                kind = om.group(1).lower()
+                body = render_markdown(inner, engine).html
+                blocks.append(
+                    f'<div class="callout callout-{kind}" role="note">\n{body}</div>\n'
+                )
+                out.extend(["", _placeholder(len(blocks) - 1), ""])
+                i = end + 1
+                continue
+        out.append(line)
+        i += 1
+    return "\n".join(out), blocks
+
+
+def _callout_end(lines: list[str], start: int) -> int | None:
+    fence: str | None = None
+    for j in range(start, len(lines)):
+        fm = _FENCE.match(lines[j])
+        if fence is None and fm:
+            fence = fm.group(1)[0] * len(fm.group(1))
+        elif fence is not None and lines[j].strip().startswith(fence):
+            fence = None
+        elif fence is None and lines[j].strip() == ":::":
+            return j
+    return None
+
+
+# --- headings -------------------------------------------------------------------------------
+
+_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_ID_ATTR = re.compile(r'\sid="([^"]*)"')
+
+
+def slugify(text: str) -> str:
+    """GitHub-style heading id: lower case, words joined by '-', punctuation dropped."""
+    s = html.unescape(_TAG.sub("", text)).strip().lower()
+    s = re.sub(r"[^\w\- ]", "", s)
+    return re.sub(r"[\s]+", "-", s).strip("-") or "section"
+
+
+def _heading_ids(out: str) -> tuple[str, list[dict[str, Any]]]:
+    if "<h" not in out:
+        return out, []
+    used: set[str] = set()
+    toc: list[dict[str, Any]] = []
+
+    def fix(m: re.Match[str]) -> str:
+        level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
+        idm = _ID_ATTR.search(attrs)
+        if idm:
+            hid = idm.group(1)
+        else:
+            base = hid = slugify(inner)
+            n = 1
+            while hid in used:
+                hid, n = f"{base}-{n}", n + 1
+            attrs = f' id="{hid}"' + attrs
+        used.add(hid)
+        title = html.unescape(_TAG.sub("", inner)).strip()
+        toc.append({"level": level, "id": hid, "title": title})
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    return _HEADING.sub(fix, out), toc
+
+
+def _footnote_ids(out: str) -> str:
+    """pulldown-cmark names footnotes "1", "2"...: give them ids that cannot meet a heading's."""
+    if "footnote-" not in out:
+        return out
+    out = re.sub(r'(class="footnote-reference"><a href="#)([^"]+)"', r'\1fn-\2"', out)
+    return re.sub(r'(class="footnote-definition" id=")([^"]+)"', r'\1fn-\2"', out)
+
+
+# --- GFM autolinks --------------------------------------------------------------------------
+
+_SPLIT_TAGS = re.compile(r"(<[^>]*>)")
+_BARE_URL = re.compile(
+    r"(?<![\w/@\"'=])((?:https?://|www\.)[^\s<>\"]*[^\s<>\".,:;'!?)\]*_~])"
+)
+_NO_LINK_IN = ("a", "code", "pre", "script", "style")
+
+
+def _autolink(out: str) -> str:
+    parts = _SPLIT_TAGS.split(out)
+    depth = 0
+    for i, part in enumerate(parts):
+        if i % 2 == 1:
+            tm = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
+            if tm and tm.group(2).lower() in _NO_LINK_IN:
+                depth += -1 if tm.group(1) else 1
+            continue
+        if depth == 0 and ("://" in part or "www." in part):
+            parts[i] = _BARE_URL.sub(_link_for, part)
+    return "".join(parts)
+
+
+def _link_for(m: re.Match[str]) -> str:
+    text = m.group(1)
+    href = text if "://" in text else "http://" + text
+    return f'<a href="{href}">{text}</a>'
+
+
+# --- links between pages --------------------------------------------------------------------
+
+_URL_ATTR = re.compile(r'(<(?:a|img|source|video|audio)\b[^>]*?\s(?:href|src)=")([^"]*)(")')
+_EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")
+
+
+def _rewrite_links(out: str, resolve: LinkResolver) -> str:
+    def fix(m: re.Match[str]) -> str:
+        value = html.unescape(m.group(2))
+        if not value or _EXTERNAL.match(value):
+            return m.group(0)
+        new = resolve(value)
+        if new is None:
+            return m.group(0)
+        return m.group(1) + html.escape(new, quote=True) + m.group(3)
+
+    return _URL_ATTR.sub(fix, out)

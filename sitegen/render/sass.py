@@ -1,0 +1,58 @@
+"""Layer 2: Sass/SCSS to CSS with libsass; errors name the .scss file and line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import sass
+
+from sitegen.errors import Diagnostic, SitegenError
+
+
+class SassProblem(SitegenError):
+    pass
+
+
+_WHERE = re.compile(r"on line (\d+)(?::(\d+))? of (\S+)")
+
+
+def compile_scss(
+    file: Path, display: str, include_paths: Sequence[Path], roots: Sequence[tuple[Path, str]]
+) -> str:
+    """Compile one stylesheet. `roots` maps folders to their display prefix for messages."""
+    try:
+        css: str = sass.compile(
+            filename=str(file),
+            include_paths=[str(p) for p in include_paths],
+            output_style="expanded",
+        )
+    except sass.CompileError as exc:
+        raise SassProblem(*_diagnose(str(exc), display, roots)) from None
+    return css
+
+
+def _diagnose(message: str, display: str, roots: Sequence[tuple[Path, str]]) -> tuple[str, list[Diagnostic]]:
+    lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
+    first = next((ln for ln in lines if ln.startswith("Error:")), lines[0] if lines else "error")
+    text = first.removeprefix("Error:").strip()
+    path, line = display, None
+    m = _WHERE.search(message)
+    if m:
+        line = int(m.group(1))
+        where = m.group(3)
+        path = _display_of(where, roots) or display
+    d = Diagnostic(path, line, f"sass: {text}")
+    return str(d), [d]
+
+
+def _display_of(where: str, roots: Sequence[tuple[Path, str]]) -> str | None:
+    p = Path(where)
+    for root, prefix in roots:
+        try:
+            rel = p.resolve().relative_to(root.resolve())
+        except ValueError:
+            continue
+        return prefix + rel.as_posix()
+    return None

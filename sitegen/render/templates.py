@@ -1,0 +1,208 @@
+"""Layer 2: Jinja2 templates in the sandbox, over the site folder overlaid on its theme.
+
+Templates come from folders that other people can write to (a shared Nextcloud folder), so they
+run in Jinja2's `SandboxedEnvironment`: a template can format data, never reach Python internals.
+Every failure becomes a `Diagnostic` at the innermost template file and line.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import posixpath
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from sitegen import frontmatter
+from sitegen.errors import Diagnostic, SitegenError
+
+PARTIALS_DIR = "_partials"
+
+
+class TemplateProblem(SitegenError):
+    """A template could not be loaded or rendered; `.diagnostics` says where."""
+
+
+@dataclass(frozen=True)
+class TemplateRoot:
+    """A folder templates are looked up in, and how its files are named in messages."""
+
+    path: Path
+    display_prefix: str = ""  # "" for the site itself, "themes/default/" for a theme
+
+
+class _OverlayLoader(jinja2.BaseLoader):
+    """Finds a template in the first root that has it (site first, theme after), path by path.
+
+    Front matter at the top of a template (an HTML page) is replaced by a Jinja comment of the same
+    number of lines, so line numbers in messages stay those of the file.
+    """
+
+    def __init__(self, roots: Sequence[TemplateRoot]) -> None:
+        self.roots = list(roots)
+        self.display: dict[str, str] = {}  # absolute file name -> name shown to the user
+        self._exists: dict[str, bool] = {}
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        name = posixpath.normpath(template).lstrip("/")
+        if name.startswith("../") or name == "..":
+            raise jinja2.TemplateNotFound(template)
+        for root in self.roots:
+            file = root.path / name
+            if file.is_file():
+                try:
+                    source = file.read_text(encoding="utf-8")
+                except UnicodeDecodeError as exc:
+                    line = file.read_bytes()[: exc.start].count(b"\n") + 1
+                    d = Diagnostic(root.display_prefix + name, line, "not valid UTF-8")
+                    raise TemplateProblem(str(d), [d]) from None
+                filename = str(file)
+                self.display[filename] = root.display_prefix + name
+                return _blank_front_matter(source, root.display_prefix + name), filename, lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+    def exists(self, name: str) -> bool:
+        known = self._exists.get(name)
+        if known is None:
+            known = self._exists[name] = any((r.path / name).is_file() for r in self.roots)
+        return known
+
+
+def _blank_front_matter(source: str, display: str) -> str:
+    if not source.startswith(("---", "\ufeff---")):
+        return source
+    try:
+        fm_src, body, _ = frontmatter.split(source, display)
+    except SitegenError:
+        return source
+    if fm_src is None:
+        return source
+    head_lines = source[: len(source) - len(body)].count("\n")
+    return "{#" + "\n" * (head_lines - 1) + "-#}\n" + body if head_lines else body
+
+
+class _LenientUndefined(jinja2.Undefined):
+    """`strict = false`: unknown names print as nothing, but a sandbox refusal still fails."""
+
+    def __str__(self) -> str:
+        if self._undefined_exception is SecurityError:
+            self._fail_with_undefined_error()
+        return ""
+
+
+_partial_stack: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "sitegen_partial_stack", default=()
+)
+
+
+class Templates:
+    """The compiled templates of one build (a new instance per build, so edits are seen)."""
+
+    def __init__(
+        self,
+        roots: Sequence[TemplateRoot],
+        *,
+        strict: bool = True,
+        globals: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.loader = _OverlayLoader(roots)
+        self.env = SandboxedEnvironment(
+            loader=self.loader,
+            undefined=jinja2.StrictUndefined if strict else _LenientUndefined,
+            autoescape=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+            cache_size=-1,
+            extensions=["jinja2.ext.loopcontrols"],
+        )
+        self.env.globals.update(globals or {})
+        self.env.globals["partial"] = self._partial
+
+    def exists(self, name: str) -> bool:
+        return self.loader.exists(name)
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        """Render a template; any failure raises TemplateProblem naming file and line."""
+        try:
+            return self.env.get_template(name).render(context)
+        except TemplateProblem:
+            raise
+        except Exception as exc:  # every template failure is the site's, reported at its line
+            d = self.diagnose(exc, name)
+            raise TemplateProblem(str(d), [d]) from exc
+
+    @jinja2.pass_context
+    def _partial(self, ctx: jinja2.runtime.Context, name: str, **locals: Any) -> Markup:
+        """Harp's partial(): `_partials/NAME.html`, or a path from the calling template or root."""
+        target = self._find_partial(name, ctx.name or "")
+        stack = _partial_stack.get()
+        if target in stack:
+            chain = " → ".join((*stack, target))
+            raise _IncludeLoop(f"include loop: {chain}")
+        values = dict(ctx.get_all())
+        values.update(locals)
+        token = _partial_stack.set((*stack, target))
+        try:
+            return Markup(self.env.get_template(target).render(values))
+        finally:
+            _partial_stack.reset(token)
+
+    def _find_partial(self, name: str, caller: str) -> str:
+        file = name if name.endswith((".html", ".htm", ".xml", ".txt", ".svg")) else name + ".html"
+        here = posixpath.dirname(caller)
+        candidates = [f"{PARTIALS_DIR}/{file}", posixpath.join(here, file), file]
+        if "/" in name:
+            candidates = [posixpath.join(here, file), file, f"{PARTIALS_DIR}/{file}"]
+        for c in candidates:
+            c = posixpath.normpath(c)
+            if not c.startswith("..") and self.exists(c):
+                return c
+        raise _MissingPartial(f"partial not found: {name!r} (looked for {PARTIALS_DIR}/{file})")
+
+    def diagnose(self, exc: BaseException, name: str) -> Diagnostic:
+        """Where in which template `exc` happened, and what it means to a site author."""
+        if isinstance(exc, TemplateProblem) and exc.diagnostics:
+            return exc.diagnostics[0]
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            path = self.loader.display.get(exc.filename or "", exc.name or name)
+            return Diagnostic(path, exc.lineno, f"template syntax: {exc.message}")
+        path, line = self._innermost_frame(exc.__traceback__)
+        if path is None:
+            path, line = name, None
+        if isinstance(exc, SecurityError):
+            return Diagnostic(path, line, f"template security: {exc}")
+        if isinstance(exc, jinja2.UndefinedError):
+            return Diagnostic(path, line, f"undefined variable: {exc.message}")
+        if isinstance(exc, _MissingPartial | _IncludeLoop):
+            return Diagnostic(path, line, str(exc))
+        if isinstance(exc, jinja2.TemplateNotFound):
+            return Diagnostic(path, line, f"template not found: {exc.name!r}")
+        if isinstance(exc, RecursionError):
+            return Diagnostic(path, line, "include loop: a template includes itself")
+        return Diagnostic(path, line, f"template error: {type(exc).__name__}: {exc}")
+
+    def _innermost_frame(self, tb: TracebackType | None) -> tuple[str | None, int | None]:
+        found: tuple[str | None, int | None] = (None, None)
+        while tb is not None:
+            display = self.loader.display.get(tb.tb_frame.f_code.co_filename)
+            if display is not None:
+                found = (display, tb.tb_lineno)
+            tb = tb.tb_next
+        return found
+
+
+class _MissingPartial(Exception):
+    pass
+
+
+class _IncludeLoop(Exception):
+    pass
