@@ -1,0 +1,216 @@
+"""A local mirror of a remote folder: the folder a build reads, kept in step with the server.
+
+Layout of a mirror folder:
+
+    site/        the mirrored files (what `Source.local_dir` points at)
+    staging/     downloads in progress; moved into site/ only once all of them succeeded
+    index.json   what each mirrored file was on the server; written last
+    .lock        held while a sync runs
+
+A sync lists the server, downloads new and changed files into staging/ (`jobs` at a time),
+and only when every download succeeded moves them into site/, deletes what the server no longer
+has, and writes the index. A sync that fails while talking to the server (most of its time)
+leaves site/ exactly as it was; one interrupted while moving files leaves an index that still
+describes the old state, so the next sync fetches whatever is not yet right.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sitegen.changes import Changes, diff_listings
+from sitegen.errors import SourceError
+from sitegen.sources.index import FileEntry, Index, load_index, write_index
+from sitegen.sources.listing import list_remote, propagates
+from sitegen.webdav import Client, split_path
+
+Progress = Callable[[int, int], None]
+
+_OWN_NAMES = {"site", "staging", "index.json", ".lock"}
+
+
+@dataclass(frozen=True)
+class MirrorSync:
+    changes: Changes
+    bytes: int
+
+
+class Mirror:
+    def __init__(self, folder: Path, source: str) -> None:
+        self.folder = folder
+        self.source = source  # the root URL, to refuse a cache folder that mirrors another source
+        self.files_dir = folder / "site"
+        self.staging_dir = folder / "staging"
+        self.index_path = folder / "index.json"
+
+    def index(self) -> Index | None:
+        index = load_index(self.index_path)
+        if index is not None and index.source != self.source:
+            raise SourceError(f"{self.folder} holds a mirror of {index.source}, not {self.source}")
+        return index
+
+    def _check_folder(self) -> None:
+        if self.folder.is_dir():
+            strangers = [p.name for p in self.folder.iterdir() if p.name not in _OWN_NAMES]
+            if strangers and not self.index_path.exists():
+                raise SourceError(f"{self.folder} is not a sitegen cache folder (it holds "
+                                  f"{strangers[0]!r}); choose an empty or new folder")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.files_dir.mkdir(exist_ok=True)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: no cross-process lock
+            yield
+            return
+        with open(self.folder / ".lock", "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SourceError(f"another sync of {self.folder} is running") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def sync(self, client: Client, *, jobs: int = 8,
+             progress: Progress | None = None) -> MirrorSync:
+        self._check_folder()
+        with self._locked():
+            return self._sync(client, jobs=jobs, progress=progress)
+
+    def _sync(self, client: Client, *, jobs: int, progress: Progress | None) -> MirrorSync:
+        old = self.index()
+        root = client.stat("")
+        if not root.is_dir:
+            raise SourceError(f"{self.source} is a file, not a folder")
+        listing = list_remote(client, root, old, jobs=jobs)
+        old_files = old.files if old is not None else {}
+        changes = diff_listings(
+            {k: v.fingerprint for k, v in old_files.items()},
+            {k: v.fingerprint for k, v in listing.files.items()},
+        )
+        local = self._local_files()
+        # Also fetch what the index says we have but the disk does not (a crash, a stray edit).
+        fetch = sorted(
+            set(changes.added) | set(changes.changed)
+            | {k for k, e in listing.files.items() if local.get(k) != e.size}
+        )
+        staged, fetched_bytes = self._download(client, listing.files, fetch, jobs, progress)
+        new_files = dict(listing.files)
+        for key, (_, size) in staged.items():
+            new_files[key] = replace(new_files[key], size=size)
+        self._apply(staged, listing.dirs, new_files, local)
+        write_index(self.index_path, Index(
+            self.source, root.etag, propagates(root), listing.infinity, new_files, listing.dirs,
+        ))
+        return MirrorSync(changes, fetched_bytes)
+
+    # -- disk ---------------------------------------------------------------------------------
+
+    def _target(self, key: str) -> Path:
+        """The mirror path for a key; refuses anything that could lead outside site/."""
+        segments = split_path(key)
+        path = self.files_dir.joinpath(*segments)
+        for parent in path.parents:
+            if parent == self.files_dir:
+                break
+            if parent.is_symlink():
+                raise SourceError(f"refusing to write through the symlink {parent}")
+        return path
+
+    def _local_files(self) -> dict[str, int]:
+        """Every regular file in the mirror (NFC keys, as we wrote them) and its size."""
+        found: dict[str, int] = {}
+        for dirpath, _dirs, names in os.walk(self.files_dir):
+            rel = os.path.relpath(dirpath, self.files_dir)
+            for name in names:
+                full = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    key = name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}"
+                    found[key] = os.lstat(full).st_size
+        return found
+
+    def _download(
+        self, client: Client, files: dict[str, FileEntry], keys: list[str], jobs: int,
+        progress: Progress | None,
+    ) -> tuple[dict[str, tuple[Path, int]], int]:
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
+        self.staging_dir.mkdir()
+        staged: dict[str, tuple[Path, int]] = {}
+        lock = threading.Lock()
+        done = 0
+        total = len(keys)
+        if progress is not None:
+            progress(0, total)
+
+        def fetch(number: int, key: str) -> None:
+            nonlocal done
+            entry = files[key]
+            dest = self.staging_dir / f"{number:08d}"
+            got = client.download(entry.remote or key, dest, expected_size=entry.size,
+                                  expected_etag=entry.etag, temp_dir=self.staging_dir)
+            with lock:
+                staged[key] = (dest, got.size)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="sitegen-get")
+        try:
+            futures = [pool.submit(fetch, n, key) for n, key in enumerate(keys)]
+            for future in futures:
+                future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return staged, sum(size for _, size in staged.values())
+
+    def _apply(self, staged: dict[str, tuple[Path, int]], dirs: dict[str, str | None],
+               files: dict[str, FileEntry], local: dict[str, int]) -> None:
+        for key, (source, _) in staged.items():
+            target = self._target(key)
+            self._make_parents(target)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(source, target)
+        for key in local:
+            if key not in files:
+                with contextlib.suppress(FileNotFoundError):
+                    self._target(key).unlink()
+        for dirpath, subdirs, _names in os.walk(self.files_dir, topdown=False):
+            rel = os.path.relpath(dirpath, self.files_dir).replace(os.sep, "/")
+            for sub in subdirs:
+                key = sub if rel == "." else f"{rel}/{sub}"
+                if key not in dirs:
+                    path = Path(dirpath, sub)
+                    if path.is_symlink():
+                        path.unlink()
+                    else:
+                        shutil.rmtree(path, ignore_errors=True)
+        for key in sorted(dirs):
+            target = self._target(key)
+            if not target.is_dir():
+                self._make_parents(target)
+                if target.exists() or target.is_symlink():
+                    target.unlink()
+                target.mkdir()
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+    def _make_parents(self, target: Path) -> None:
+        """Create the folders above `target`, replacing a file that is in the way."""
+        for parent in reversed(target.parents):
+            if not parent.is_relative_to(self.files_dir) or parent == self.files_dir:
+                continue
+            if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+                parent.unlink()
+            parent.mkdir(exist_ok=True)
+

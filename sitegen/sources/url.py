@@ -1,0 +1,129 @@
+"""Source and target locations, by URL (the forms in SITE-FORMAT.md).
+
+    path/to/folder                            a local folder
+    nextcloud://alice@cloud.example.com/Site  https://cloud.example.com/remote.php/dav/files/alice/Site
+    nextcloud+http://alice@127.0.0.1:8080/Site  the same over plain HTTP (local test servers)
+    webdav+https://host/some/path             any WebDAV server (webdav+http:// too)
+
+A password in the URL is refused: it would end up in shell history and process lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote, unquote, urlsplit
+
+from sitegen.errors import SourceError
+from sitegen.webdav.errors import UnsafePathError
+from sitegen.webdav.paths import Segments, check_segment, quote_segments
+
+_SCHEMES: dict[str, tuple[Literal["nextcloud", "webdav"], Literal["http", "https"]]] = {
+    "nextcloud": ("nextcloud", "https"),
+    "nextcloud+https": ("nextcloud", "https"),
+    "nextcloud+http": ("nextcloud", "http"),
+    "webdav+https": ("webdav", "https"),
+    "webdav+http": ("webdav", "http"),
+}
+
+
+@dataclass(frozen=True)
+class LocalLocation:
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+
+@dataclass(frozen=True)
+class RemoteLocation:
+    kind: Literal["nextcloud", "webdav"]
+    scheme: Literal["http", "https"]
+    host: str
+    port: int | None
+    user: str | None
+    folder: Segments  # the folder inside the user's files (Nextcloud) or the server path (WebDAV)
+
+    @property
+    def netloc(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}" if self.port else host
+
+    @property
+    def origin(self) -> str:
+        """`host` or `host:port`, for messages and credential look-ups."""
+        return f"{self.host}:{self.port}" if self.port else self.host
+
+    @property
+    def server_url(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    @property
+    def root_url(self) -> str:
+        """The WebDAV URL of the folder, with a trailing slash and no userinfo."""
+        prefix: Segments = ()
+        if self.kind == "nextcloud":
+            if not self.user:
+                raise SourceError(f"{self.label}: a Nextcloud source needs a user "
+                                  "(nextcloud://USER@host/Folder or --user)")
+            prefix = ("remote.php", "dav", "files", self.user)
+        segments = prefix + self.folder
+        path = quote_segments(segments) + "/" if segments else ""
+        return f"{self.server_url}/{path}"
+
+    @property
+    def label(self) -> str:
+        """The URL as the user wrote it, normalized, never with a password."""
+        scheme = "nextcloud" if self.kind == "nextcloud" and self.scheme == "https" \
+            else f"{self.kind}+{self.scheme}"
+        user = f"{quote(self.user, safe='')}@" if self.user else ""
+        return f"{scheme}://{user}{self.netloc}/{quote_segments(self.folder)}"
+
+
+Location = LocalLocation | RemoteLocation
+
+
+def parse_location(spec: str, *, user: str | None = None) -> Location:
+    """Parse a source or target. `user` (from `--user`) fills in or must match the URL's user."""
+    if "://" not in spec:
+        if user:
+            raise SourceError(f"--user makes no sense for the local folder {spec}")
+        return LocalLocation(Path(spec).expanduser())
+    scheme_text = spec.split("://", 1)[0].lower()
+    if scheme_text not in _SCHEMES:
+        known = ", ".join(f"{s}://" for s in _SCHEMES)
+        raise SourceError(f"unknown source scheme {scheme_text}:// (use a folder path or {known})")
+    kind, scheme = _SCHEMES[scheme_text]
+    try:
+        parts = urlsplit(spec)
+        port = parts.port
+    except ValueError:
+        raise SourceError(f"not a valid URL: {scheme_text}://…") from None
+    if parts.password is not None:
+        raise SourceError(
+            f"{scheme_text}://{parts.hostname}: do not put a password in the URL; use "
+            "SITEGEN_PASSWORD, netrc, the keyring, or `sitegen login`"
+        )
+    if not parts.hostname:
+        raise SourceError(f"{scheme_text}:// URL without a host")
+    if parts.query or parts.fragment:
+        raise SourceError(f"{scheme_text}://{parts.hostname}: a source URL has no ?query or "
+                          "#fragment (quote # and ? in folder names as %23 and %3F)")
+    url_user = unquote(parts.username) if parts.username else None
+    if user and url_user and user != url_user:
+        raise SourceError(f"the URL names the user {url_user} but --user says {user}")
+    try:
+        folder = _folder_segments(parts.path)
+    except UnsafePathError as e:
+        raise SourceError(f"{scheme_text}://{parts.hostname}: {e}") from None
+    return RemoteLocation(kind, scheme, parts.hostname, port, user or url_user, folder)
+
+
+def _folder_segments(path: str) -> Segments:
+    """Split on literal slashes before unquoting, so a quoted `%2F` stays inside one name (and is
+    then refused)."""
+    inner = path[1:] if path.startswith("/") else path
+    inner = inner[:-1] if inner.endswith("/") else inner
+    return tuple(check_segment(unquote(s), context=path) for s in inner.split("/")) if inner else ()
