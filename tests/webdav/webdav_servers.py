@@ -1,0 +1,272 @@
+"""Real WebDAV servers on 127.0.0.1 for the tests and the sync benchmark.
+
+- `wsgidav` in-process (cheroot in a thread), basic auth, the user root mounted at
+  `/remote.php/dav/files/alice/` like Nextcloud. Plain wsgidav gives folders no ETag.
+- The same with `nextcloud_like=True`: folder ETags derived from everything below them (they
+  propagate up to the root, as on Nextcloud) and an `oc:fileid` property.
+- `rclone serve webdav` in a subprocess, a second and stricter server.
+- Any WSGI app (the hostile server) served the same way, with a server-side request log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cheroot import wsgi
+
+USER = "alice"
+PASSWORD = "s3cret-App-Passw0rd-xyzzy"
+NEXTCLOUD_ROOT = f"/remote.php/dav/files/{USER}"
+OC_NS = "http://owncloud.org/ns"
+
+
+@dataclass
+class RequestLog:
+    """Requests as the server saw them: (method, raw path)."""
+
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, method: str, path: str) -> None:
+        with self.lock:
+            self.entries.append((method, path))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+    def count(self, method: str | None = None) -> int:
+        with self.lock:
+            return sum(1 for m, _ in self.entries if method is None or m == method)
+
+
+def logging_middleware(app: Callable[..., Any], log: RequestLog) -> Callable[..., Any]:
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        raw = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
+        log.add(environ["REQUEST_METHOD"], raw)
+        return app(environ, start_response)
+
+    return wrapped
+
+
+@dataclass
+class RunningServer:
+    base: str  # http://127.0.0.1:PORT
+    log: RequestLog
+    stop: Callable[[], None]
+    root: Path | None = None  # the folder served as the user root, when there is one
+    kind: str = ""
+    url_prefix: str = ""  # path of the user root on the server
+
+
+@contextlib.contextmanager
+def serve_wsgi(app: Callable[..., Any], *, threads: int = 16,
+               port: int = 0) -> Iterator[RunningServer]:
+    log = RequestLog()
+    server = wsgi.Server(("127.0.0.1", port), logging_middleware(app, log), numthreads=threads,
+                         shutdown_timeout=1)
+    server.prepare()
+    port = server.bind_addr[1]
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            server.stop()
+            thread.join(5)
+
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", log, stop)
+    finally:
+        stop()
+
+
+def _nextcloud_like_provider() -> Any:
+    """A wsgidav filesystem provider whose folder ETags change when anything below changes."""
+    from wsgidav.fs_dav_provider import FileResource, FilesystemProvider, FolderResource
+
+    def subtree_etag(path: str) -> str:
+        h = hashlib.sha1()
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames.sort()
+            h.update(os.path.relpath(dirpath, path).encode("utf-8", "surrogateescape"))
+            for name in sorted(filenames):
+                st = os.stat(os.path.join(dirpath, name))
+                line = f"\0{name}\0{st.st_size}\0{st.st_mtime_ns}"
+                h.update(line.encode("utf-8", "surrogateescape"))
+        return h.hexdigest()[:20]
+
+    fileid = f"{{{OC_NS}}}fileid"
+
+    class OcProps:
+        def get_property_names(self, *, is_allprop: bool) -> list[str]:
+            return [*super().get_property_names(is_allprop=is_allprop), fileid]  # type: ignore[misc]
+
+        def get_property_value(self, name: str) -> Any:
+            if name == fileid:
+                return str(os.stat(self._file_path).st_ino)  # type: ignore[attr-defined]
+            return super().get_property_value(name)  # type: ignore[misc]
+
+    class Folder(OcProps, FolderResource):  # type: ignore[misc]
+        def get_etag(self) -> str:
+            return subtree_etag(self._file_path)
+
+        def support_etag(self) -> bool:
+            return True
+
+    class File(OcProps, FileResource):  # type: ignore[misc]
+        pass
+
+    class Provider(FilesystemProvider):  # type: ignore[misc]
+        def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
+            self._count_get_resource_inst += 1
+            fp = self._loc_to_file_path(path, environ)
+            if not os.path.exists(fp):
+                return None
+            if os.path.isdir(fp):
+                return Folder(path, environ, fp)
+            return File(path, environ, fp)
+
+    return Provider
+
+
+def wsgidav_app(root: Path, *, nextcloud_like: bool = False) -> Any:
+    from wsgidav.wsgidav_app import WsgiDAVApp
+
+    provider: Any = str(root)
+    if nextcloud_like:
+        provider = _nextcloud_like_provider()(str(root))
+    config = {
+        "provider_mapping": {NEXTCLOUD_ROOT: provider},
+        "http_authenticator": {
+            "domain_controller": None,
+            "accept_basic": True,
+            "accept_digest": False,
+            "default_to_digest": False,
+        },
+        "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
+        "verbose": 0,
+        "logging": {"enable": False},
+        "dir_browser": {"enable": False},
+        "lock_storage": True,
+        "property_manager": True,
+    }
+    return WsgiDAVApp(config)
+
+
+@contextlib.contextmanager
+def serve_wsgidav(root: Path, *, nextcloud_like: bool = False) -> Iterator[RunningServer]:
+    with serve_wsgi(wsgidav_app(root, nextcloud_like=nextcloud_like)) as srv:
+        srv.root = root
+        srv.kind = "wsgidav-nc" if nextcloud_like else "wsgidav"
+        srv.url_prefix = NEXTCLOUD_ROOT
+        yield srv
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def rclone_path() -> str | None:
+    return shutil.which("rclone")
+
+
+@contextlib.contextmanager
+def serve_rclone(root: Path) -> Iterator[RunningServer]:
+    """`rclone serve webdav` over `root`, with no directory caching so changes show at once."""
+    exe = rclone_path()
+    if exe is None:
+        raise RuntimeError("rclone is not installed")
+    port = free_port()
+    confdir = tempfile.mkdtemp(prefix="sitegen-rclone-conf-")
+    env = {**os.environ, "RCLONE_CONFIG": os.path.join(confdir, "rclone.conf")}
+    proc = subprocess.Popen(
+        [exe, "serve", "webdav", str(root), "--addr", f"127.0.0.1:{port}",
+         "--user", USER, "--pass", PASSWORD, "--dir-cache-time", "0s",
+         "--poll-interval", "0", "--log-level", "ERROR"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    try:
+        wait_for_port(port)
+        yield RunningServer(f"http://127.0.0.1:{port}", RequestLog(), stop, root, "rclone", "")
+    finally:
+        stop()
+        if proc.stderr:
+            proc.stderr.close()
+        shutil.rmtree(confdir, ignore_errors=True)
+
+
+def slow_gets(app: Callable[..., Any], delay: float) -> Callable[..., Any]:
+    """Every GET waits `delay` seconds first (to kill a server while a sync is downloading)."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ["REQUEST_METHOD"] == "GET":
+            time.sleep(delay)
+        return app(environ, start_response)
+
+    return wrapped
+
+
+@contextlib.contextmanager
+def wsgidav_process(root: Path, port: int, *,
+                    get_delay: float = 0.0) -> Iterator[subprocess.Popen[bytes]]:
+    """wsgidav in a child process, so a test can kill it (SIGKILL) like a crashed server."""
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, __file__, str(root), str(port), str(get_delay)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+if __name__ == "__main__":  # python webdav_servers.py ROOT PORT GET_DELAY
+    import sys
+
+    root_arg, port_arg, delay_arg = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    server = wsgi.Server(("127.0.0.1", port_arg),
+                         slow_gets(wsgidav_app(Path(root_arg)), delay_arg), numthreads=8)
+    server.safe_start()
