@@ -47,7 +47,8 @@ def is_page(path: str) -> bool:
     return path.lower().endswith(PAGE_SUFFIXES)
 
 
-def _upload_rank(path: str, is_new: bool) -> int:
+def upload_rank(path: str, is_new: bool) -> int:
+    """The upload group of a file: 0-1 new assets, 2-3 changed assets, 4 new and 5 changed pages."""
     if is_page(path):
         return 4 if is_new else 5  # a changed page may link to a new one, never the reverse order
     refers = path.lower().endswith(REFERRING_ASSET_SUFFIXES)
@@ -114,8 +115,8 @@ class Plan:
 
     def uploads(self) -> list[str]:
         """New assets, changed assets, new pages, changed pages (each group sorted by path)."""
-        ranked = [(_upload_rank(p, True), p) for p in self.new]
-        ranked += [(_upload_rank(p, False), p) for p in self.changed]
+        ranked = [(upload_rank(p, True), p) for p in self.new]
+        ranked += [(upload_rank(p, False), p) for p in self.changed]
         return [p for _, p in sorted(ranked)]
 
     def deletes(self) -> list[str]:

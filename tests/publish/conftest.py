@@ -8,26 +8,22 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    """A built output tree from a dict of files."""
-    if root.exists():
-        shutil.rmtree(root)
-    for rel, content in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(content.encode() if isinstance(content, str) else content)
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+from sitegen.publish.davtarget import DavTarget
+from sitegen.webdav import NO_RETRY, Client
+from tests.publish.helpers import (
+    NEXTCLOUD_ROOT,
+    PASSWORD,
+    USER,
+    Killable,
+    RunningServer,
+    free_port,
+    serve_wsgi,
+    wsgidav_app,
+)
 
 
 @dataclass
@@ -94,3 +90,27 @@ def nginx(tmp_path: Path) -> Iterator[Nginx]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@dataclass
+class Dav:
+    server: RunningServer
+    root: Path
+    killer: Killable
+
+    def target(self, folder: str = "", *, retry: bool = True, cache: Path | None = None,
+               **kw: Any) -> DavTarget:
+        url = f"{self.server.base}{NEXTCLOUD_ROOT}/{folder}"
+        client = Client(url, username=USER, password=PASSWORD,
+                        retry=None if retry else NO_RETRY)
+        return DavTarget(client, label=url, cache_dir=cache, **kw)
+
+
+@pytest.fixture
+def dav(tmp_path: Path) -> Iterator[Dav]:
+    """wsgidav in-process on 127.0.0.1, its user root in tmp_path/dav; it can be 'killed'."""
+    root = tmp_path / "dav"
+    root.mkdir()
+    killer = Killable(wsgidav_app(root))
+    with serve_wsgi(killer) as srv:
+        yield Dav(srv, root, killer)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Nginx, write_tree
 
 from sitegen.errors import PublishError
 from sitegen.publish.log import verify
 from sitegen.publish.manifest import LOG_PATH
 from sitegen.publish.runner import PublishOptions, publish_tree
 from sitegen.publish.webroot import WebRoot
+from tests.publish.conftest import Nginx
+from tests.publish.helpers import write_tree
 
 
 def site_version(n: int) -> dict[str, str | bytes]:
