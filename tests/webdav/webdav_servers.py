@@ -77,6 +77,7 @@ def serve_wsgi(app: Callable[..., Any], *, threads: int = 16,
     log = RequestLog()
     server = wsgi.Server(("127.0.0.1", port), logging_middleware(app, log), numthreads=threads,
                          shutdown_timeout=1)
+    server.expiration_interval = 0.05  # a quick stop()
     server.prepare()
     port = server.bind_addr[1]
     thread = threading.Thread(target=server.serve, daemon=True)
