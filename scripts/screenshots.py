@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -61,8 +60,16 @@ def free_port() -> int:
 def serve(root: Path) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(root)],
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(root),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -122,8 +129,11 @@ def shoot_playwright(base: str, pages: list[str], out: Path, sizes: list[str]) -
                         target = out / f"{page_name(path)}-{size}-{scheme}.png"
                         page.screenshot(path=str(target), full_page=True)
                         written.append(target)
-                        print("wrote", target.relative_to(REPO) if target.is_relative_to(REPO)
-                              else target, flush=True)
+                        print(
+                            "wrote",
+                            target.relative_to(REPO) if target.is_relative_to(REPO) else target,
+                            flush=True,
+                        )
                     context.close()
         finally:
             browser.close()
@@ -140,8 +150,13 @@ def shoot_cli(base: str, pages: list[str], out: Path, sizes: list[str]) -> list[
             for path in pages:
                 target = out / f"{page_name(path)}-{size}-{scheme}.png"
                 with tempfile.TemporaryDirectory(prefix="sitegen-chromium-") as profile:
-                    cmd = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                           f"--screenshot={target}", f"--window-size={width},{height}"]
+                    cmd = [
+                        CHROMIUM,
+                        *CHROMIUM_FLAGS,
+                        f"--user-data-dir={profile}",
+                        f"--screenshot={target}",
+                        f"--window-size={width},{height}",
+                    ]
                     if scheme == "dark":
                         cmd.append("--force-dark-mode")  # sets prefers-color-scheme: dark
                     cmd.append(base + path)
@@ -155,17 +170,27 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("site", nargs="?", default="content-example", help="site folder to build")
     ap.add_argument("--out", default=str(REPO / "docs" / "screenshots"), help="PNG folder")
-    ap.add_argument("--built", metavar="DIR", help="serve this already-built output; skip the build")
-    ap.add_argument("--page", action="append", dest="pages", metavar="PATH",
-                    help="URL path to shoot (repeatable); default: every page, up to --max-pages")
+    ap.add_argument(
+        "--built", metavar="DIR", help="serve this already-built output; skip the build"
+    )
+    ap.add_argument(
+        "--page",
+        action="append",
+        dest="pages",
+        metavar="PATH",
+        help="URL path to shoot (repeatable); default: every page, up to --max-pages",
+    )
     ap.add_argument("--max-pages", type=int, default=8)
     ap.add_argument("--size", action="append", choices=sorted(SIZES), dest="sizes")
     ap.add_argument("--cli", action="store_true", help="use chromium --screenshot, not Playwright")
     args = ap.parse_args()
 
     if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) "
-              "or set CHROMIUM=/path/to/chromium", file=sys.stderr)
+        print(
+            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) "
+            "or set CHROMIUM=/path/to/chromium",
+            file=sys.stderr,
+        )
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -183,8 +208,11 @@ def main() -> int:
             try:
                 import playwright  # noqa: F401
             except ImportError:
-                print("Playwright is not installed: falling back to chromium --screenshot "
-                      "(fixed window height, not full page)", file=sys.stderr)
+                print(
+                    "Playwright is not installed: falling back to chromium --screenshot "
+                    "(fixed window height, not full page)",
+                    file=sys.stderr,
+                )
                 use_cli = True
         with serve(root) as base:
             shoot = shoot_cli if use_cli else shoot_playwright
