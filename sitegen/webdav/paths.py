@@ -36,10 +36,10 @@ def check_segment(segment: str, *, context: str = "") -> str:
 def split_path(path: str) -> Segments:
     """`"a/b c.md"` -> `("a", "b c.md")`; `""` and `"/"` are the root. One leading and one
     trailing slash are allowed; any other empty segment is refused."""
+    if path in ("", "/"):
+        return ()
     inner = path[1:] if path.startswith("/") else path
     inner = inner[:-1] if inner.endswith("/") else inner
-    if not inner:
-        return ()
     return tuple(check_segment(s, context=path) for s in inner.split("/"))
 
 
