@@ -12,8 +12,10 @@ from markupsafe import Markup
 
 PAGE_EXTENSIONS = (".md", ".html")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
-# Files the build never outputs besides private ("_") ones: settings and editor or sync debris.
-IGNORED_NAMES = frozenset({"sitegen.toml", "harp.json", "_harp.json", "desktop.ini", "Thumbs.db"})
+# Read by the build, never output.
+SETTINGS_FILES = frozenset({"sitegen.toml", "harp.json", "_harp.json"})
+# Never read: editor, sync and OS debris.
+IGNORED_NAMES = frozenset({"desktop.ini", "Thumbs.db"})
 IGNORED_SUFFIXES = ("~", ".part", ".swp", ".tmp")
 
 
@@ -79,11 +81,11 @@ def place_page(rel: str, urls: str, slug: str | None = None, url: str | None = N
 def current_view(url: str, source: str) -> dict[str, Any]:
     """Harp's `current`: the URL segments (an index page ends with "index") and the source name."""
     segs = [s for s in url.split("/") if s]
-    if url.endswith("/") or not segs:
-        segs.append("index")
-    elif segs[-1].endswith(".html"):
-        segs[-1] = segs[-1][: -len(".html")]
     stem = posixpath.basename(source).rsplit(".", 1)[0]
+    if segs and segs[-1].endswith(".html"):
+        segs[-1] = segs[-1][: -len(".html")]
+    if stem == "index" or not segs:
+        segs.append("index")
     return {"path": segs, "source": stem}
 
 
@@ -110,12 +112,18 @@ class Page:
     content: Markup = Markup("")
     summary: Markup | str = ""
     toc: list[dict[str, Any]] = field(default_factory=list)
+    word_count: int = 0
     prev: Page | None = None
     next: Page | None = None
 
     @property
     def sort_date(self) -> dt.datetime:
         return as_datetime(self.date) if self.date else dt.datetime.min
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes to read, at 220 words a minute (at least 1)."""
+        return max(1, round(self.word_count / 220))
 
     def __repr__(self) -> str:
         return f"<Page {self.source} -> {self.url}>"

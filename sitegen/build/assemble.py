@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote
 
 from sitegen.config import SiteConfig
 from sitegen.errors import Diagnostic
-from sitegen.model import Page, as_datetime, is_page, is_private
+from sitegen.model import SETTINGS_FILES, Page, as_datetime, is_page, is_private
 
 from .tree import SourceFile
 
@@ -50,7 +50,7 @@ def plan_outputs(
     styles: dict[str, SourceFile] = {}
     assets: dict[str, SourceFile] = {}
     for rel, sf in files.items():
-        if is_private(rel) or is_page(rel):
+        if is_private(rel) or is_page(rel) or rel in SETTINGS_FILES:
             continue
         if rel.endswith(STYLE_SUFFIXES):
             out = rel.rsplit(".", 1)[0] + ".css"

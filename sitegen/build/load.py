@@ -78,7 +78,8 @@ def read_text(sf: SourceFile) -> str:
 
 
 def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -> LoadedSite:
-    site_files = walk(site_dir, skip)
+    # A site's own themes/ folder holds themes, not pages.
+    site_files = walk(site_dir, [*skip, site_dir / "themes"])
     config_text = ""
     config = SiteConfig()
     if CONFIG_FILE in site_files:

@@ -7,6 +7,8 @@ output folder is replaced only by a complete build.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import Any
 
 from sitegen import __version__
 from sitegen.errors import BuildError, Diagnostic, SitegenError
+from sitegen.model import Page
 from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
@@ -34,6 +37,7 @@ class BuildOptions:
     clean: bool = False
     now: dt.datetime | None = None
     base_url: str | None = None  # overrides sitegen.toml's (the preview serves at /)
+    jobs: int | None = None  # processes rendering pages; None: one per CPU
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,11 @@ class BuildResult:
     next_due: dt.datetime | None  # when a scheduled build would change the site by itself
 
 
+
+
 @dataclass
 class RenderedSite:
-    files: dict[str, str | Path]  # output path -> text, or a file to copy
+    outputs: list[str]
     problems: list[Diagnostic]
     pages: int
     assets: int
@@ -68,18 +74,11 @@ def build_site(
         raise SitegenError(f"{site_dir}: no such folder")
     load_opts = LoadOptions(options.drafts, options.future, options.now, options.base_url)
     site = load_site(site_dir, load_opts, skip=[out_dir])
-    rendered = render_site(site, progress)
-    if rendered.problems:
-        raise BuildError(rendered.problems)
     stage = StagingDir(out_dir)
     try:
-        for i, (rel, content) in enumerate(sorted(rendered.files.items())):
-            if isinstance(content, Path):
-                stage.copy_file(rel, content)
-            else:
-                stage.write_text(rel, content)
-            if progress and i % 256 == 0:
-                progress("write", i, len(rendered.files))
+        rendered = render_site(site, stage, options.jobs, progress)
+        if rendered.problems:
+            raise BuildError(rendered.problems)
         stage.commit()
     except BaseException:
         stage.discard()
@@ -89,13 +88,15 @@ def build_site(
         pages=rendered.pages,
         assets=rendered.assets,
         seconds=time.perf_counter() - started,
-        outputs=tuple(sorted(rendered.files)),
+        outputs=tuple(sorted(rendered.outputs)),
         next_due=site.next_due,
     )
 
 
-def render_site(site: LoadedSite, progress: Progress | None = None) -> RenderedSite:
-    """Assemble and render a loaded site in memory (pure apart from reading theme/site files)."""
+def render_site(
+    site: LoadedSite, stage: StagingDir, jobs: int | None = None, progress: Progress | None = None
+) -> RenderedSite:
+    """Assemble and render a loaded site into the staging folder; collect every problem."""
     problems = list(site.problems)
     config = site.config
     plan = assemble.plan_outputs(site.pages, site.files, problems)
@@ -109,7 +110,8 @@ def render_site(site: LoadedSite, progress: Progress | None = None) -> RenderedS
     try:
         engine = make_engine(config.markdown_engine)
     except ImportError as exc:
-        raise SitegenError(f"markdown_engine {config.markdown_engine!r} is not installed: {exc}") from None
+        msg = f"markdown_engine {config.markdown_engine!r} is not installed: {exc}"
+        raise SitegenError(msg) from None
     for p in pages:
         if p.kind == "md":
             render_body(p, engine, assemble.link_resolver(p.source, page_urls, config))
@@ -117,36 +119,96 @@ def render_site(site: LoadedSite, progress: Progress | None = None) -> RenderedS
     roots = [TemplateRoot(site.site_dir, "")]
     if site.theme_dir is not None:
         roots.append(TemplateRoot(site.theme_dir, f"themes/{config.theme}/"))
-    templates = Templates(
-        roots,
-        strict=config.strict,
-        globals={
-            "url": config.url,
-            "asset": config.url,
-            "now": dt.datetime.now(dt.timezone.utc),
-            "sitegen_version": __version__,
-        },
-    )
-    layouts = Layouts(templates)
-    base: dict[str, Any] = {"site": site_view, "data": site.data}
-    files: dict[str, str | Path] = {}
-    total = len(plan.pages)
-    for i, (out, page) in enumerate(plan.pages.items()):
-        try:
-            files[out] = render_page(page, templates, layouts, base)
-        except SitegenError as exc:
-            problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
-        if progress and i % 64 == 0:
-            progress("render", i, total)
+    template_globals = {
+        "url": config.url,
+        "asset": config.url,
+        "now": dt.datetime.now(dt.timezone.utc),
+        "sitegen_version": __version__,
+    }
+    base = {"site": site_view, "data": site.data}
+    job = _PageJob(pages, roots, config.strict, template_globals, base, stage)
+    problems.extend(_render_pages(job, jobs, progress))
 
     sass_roots = [(r.path, r.display_prefix) for r in roots]
-    include_paths = [r.path for r in roots]
+    # Sass looks beside the file, then in each root and its `_sass/` folder (Jekyll's convention).
+    include_paths = [p for r in roots for p in (r.path, r.path / "_sass")]
     for out, sf in plan.styles.items():
         try:
-            files[out] = compile_scss(sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots)
+            css = compile_scss(sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots)
         except SitegenError as exc:
             problems.extend(exc.diagnostics)
+            continue
+        stage.write_text(out, css)
     for out, sf in plan.assets.items():
-        files[out] = sf.path
-    return RenderedSite(files, problems, len(plan.pages), len(plan.styles) + len(plan.assets))
+        stage.copy_file(out, sf.path)
+    outputs = [*plan.pages, *plan.styles, *plan.assets]
+    return RenderedSite(outputs, problems, len(plan.pages), len(plan.styles) + len(plan.assets))
 
+
+# --- rendering pages, in this process or in forked workers ------------------------------------
+
+PARALLEL_MIN_PAGES = 400  # below this, starting workers costs more than it saves
+CHUNK = 50
+
+
+@dataclass
+class _PageJob:
+    pages: list[Page]
+    roots: list[TemplateRoot]
+    strict: bool
+    globals: dict[str, Any]
+    base: dict[str, Any]
+    stage: StagingDir
+    _templates: Templates | None = None
+
+    def templates(self) -> tuple[Templates, Layouts]:
+        if self._templates is None:  # compiled once per process
+            self._templates = Templates(self.roots, strict=self.strict, globals=self.globals)
+        return self._templates, Layouts(self._templates)
+
+    def run(self, indices: range) -> list[Diagnostic]:
+        templates, layouts = self.templates()
+        problems: list[Diagnostic] = []
+        for i in indices:
+            page = self.pages[i]
+            try:
+                self.stage.write_text(page.output, render_page(page, templates, layouts, self.base))
+            except SitegenError as exc:
+                problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
+        return problems
+
+
+_forked_job: _PageJob | None = None  # what forked workers inherit
+
+
+def _run_chunk(indices: range) -> tuple[list[Diagnostic], int]:
+    assert _forked_job is not None
+    return _forked_job.run(indices), len(indices)
+
+
+def _render_pages(job: _PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
+    total = len(job.pages)
+    chunks = [range(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    problems: list[Diagnostic] = []
+    if workers <= 1 or total < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+        for n, chunk in enumerate(chunks):
+            problems.extend(job.run(chunk))
+            if progress:
+                progress("render", min((n + 1) * CHUNK, total), total)
+        return problems
+    global _forked_job
+    _forked_job = job
+    try:
+        # fork: workers share the loaded site copy-on-write and write their pages themselves,
+        # so nothing but diagnostics crosses the process boundary.
+        with mp.get_context("fork").Pool(workers) as pool:
+            done = 0
+            for found, n in pool.imap_unordered(_run_chunk, chunks):
+                problems.extend(found)
+                done += n
+                if progress:
+                    progress("render", done, total)
+    finally:
+        _forked_job = None
+    return problems

@@ -31,6 +31,7 @@ def render_body(page: Page, engine: MarkdownEngine, resolve: LinkResolver) -> No
     rendered = render_markdown(page.body, engine, resolve)
     page.content = Markup(rendered.html)
     page.toc = rendered.toc
+    page.word_count = len(page.body.split())
     page.summary = summary_of(page.meta.get("summary"), rendered.html)
 
 

@@ -95,7 +95,7 @@ def render_markdown(
     out = _footnote_ids(out)
     if "<li><input" in out:
         out = out.replace("<li><input", '<li class="task-list-item"><input')
-    if "://" in out or "www." in out:
+    if _BARE_URL_CANDIDATE.search(out):
         out = _autolink(out)
     if resolve_link is not None and ("href=" in out or "src=" in out):
         out = _rewrite_links(out, resolve_link)
@@ -212,6 +212,8 @@ _BARE_URL = re.compile(
     r"(?<![\w/@\"'=])((?:https?://|www\.)[^\s<>\"]*[^\s<>\".,:;'!?)\]*_~])"
 )
 _NO_LINK_IN = ("a", "code", "pre", "script", "style")
+# Cheap pre-check: most URLs in a page are already link targets (href="https://...").
+_BARE_URL_CANDIDATE = re.compile(r'(?<!href=")(?<!src=")(?:https?://|www\.)')
 
 
 def _autolink(out: str) -> str:

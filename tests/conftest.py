@@ -1,0 +1,92 @@
+"""Shared fixtures: build any site from a dict of files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from sitegen.build.pipeline import BuildOptions, BuildResult, build_site
+from sitegen.errors import BuildError, SitegenError
+
+Files = Mapping[str, "str | bytes"]
+
+# A fixed clock, so date-dependent behaviour (drafts, publish_date) is the same every run.
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def write_tree(root: Path, files: Files) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below root with its bytes: compare whole trees in one assert."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class SiteBuilder:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.site = tmp / "site"
+        self.out = tmp / "out"
+
+    def write(self, files: Files) -> Path:
+        return write_tree(self.site, files)
+
+    def build(self, files: Files | None = None, **options: object) -> BuildResult:
+        if files is not None:
+            self.write(files)
+        options.setdefault("now", NOW)
+        return build_site(self.site, self.out, BuildOptions(**options))  # type: ignore[arg-type]
+
+    def read(self, rel: str) -> str:
+        return (self.out / rel).read_text(encoding="utf-8")
+
+    def outputs(self) -> list[str]:
+        return sorted(snapshot(self.out))
+
+    def errors(self, files: Files, **options: object) -> list[str]:
+        """Build a bad site and return its messages; asserts the previous output is untouched."""
+        if not self.out.exists():  # stands for the previous, good build
+            write_tree(self.out, {"index.html": "previous build", "css/site.css": "p{}"})
+        before = snapshot(self.out)
+        with pytest.raises(SitegenError) as info:
+            self.build(files, **options)
+        assert snapshot(self.out) == before, "a failed build changed the output"
+        leftovers = [p.name for p in self.tmp.iterdir() if p.name.startswith(".out.")]
+        assert leftovers == [], "a failed build left its staging folder"
+        return [str(d) for d in info.value.diagnostics] or [str(info.value)]
+
+
+@pytest.fixture
+def sb(tmp_path: Path) -> SiteBuilder:
+    return SiteBuilder(tmp_path)
+
+
+LAYOUT = "<main>{{ content }}</main>"
+
+
+@pytest.fixture
+def plain() -> Callable[..., dict[str, str]]:
+    """A site with a trivial layout, so outputs are easy to assert."""
+
+    def make(**files: str) -> dict[str, str]:
+        out = {"_layout.html": LAYOUT}
+        for key, text in files.items():
+            rel = key.replace("__", "/")
+            out[rel if "." in rel.rsplit("/", 1)[-1] else rel + ".md"] = text
+        return out
+
+    return make
+
+
+__all__ = ["NOW", "BuildError", "SiteBuilder", "snapshot", "write_tree"]
