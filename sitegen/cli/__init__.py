@@ -7,6 +7,8 @@ import click
 from sitegen import __version__
 
 from .build import build, new
+from .publish import publish, rollback, schedule, status, verify
+from .sync import login, sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,5 +17,5 @@ def main() -> None:
     """Build, preview and publish websites kept in Nextcloud (or any folder)."""
 
 
-main.add_command(build)
-main.add_command(new)
+for command in (build, new, sync, login, publish, rollback, verify, schedule, status):
+    main.add_command(command)
