@@ -177,7 +177,7 @@ def login_flow_v2(
     show_url: Callable[[str], None],
     poll_interval: float = 2.0,
     timeout: float = 600.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     http: httpx.Client | None = None,
 ) -> tuple[str, str]:
     """Nextcloud Login Flow v2: ask for a login URL, show it, poll until the user has granted
@@ -209,7 +209,7 @@ def login_flow_v2(
                     raise SourceError(f"{server_url}: unexpected Login Flow v2 result") from None
             if poll.status_code != 404:
                 raise SourceError(f"{server_url}: login polling failed (HTTP {poll.status_code})")
-            sleep(poll_interval)
+            (sleep or time.sleep)(poll_interval)
         raise SourceError(f"{server_url}: no login within {int(timeout)} seconds")
     except httpx.HTTPError as e:
         raise SourceError(f"{server_url}: login failed ({type(e).__name__}: {e})") from None
@@ -226,7 +226,7 @@ def login(
     use_keyring: bool = True,
     poll_interval: float = 2.0,
     timeout: float = 600.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> LoginResult:
     """`sitegen login nextcloud://alice@host`: run Login Flow v2 and store the app password."""
     if location.kind != "nextcloud":

@@ -33,7 +33,9 @@ class HostileApp:
     def fail_next(self, method: str, status: int, headers: dict[str, str] | None = None) -> None:
         self.failures.setdefault(method, []).append((status, headers or {}))
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("REQUEST_URI", environ["PATH_INFO"]).split("?")[0]
         expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -60,7 +62,9 @@ class HostileApp:
         start_response("201 Created", [("Content-Length", "0")])
         return [b""]
 
-    def _propfind(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _propfind(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         if self.raw_multistatus is not None:
             body = self.raw_multistatus
         else:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.sources.url import RemoteLocation, parse_location
 from sitegen.errors import SourceError
+from sitegen.sources.url import RemoteLocation, parse_location
 from sitegen.webdav import UnsafePathError, decode_href, quote_segments, split_path
 from sitegen.webdav.paths import check_segment
 
