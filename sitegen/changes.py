@@ -1,4 +1,4 @@
-"""Layer 1: the difference between two listings (path -> fingerprint), shared by sync and publish."""
+"""Layer 1: the difference between two listings (path -> fingerprint), for sync and publish."""
 
 from __future__ import annotations
 

@@ -44,6 +44,11 @@ class SiteConfig:
     strict: bool = True
     timezone: str = "UTC"
     fingerprint: bool = False
+    highlight: bool = True  # Pygments classes on fenced code with a language
+    feeds: bool = False  # feed.xml, per-section feeds, sitemap.xml, robots.txt
+    search_index: bool = False  # search-index.json for client-side search (the docs theme)
+    per_page: int = 10  # pagination default
+    taxonomies: tuple[str, ...] = ("tags",)
     extra_css: tuple[str, ...] = ()
     nav: tuple[Mapping[str, Any], ...] = ()
     exclude: tuple[str, ...] = ()
@@ -86,7 +91,8 @@ class SiteConfig:
 
 
 _STR_KEYS = ("title", "description", "author", "language", "base_url", "theme", "timezone")
-_BOOL_KEYS = ("strict", "fingerprint")
+_BOOL_KEYS = ("strict", "fingerprint", "highlight", "feeds", "search_index")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -112,7 +118,9 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:
     return config_from_mapping(raw, text, path)
 
 
-def config_from_mapping(raw: Mapping[str, Any], text: str = "", path: str = CONFIG_FILE) -> SiteConfig:
+def config_from_mapping(
+    raw: Mapping[str, Any], text: str = "", path: str = CONFIG_FILE
+) -> SiteConfig:
     known: dict[str, Any] = {}
     for key in _STR_KEYS:
         if key in raw:
@@ -136,6 +144,26 @@ def config_from_mapping(raw: Mapping[str, Any], text: str = "", path: str = CONF
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise _fail(text, key, "must be a list of strings", path)
             known[key] = tuple(value)
+    if "per_page" in raw:
+        if not (
+            isinstance(raw["per_page"], int)
+            and not isinstance(raw["per_page"], bool)
+            and raw["per_page"] > 0
+        ):
+            raise _fail(text, "per_page", "must be a whole number above 0", path)
+        known["per_page"] = raw["per_page"]
+    if "taxonomies" in raw:
+        names = raw["taxonomies"]
+        if not (
+            isinstance(names, list) and all(isinstance(n, str) and _NAME.match(n) for n in names)
+        ):
+            raise _fail(
+                text,
+                "taxonomies",
+                'must be a list of lower-case names, e.g. ["tags", "categories"]',
+                path,
+            )
+        known["taxonomies"] = tuple(dict.fromkeys(names))
     if "nav" in raw:
         nav = raw["nav"]
         if not (isinstance(nav, list) and all(isinstance(n, dict) for n in nav)):

@@ -1,4 +1,4 @@
-"""Layer 1: parse data files (`_data/*.yaml|json|toml`, per-folder `_data.yaml|json`) with line errors."""
+"""Layer 1: parse data files (`_data/*.yaml|json|toml`, per-folder `_data.yaml`) with line errors."""
 
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+# PyYAML's C loader is several times faster than the pure-Python one.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 

@@ -102,7 +102,7 @@ def format_html(diagnostics: Iterable[tuple[Diagnostic, str | None]]) -> str:
                 rows.append(f"<span{cls}>{n:>4} | {html.escape(text.rstrip())}</span>")
         pre = "<pre>" + "\n".join(rows) + "</pre>" if rows else ""
         parts.append(
-            f'<section><h2><code>{html.escape(d.location)}</code></h2>'
+            f"<section><h2><code>{html.escape(d.location)}</code></h2>"
             f"<p>{html.escape(d.message)}</p>{pre}</section>"
         )
     return "\n".join(parts)

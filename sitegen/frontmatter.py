@@ -17,10 +17,8 @@ import yaml
 
 from sitegen.errors import Diagnostic, SitegenError
 
-try:  # PyYAML's C loader is several times faster than the pure-Python one
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+# PyYAML's C loader is several times faster than the pure-Python one.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
@@ -84,9 +82,9 @@ def parse(text: str, path: str) -> FrontMatter:
         meta = {}
     if not isinstance(meta, dict):
         raise _error(path, first_line, f"expected key: value pairs, found a {type(meta).__name__}")
-    key_lines = {}
-    for i, line in enumerate(yaml_src.split("\n")):
-        km = re.match(r"([^\s#:][^:]*):(\s|$)", line)
+    key_lines: dict[str, int] = {}
+    for i, src_line in enumerate(yaml_src.split("\n")):
+        km = re.match(r"([^\s#:][^:]*):(\s|$)", src_line)
         if km:
             key_lines.setdefault(km.group(1).strip(), first_line + i)
     meta = {str(k): v for k, v in meta.items()}
@@ -105,7 +103,9 @@ def _as_datetime(value: Any, path: str, line: int, key: str) -> dt.date | dt.dat
     if isinstance(value, dt.datetime | dt.date):
         return value
     if isinstance(value, str):
-        text = value.strip().replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
+        text = (
+            value.strip().replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
+        )
         try:
             parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError:

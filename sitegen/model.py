@@ -1,10 +1,11 @@
-"""Layer 1: the site model (pages and their URLs) and the pure rules that place files in the output."""
+"""Layer 1: the site model (pages and their URLs) and the pure rules placing files in the output."""
 
 from __future__ import annotations
 
 import datetime as dt
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,13 @@ def current_view(url: str, source: str) -> dict[str, Any]:
     return {"path": segs, "source": stem}
 
 
+@dataclass(frozen=True)
+class RenderedBody:
+    content: Markup = field(default_factory=Markup)
+    toc: list[dict[str, Any]] = field(default_factory=list)
+    summary: Markup | str = ""
+
+
 @dataclass(eq=False)
 class Page:
     """One page of the site, as templates see it (`page`)."""
@@ -109,12 +117,41 @@ class Page:
     draft: bool = False
     weight: int | float | None = None
     section: str = ""
-    content: Markup = Markup("")
-    summary: Markup | str = ""
-    toc: list[dict[str, Any]] = field(default_factory=list)
-    word_count: int = 0
     prev: Page | None = None
     next: Page | None = None
+    # The body is rendered on first use (in whichever worker process needs it), by a function
+    # the build attaches; templates read content, toc and summary without knowing when.
+    body_renderer: Callable[[Page], RenderedBody] | None = field(default=None, repr=False)
+    _body: RenderedBody | None = field(default=None, repr=False)
+
+    def _rendered(self) -> RenderedBody:
+        if self._body is None:
+            self._body = self.body_renderer(self) if self.body_renderer else RenderedBody()
+        return self._body
+
+    @property
+    def content(self) -> Markup:
+        return self._rendered().content
+
+    @content.setter
+    def content(self, value: Markup) -> None:
+        body = self._rendered()
+        self._body = RenderedBody(value, body.toc, body.summary)
+
+    @property
+    def toc(self) -> list[dict[str, Any]]:
+        return self._rendered().toc
+
+    @property
+    def summary(self) -> Markup | str:
+        return self._rendered().summary
+
+    @property
+    def word_count(self) -> int:
+        # Spaces and line ends approximate the word count at a tenth of the cost of split().
+        return self.body.count(" ") + self.body.count("\n")
+
+    paginator: Any = None  # set on listing pages (`paginate: SECTION`) and generated term pages
 
     @property
     def sort_date(self) -> dt.datetime:

@@ -39,8 +39,11 @@ def plan_outputs(
         if out in owner:
             first, second = sorted((owner[out], rel))
             problems.append(
-                Diagnostic(display.get(second, second), 1,
-                           f"output collision: writes {out}, which {display.get(first, first)} writes too")
+                Diagnostic(
+                    display.get(second, second),
+                    1,
+                    f"output collision: writes {out}, which {display.get(first, first)} writes too",
+                )
             )
             return False
         owner[out] = rel
@@ -62,7 +65,12 @@ def plan_outputs(
 
 
 def _order_key(p: Page) -> tuple[Any, ...]:
-    return (p.weight is None, p.weight or 0, -as_datetime(p.date).timestamp() if p.date else 0, p.title)
+    return (
+        p.weight is None,
+        p.weight or 0,
+        -as_datetime(p.date).timestamp() if p.date else 0,
+        p.title,
+    )
 
 
 def sections(pages: list[Page]) -> dict[str, list[Page]]:
@@ -86,7 +94,9 @@ def sections(pages: list[Page]) -> dict[str, list[Page]]:
 
 def tags(pages: list[Page]) -> dict[str, list[Page]]:
     out: dict[str, list[Page]] = {}
-    for p in sorted(pages, key=lambda p: (-as_datetime(p.date).timestamp() if p.date else 0, p.title)):
+    for p in sorted(
+        pages, key=lambda p: (-as_datetime(p.date).timestamp() if p.date else 0, p.title)
+    ):
         for t in p.tags:
             out.setdefault(t, []).append(p)
     return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
@@ -95,9 +105,7 @@ def tags(pages: list[Page]) -> dict[str, list[Page]]:
 LinkResolver = Callable[[str], "str | None"]
 
 
-def link_resolver(
-    page_source: str, page_urls: dict[str, str], config: SiteConfig
-) -> LinkResolver:
+def link_resolver(page_source: str, page_urls: dict[str, str], config: SiteConfig) -> LinkResolver:
     """Rewrite a relative link in a page to the URL of what it points at (page, folder or file)."""
     here = posixpath.dirname(page_source)
 

@@ -93,7 +93,7 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
         config = SiteConfig(**{**config.__dict__, "base_url": options.base_url})
     explicit_theme = bool(re.search(r"^\s*theme\s*=", config_text, re.MULTILINE))
     theme_dir = None
-    if theme_applies(config, explicit_theme, site_files):
+    if theme_applies(explicit_theme, site_files):
         theme_dir = find_theme(config.theme, site_dir, config_text)
     files = overlay(site_dir, site_files, theme_dir, config.theme)
     site = LoadedSite(site_dir, config, config_text, files, theme_dir)
@@ -127,7 +127,9 @@ def _folder_data(site: LoadedSite) -> dict[str, dict[str, dict[str, Any]]]:
         if not (name.startswith("_data.") and name.endswith(DATA_SUFFIXES)):
             continue
         try:
-            out.setdefault(folder, {}).update(folder_metadata(parse_data(read_text(sf), sf.display), sf.display))
+            out.setdefault(folder, {}).update(
+                folder_metadata(parse_data(read_text(sf), sf.display), sf.display)
+            )
         except SitegenError as exc:
             site.problems.extend(exc.diagnostics)
     return out
@@ -196,7 +198,9 @@ def _read_page(
         title = m.group(1) if m else None
     weight = meta.get("weight")
     if weight is not None and not isinstance(weight, int | float):
-        raise SitegenError.at(sf.display, fm.line_of("weight"), "front matter: weight: must be a number")
+        raise SitegenError.at(
+            sf.display, fm.line_of("weight"), "front matter: weight: must be a number"
+        )
     return Page(
         source=sf.rel,
         url=placement.url,

@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -24,6 +25,8 @@ class StagingDir:
     def __init__(self, out: Path) -> None:
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
+        for stale in out.parent.glob(f".{out.name}.sitegen-old-*"):  # left by a crashed build
+            remove_in_background(stale)
         self.path = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
         if self.path.exists():
             shutil.rmtree(self.path)
@@ -52,17 +55,33 @@ class StagingDir:
         """Put the new build where OUT is; the old one goes away after the swap."""
         if self.out.is_symlink() or (self.out.exists() and not self.out.is_dir()):
             raise FileExistsError(f"{self.out} exists and is not a folder")
-        if self.out.exists() and _exchange(self.path, self.out):
-            shutil.rmtree(self.path, ignore_errors=True)
-            return
         old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}"
-        if self.out.exists():
-            os.rename(self.out, old)
-        os.rename(self.path, self.out)
-        shutil.rmtree(old, ignore_errors=True)
+        if self.out.exists() and _exchange(self.path, self.out):
+            os.rename(self.path, old)
+        else:
+            if self.out.exists():
+                os.rename(self.out, old)
+            os.rename(self.path, self.out)
+        if old.exists():
+            remove_in_background(old)
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def remove_in_background(path: Path) -> None:
+    """Delete a replaced output tree without making the build wait for thousands of unlinks."""
+    rm = shutil.which("rm")
+    if os.name != "posix" or rm is None:
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    subprocess.Popen(
+        [rm, "-rf", "--", str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _exchange(a: Path, b: Path) -> bool:

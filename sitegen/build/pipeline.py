@@ -22,10 +22,11 @@ from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
 
-from . import assemble
+from . import assemble, fingerprint, generate
+from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
-from .render import Layouts, render_body, render_page
+from .render import Layouts, markdown_body, render_page
 
 Progress = Callable[[str, int, int], None]
 
@@ -48,8 +49,6 @@ class BuildResult:
     seconds: float
     outputs: tuple[str, ...]
     next_due: dt.datetime | None  # when a scheduled build would change the site by itself
-
-
 
 
 @dataclass
@@ -108,41 +107,67 @@ def render_site(
     site_view["tags"] = assemble.tags(pages)
 
     try:
-        engine = make_engine(config.markdown_engine)
+        engine = make_engine(config.markdown_engine, highlight=config.highlight)
     except ImportError as exc:
         msg = f"markdown_engine {config.markdown_engine!r} is not installed: {exc}"
         raise SitegenError(msg) from None
     for p in pages:
         if p.kind == "md":
-            render_body(p, engine, assemble.link_resolver(p.source, page_urls, config))
+            p.body_renderer = markdown_body(
+                engine, assemble.link_resolver(p.source, page_urls, config)
+            )
+    add_image_sizes(pages, image_sizes(plan.assets, config))
+    # Taxonomy terms and pages 2..N of listings: rendered like the others, not in site.pages.
+    made, site_view["taxonomies"] = generate.generated_pages(
+        plan, pages, site_view["sections"], config, site.files, problems
+    )
+    to_render = [*pages, *made]
+    now = dt.datetime.now(dt.timezone.utc)
+    # Feeds and the search index read page bodies: rendered here, before the workers fork,
+    # they are rendered once and inherited.
+    index_files = generate.index_files(plan, to_render, site_view["sections"], config, now)
 
     roots = [TemplateRoot(site.site_dir, "")]
     if site.theme_dir is not None:
         roots.append(TemplateRoot(site.theme_dir, f"themes/{config.theme}/"))
-    template_globals = {
-        "url": config.url,
-        "asset": config.url,
-        "now": dt.datetime.now(dt.timezone.utc),
-        "sitegen_version": __version__,
-    }
-    base = {"site": site_view, "data": site.data}
-    job = _PageJob(pages, roots, config.strict, template_globals, base, stage)
-    problems.extend(_render_pages(job, jobs, progress))
-
+    # Stylesheets compile before pages render: fingerprinted names must be known to asset().
     sass_roots = [(r.path, r.display_prefix) for r in roots]
     # Sass looks beside the file, then in each root and its `_sass/` folder (Jekyll's convention).
     include_paths = [p for r in roots for p in (r.path, r.path / "_sass")]
+    styles: dict[str, str] = {}
     for out, sf in plan.styles.items():
         try:
-            css = compile_scss(sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots)
+            styles[out] = compile_scss(
+                sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots
+            )
         except SitegenError as exc:
             problems.extend(exc.diagnostics)
-            continue
-        stage.write_text(out, css)
+    asset_files = {out: sf.path for out, sf in plan.assets.items()}
+    prints = fingerprint.Fingerprints()
+    if config.fingerprint:
+        prints = fingerprint.fingerprint(asset_files, styles, config)
+    template_globals = {
+        "url": config.url,
+        "asset": fingerprint.asset_function(config, prints.names),
+        "now": now,
+        "sitegen_version": __version__,
+    }
+    base = {"site": site_view, "data": site.data, "paginator": None}
+    job = _PageJob(to_render, roots, config.strict, template_globals, base, stage)
+    problems.extend(_render_pages(job, jobs, progress))
+
+    for out, css in styles.items():
+        stage.write_text(out, prints.css.get(out, css))
     for out, sf in plan.assets.items():
         stage.copy_file(out, sf.path)
-    outputs = [*plan.pages, *plan.styles, *plan.assets]
-    return RenderedSite(outputs, problems, len(plan.pages), len(plan.styles) + len(plan.assets))
+    extra = {**fingerprint.hashed_copies(prints, asset_files), **index_files}
+    for out, content in extra.items():
+        if isinstance(content, bytes):
+            stage.write_bytes(out, content)
+        else:
+            stage.copy_file(out, content)
+    outputs = [*plan.pages, *plan.styles, *plan.assets, *extra]
+    return RenderedSite(outputs, problems, len(plan.pages), len(outputs) - len(plan.pages))
 
 
 # --- rendering pages, in this process or in forked workers ------------------------------------
@@ -171,8 +196,11 @@ class _PageJob:
         problems: list[Diagnostic] = []
         for i in indices:
             page = self.pages[i]
+            base = (
+                self.base if page.paginator is None else {**self.base, "paginator": page.paginator}
+            )
             try:
-                self.stage.write_text(page.output, render_page(page, templates, layouts, self.base))
+                self.stage.write_text(page.output, render_page(page, templates, layouts, base))
             except SitegenError as exc:
                 problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
         return problems

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from sitegen.errors import SitegenError
-from sitegen.model import Page, current_view
+from sitegen.model import Page, RenderedBody, current_view
 from sitegen.render.markdown import MarkdownEngine, render_markdown
 from sitegen.render.templates import Templates
 
@@ -26,13 +27,15 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _FULL_DOCUMENT = re.compile(r"^\s*(?:<!doctype|<html)", re.IGNORECASE)
 
 
-def render_body(page: Page, engine: MarkdownEngine, resolve: LinkResolver) -> None:
-    """Markdown to HTML: fills page.content, page.toc and page.summary."""
-    rendered = render_markdown(page.body, engine, resolve)
-    page.content = Markup(rendered.html)
-    page.toc = rendered.toc
-    page.word_count = len(page.body.split())
-    page.summary = summary_of(page.meta.get("summary"), rendered.html)
+def markdown_body(engine: MarkdownEngine, resolve: LinkResolver) -> Callable[[Page], RenderedBody]:
+    """The function that renders a Markdown page's body when something first needs it."""
+
+    def render(page: Page) -> RenderedBody:
+        rendered = render_markdown(page.body, engine, resolve)
+        summary = summary_of(page.meta.get("summary"), rendered.html)
+        return RenderedBody(Markup(rendered.html), rendered.toc, summary)
+
+    return render
 
 
 def summary_of(given: Any, html: str) -> Markup | str:
@@ -65,7 +68,9 @@ class Layouts:
             if self.templates.exists(candidate):
                 return candidate
         line = page.key_lines.get("layout", 1)
-        raise SitegenError.at(page.source, line, f"unknown layout {name!r} (looked for {LAYOUTS_DIR}/{name}.html)")
+        raise SitegenError.at(
+            page.source, line, f"unknown layout {name!r} (looked for {LAYOUTS_DIR}/{name}.html)"
+        )
 
     def nearest(self, folder: str) -> str | None:
         if folder not in self._nearest:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen
-from sitegen.config import SiteConfig, key_line
+from sitegen.config import key_line
 from sitegen.errors import ConfigError, Diagnostic
 from sitegen.model import is_ignored
 
@@ -55,12 +55,14 @@ def find_theme(name: str, site_dir: Path, config_text: str = "") -> Path:
     for candidate in (site_dir / "themes" / name, bundled_themes_dir() / name):
         if (candidate / THEME_LAYOUT).is_file() or candidate.is_dir():
             return candidate
-    d = Diagnostic("sitegen.toml", key_line(config_text, "theme"), f"theme: no theme named {name!r}")
+    d = Diagnostic(
+        "sitegen.toml", key_line(config_text, "theme"), f"theme: no theme named {name!r}"
+    )
     raise ConfigError(str(d), [d])
 
 
-def theme_applies(config: SiteConfig, explicit_theme: bool, site_files: Iterable[str]) -> bool:
-    """A theme named in sitegen.toml always applies; the default one only to a site with no layout."""
+def theme_applies(explicit_theme: bool, site_files: Iterable[str]) -> bool:
+    """A theme named in sitegen.toml always applies; the default one only to a layout-less site."""
     return explicit_theme or THEME_LAYOUT not in set(site_files)
 
 

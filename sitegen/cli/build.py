@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,36 +16,55 @@ from .report import fail, progress_bar
 from .source import resolve_site, source_options
 
 
-
 @click.command()
 @click.argument("source", default=".", metavar="[SOURCE]")
-@click.option("-o", "--output", "out", default="public", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    default="public",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
 @click.option("--drafts", is_flag=True, help="Include pages marked draft.")
 @click.option("--future", is_flag=True, help="Include pages whose date or publish_date is to come.")
 @click.option("--clean", is_flag=True, help="Ignore any build cache and render every page.")
 @source_options
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(source: str, out: Path, drafts: bool, future: bool, clean: bool, verbose: bool,
-          quiet: bool, **source_opts: object) -> None:
+def build(
+    source: str,
+    out: Path,
+    drafts: bool,
+    future: bool,
+    clean: bool,
+    verbose: bool,
+    quiet: bool,
+    **source_opts: Any,
+) -> None:
     """Build the site in SOURCE (a folder, or a nextcloud:// or webdav:// URL) into OUTPUT."""
     roots = [(Path(source), ""), (bundled_themes_dir(), "themes/")]
     try:
         site_dir = resolve_site(source, quiet=quiet, **source_opts)
         roots[0] = (site_dir, "")
         with progress_bar(not quiet) as progress:
-            result = build_site(site_dir, out, BuildOptions(drafts=drafts, future=future, clean=clean),
-                                progress=progress)
+            result = build_site(
+                site_dir,
+                out,
+                BuildOptions(drafts=drafts, future=future, clean=clean),
+                progress=progress,
+            )
     except SitegenError as exc:
         fail(exc, roots, verbose)
     if not quiet:
-        click.echo(f"built {result.pages} pages, {result.assets} assets in "
-                   f"{result.seconds:.2f} s -> {out}")
+        click.echo(
+            f"built {result.pages} pages, {result.assets} assets in {result.seconds:.2f} s -> {out}"
+        )
 
 
 _SCAFFOLD = {
-    "sitegen.toml": '''title = "{title}"
+    "sitegen.toml": """title = "{title}"
 description = "A new site built with sitegen"
 author = ""
 language = "en"
@@ -57,30 +77,30 @@ nav = [
 
 [globals]
 # values here are visible to templates as site.NAME
-''',
-    "index.md": '''---
+""",
+    "index.md": """---
 title: Welcome
 ---
 # Welcome to {title}
 
 This site is built by [sitegen](https://pypi.org/project/sitegen/) from a folder of Markdown.
 Read the [first post](posts/{date}-hello.md) or [about this site](about.md).
-''',
-    "about.md": '''---
+""",
+    "about.md": """---
 title: About
 ---
 # About
 
 Write about your site here. Pages are Markdown files; folders are sections.
-''',
-    "404.md": '''---
+""",
+    "404.md": """---
 title: Page not found
 ---
 # Page not found
 
 The page you asked for is not here. Go back to the [home page](index.md).
-''',
-    "posts/{date}-hello.md": '''---
+""",
+    "posts/{date}-hello.md": """---
 title: Hello, world
 tags: [news]
 ---
@@ -89,7 +109,7 @@ The first post. The date comes from the file name.
 ::: info
 Callouts from Nextcloud's Text app work too.
 :::
-''',
+""",
 }
 
 
@@ -109,5 +129,7 @@ def new(directory: Path, theme: str | None, title: str) -> None:
     for name, text in _SCAFFOLD.items():
         path = directory / name.format(date=date)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.format(title=title, date=date, theme_line=theme_line), encoding="utf-8")
+        path.write_text(
+            text.format(title=title, date=date, theme_line=theme_line), encoding="utf-8"
+        )
     click.echo(f"created {directory}; build it with: sitegen build {directory}")

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from sitegen.errors import Diagnostic, SitegenError, format_text
 
@@ -22,7 +29,7 @@ def source_of(d: Diagnostic, roots: list[tuple[Path, str]]) -> str | None:
     for root, prefix in roots:
         if prefix and not d.path.startswith(prefix):
             continue
-        file = root / d.path[len(prefix):]
+        file = root / d.path[len(prefix) :]
         if file.is_file():
             try:
                 return file.read_text(encoding="utf-8", errors="replace")
@@ -62,7 +69,7 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
         console=err_console,
         transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

@@ -22,16 +22,28 @@ def is_remote(spec: str) -> bool:
 def source_options(f: F) -> F:
     """The options every command that reads a site source takes."""
     f = click.option("--user", default=None, help="User name for a remote source.")(f)
-    f = click.option("--cache", "cache_dir", default=None, type=click.Path(path_type=Path),
-                     help="Mirror folder for a remote source.")(f)
+    f = click.option(
+        "--cache",
+        "cache_dir",
+        default=None,
+        type=click.Path(path_type=Path),
+        help="Mirror folder for a remote source.",
+    )(f)
     f = click.option("--offline", is_flag=True, help="Build from the local mirror; no network.")(f)
     f = click.option("--jobs", default=8, show_default=True, help="Parallel transfers.")(f)
     return f
 
 
-def resolve_site(spec: str, *, quiet: bool = False, user: str | None = None,
-                 cache_dir: Path | None = None, offline: bool = False, jobs: int = 8,
-                 **_: object) -> Path:
+def resolve_site(
+    spec: str,
+    *,
+    quiet: bool = False,
+    user: str | None = None,
+    cache_dir: Path | None = None,
+    offline: bool = False,
+    jobs: int = 8,
+    **_: object,
+) -> Path:
     """The local folder to build: the folder itself, or a remote source's freshly synced mirror."""
     if not is_remote(spec):
         path = Path(spec)
@@ -44,6 +56,9 @@ def resolve_site(spec: str, *, quiet: bool = False, user: str | None = None,
     if not offline:
         result = source.sync()
         if not quiet:
-            click.echo(f"synced {source.label}: {len(result.changes)} changed, "
-                       f"{result.requests} requests, {result.seconds:.2f} s", err=True)
+            click.echo(
+                f"synced {source.label}: {len(result.changes)} changed, "
+                f"{result.requests} requests, {result.seconds:.2f} s",
+                err=True,
+            )
     return Path(source.local_dir)

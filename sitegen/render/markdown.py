@@ -25,12 +25,22 @@ class MarkdownEngine(Protocol):
     def __call__(self, text: str) -> str: ...
 
 
-def make_engine(name: str) -> MarkdownEngine:
+def make_engine(name: str, *, highlight: bool = False) -> MarkdownEngine:
+    """A Markdown engine; `highlight` colours fenced code blocks that name a language (Pygments)."""
     if name == "pyromark":
-        return _pyromark_engine()
-    if name == "python-markdown":
-        return _python_markdown_engine()
-    raise ValueError(f"unknown Markdown engine {name!r}; choose one of {', '.join(ENGINES)}")
+        engine = _pyromark_engine()
+    elif name == "python-markdown":
+        engine = _python_markdown_engine()
+    else:
+        raise ValueError(f"unknown Markdown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if not highlight:
+        return engine
+    from .highlight import highlight_blocks  # Pygments loads only for sites that use it
+
+    def render(text: str) -> str:
+        return highlight_blocks(engine(text))
+
+    return render
 
 
 def _pyromark_engine() -> MarkdownEngine:
@@ -95,7 +105,7 @@ def render_markdown(
     out = _footnote_ids(out)
     if "<li><input" in out:
         out = out.replace("<li><input", '<li class="task-list-item"><input')
-    if _BARE_URL_CANDIDATE.search(out):
+    if _has_bare_url(out):
         out = _autolink(out)
     if resolve_link is not None and ("href=" in out or "src=" in out):
         out = _rewrite_links(out, resolve_link)
@@ -134,9 +144,7 @@ def _extract_callouts(text: str, engine: MarkdownEngine) -> tuple[str, list[str]
                 inner = "\n".join(lines[i + 1 : end])
                 kind = om.group(1).lower()
                 body = render_markdown(inner, engine).html
-                blocks.append(
-                    f'<div class="callout callout-{kind}" role="note">\n{body}</div>\n'
-                )
+                blocks.append(f'<div class="callout callout-{kind}" role="note">\n{body}</div>\n')
                 out.extend(["", _placeholder(len(blocks) - 1), ""])
                 i = end + 1
                 continue
@@ -192,6 +200,9 @@ def _heading_ids(out: str) -> tuple[str, list[dict[str, Any]]]:
         used.add(hid)
         title = html.unescape(_TAG.sub("", inner)).strip()
         toc.append({"level": level, "id": hid, "title": title})
+        if level > 1 and 'class="anchor"' not in inner:
+            label = html.escape(f"Link to section: {title}", quote=True)
+            inner += f'<a class="anchor" href="#{hid}" aria-label="{label}">#</a>'
         return f"<h{level}{attrs}>{inner}</h{level}>"
 
     return _HEADING.sub(fix, out), toc
@@ -208,12 +219,19 @@ def _footnote_ids(out: str) -> str:
 # --- GFM autolinks --------------------------------------------------------------------------
 
 _SPLIT_TAGS = re.compile(r"(<[^>]*>)")
-_BARE_URL = re.compile(
-    r"(?<![\w/@\"'=])((?:https?://|www\.)[^\s<>\"]*[^\s<>\".,:;'!?)\]*_~])"
-)
+_BARE_URL = re.compile(r"(?<![\w/@\"'=])((?:https?://|www\.)[^\s<>\"]*[^\s<>\".,:;'!?)\]*_~])")
 _NO_LINK_IN = ("a", "code", "pre", "script", "style")
-# Cheap pre-check: most URLs in a page are already link targets (href="https://...").
-_BARE_URL_CANDIDATE = re.compile(r'(?<!href=")(?<!src=")(?:https?://|www\.)')
+_URL_START = re.compile(r"https?://|www\.")
+
+
+def _has_bare_url(out: str) -> bool:
+    """Cheap pre-check: most URLs in a page are already link targets (href="https://...")."""
+    if "www." not in out and out.count("://") == out.count('href="http') + out.count('src="http'):
+        return False
+    for m in _URL_START.finditer(out):
+        if not out.endswith(('href="', 'src="'), max(0, m.start() - 6), m.start()):
+            return True
+    return False
 
 
 def _autolink(out: str) -> str:

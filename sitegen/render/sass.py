@@ -33,7 +33,9 @@ def compile_scss(
     return css
 
 
-def _diagnose(message: str, display: str, roots: Sequence[tuple[Path, str]]) -> tuple[str, list[Diagnostic]]:
+def _diagnose(
+    message: str, display: str, roots: Sequence[tuple[Path, str]]
+) -> tuple[str, list[Diagnostic]]:
     lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
     first = next((ln for ln in lines if ln.startswith("Error:")), lines[0] if lines else "error")
     text = first.removeprefix("Error:").strip()
