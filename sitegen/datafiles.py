@@ -1,4 +1,4 @@
-"""Layer 1: parse data files (`_data/*.yaml|json|toml`, per-folder `_data.yaml`) with line errors."""
+"""Layer 1: parse data files (`_data/*.yaml`, `.json`, `.toml`) with errors at their lines."""
 
 from __future__ import annotations
 
