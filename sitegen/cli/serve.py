@@ -1,0 +1,78 @@
+"""`sitegen serve`: build a site into a private folder, serve it, rebuild and reload on change."""
+
+from __future__ import annotations
+
+import re
+import webbrowser
+from pathlib import Path
+
+import click
+
+from sitegen.errors import SitegenError
+
+from .source import source_options
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `5s`, `500ms`, `2m` or a bare number of seconds."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a duration (like 5s, 500ms or 2m)")
+    value = float(m.group(1))
+    unit = m.group(2) or "s"
+    seconds = value / 1000 if unit == "ms" else value * 60 if unit in ("m", "min") else value
+    if seconds <= 0:
+        raise ValueError("the poll interval must be more than zero")
+    return seconds
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("serve")
+@click.argument("source", default=".", metavar="[SOURCE]")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback exposes the preview (drafts too).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option("--drafts", is_flag=True, help="Include pages marked draft.")
+@click.option("--future", is_flag=True, help="Include pages whose date or publish_date is to come.")
+@click.option("--poll", default="5s", show_default=True, callback=_duration,
+              help="How often to check a remote source for changes.")
+@source_options
+def serve(source: str, port: int, host: str, open_browser: bool, drafts: bool, future: bool,
+          poll: float, user: str | None, cache_dir: Path | None, offline: bool, jobs: int) -> None:
+    """Preview SOURCE (a folder, or a nextcloud:// or webdav:// URL) with instant reload."""
+    from sitegen.serve import Preview, ServeOptions
+    from sitegen.serve.server import LOOPBACK
+    from sitegen.sources import open_source
+
+    if host not in LOOPBACK:
+        click.echo(f"warning: serving on {host}: anyone who can reach this machine on port "
+                   f"{port} can read the preview, drafts included", err=True)
+    try:
+        src = open_source(source, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
+        preview = Preview(src, ServeOptions(host=host, port=port, drafts=drafts, future=future,
+                                            poll=poll))
+    except SitegenError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {src.label} at {url} (Ctrl-C to stop)", err=True)
+        if open_browser:
+            webbrowser.open(url)
+
+    try:
+        preview.run(on_ready=ready)
+    except SitegenError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the port is taken, the address is not ours
+        reason = exc.strerror or exc
+        raise click.ClickException(f"cannot serve on {host}:{port}: {reason}") from None
