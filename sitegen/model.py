@@ -129,6 +129,10 @@ class Page:
             self._body = self.body_renderer(self) if self.body_renderer else RenderedBody()
         return self._body
 
+    def reset_body(self) -> None:
+        """Forget the rendered body (the source changed); it renders again on next use."""
+        self._body = None
+
     @property
     def content(self) -> Markup:
         return self._rendered().content

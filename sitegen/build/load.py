@@ -119,7 +119,7 @@ def _load_data(site: LoadedSite) -> None:
         node[keys[-1]] = value
 
 
-def _folder_data(site: LoadedSite) -> dict[str, dict[str, dict[str, Any]]]:
+def folder_data(site: LoadedSite) -> dict[str, dict[str, dict[str, Any]]]:
     """folder -> slug -> metadata, from each folder's `_data.yaml|yml|json|toml`."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for rel, sf in site.files.items():
@@ -142,13 +142,13 @@ def _load_pages(site: LoadedSite, options: LoadOptions) -> None:
     tz = ZoneInfo(site.config.timezone)
     now = options.now or dt.datetime.now(tz)
     now_local = now.astimezone(tz).replace(tzinfo=None) if now.tzinfo else now
-    folder_data = _folder_data(site)
+    by_folder = folder_data(site)
     due: list[dt.datetime] = []
     for rel, sf in site.files.items():
         if not is_page(rel) or is_private(rel):
             continue
         try:
-            page = _read_page(site, sf, folder_data)
+            page = read_page(site, sf, by_folder)
         except SitegenError as exc:
             site.problems.extend(exc.diagnostics)
             continue
@@ -175,7 +175,7 @@ def _local(value: Any, tz: ZoneInfo) -> dt.datetime:
     return as_datetime(value)
 
 
-def _read_page(
+def read_page(
     site: LoadedSite, sf: SourceFile, folder_data: dict[str, dict[str, dict[str, Any]]]
 ) -> Page:
     text = read_text(sf)

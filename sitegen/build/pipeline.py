@@ -10,8 +10,8 @@ import datetime as dt
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from . import assemble, fingerprint, generate
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
-from .render import Layouts, markdown_body, render_page
+from .render import Layouts, TrackedSite, collection_reads, markdown_body, render_page
+from .tree import SourceFile
 
 Progress = Callable[[str, int, int], None]
 
@@ -57,6 +58,8 @@ class RenderedSite:
     problems: list[Diagnostic]
     pages: int
     assets: int
+    job: _PageJob | None = None  # what rendered the pages, kept for incremental re-renders
+    reindex: Callable[[], dict[str, bytes]] | None = None  # feeds, search index again
 
 
 def build_site(
@@ -125,23 +128,16 @@ def render_site(
     now = dt.datetime.now(dt.timezone.utc)
     # Feeds and the search index read page bodies: rendered here, before the workers fork,
     # they are rendered once and inherited.
-    index_files = generate.index_files(plan, to_render, site_view["sections"], config, now)
+    def reindex() -> dict[str, bytes]:
+        return generate.index_files(plan, to_render, site_view["sections"], config, now)
+
+    index_files = reindex()
 
     roots = [TemplateRoot(site.site_dir, "")]
     if site.theme_dir is not None:
         roots.append(TemplateRoot(site.theme_dir, f"themes/{config.theme}/"))
     # Stylesheets compile before pages render: fingerprinted names must be known to asset().
-    sass_roots = [(r.path, r.display_prefix) for r in roots]
-    # Sass looks beside the file, then in each root and its `_sass/` folder (Jekyll's convention).
-    include_paths = [p for r in roots for p in (r.path, r.path / "_sass")]
-    styles: dict[str, str] = {}
-    for out, sf in plan.styles.items():
-        try:
-            styles[out] = compile_scss(
-                sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots
-            )
-        except SitegenError as exc:
-            problems.extend(exc.diagnostics)
+    styles = compile_styles(plan.styles, roots, problems)
     asset_files = {out: sf.path for out, sf in plan.assets.items()}
     prints = fingerprint.Fingerprints()
     if config.fingerprint:
@@ -152,7 +148,7 @@ def render_site(
         "now": now,
         "sitegen_version": __version__,
     }
-    base = {"site": site_view, "data": site.data, "paginator": None}
+    base = {"site": TrackedSite(site_view), "data": site.data, "paginator": None}
     job = _PageJob(to_render, roots, config.strict, template_globals, base, stage)
     problems.extend(_render_pages(job, jobs, progress))
 
@@ -167,7 +163,27 @@ def render_site(
         else:
             stage.copy_file(out, content)
     outputs = [*plan.pages, *plan.styles, *plan.assets, *extra]
-    return RenderedSite(outputs, problems, len(plan.pages), len(outputs) - len(plan.pages))
+    return RenderedSite(
+        outputs, problems, len(plan.pages), len(outputs) - len(plan.pages), job, reindex
+    )
+
+
+def compile_styles(
+    sources: dict[str, SourceFile], roots: list[TemplateRoot], problems: list[Diagnostic]
+) -> dict[str, str]:
+    """Output .css path -> CSS for each Sass source; errors go to `problems`."""
+    sass_roots = [(r.path, r.display_prefix) for r in roots]
+    # Sass looks beside the file, then in each root and its `_sass/` folder (Jekyll's convention).
+    include_paths = [p for r in roots for p in (r.path, r.path / "_sass")]
+    styles: dict[str, str] = {}
+    for out, sf in sources.items():
+        try:
+            styles[out] = compile_scss(
+                sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots
+            )
+        except SitegenError as exc:
+            problems.extend(exc.diagnostics)
+    return styles
 
 
 # --- rendering pages, in this process or in forked workers ------------------------------------
@@ -185,13 +201,21 @@ class _PageJob:
     base: dict[str, Any]
     stage: StagingDir
     _templates: Templates | None = None
+    # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
+    # an incremental build re-renders them when any page changes.
+    readers: set[str] = field(default_factory=set)
 
     def templates(self) -> tuple[Templates, Layouts]:
         if self._templates is None:  # compiled once per process
             self._templates = Templates(self.roots, strict=self.strict, globals=self.globals)
         return self._templates, Layouts(self._templates)
 
-    def run(self, indices: range) -> list[Diagnostic]:
+    def run_outputs(self, outputs: Iterable[str]) -> list[Diagnostic]:
+        """Render the pages that write these output paths (an incremental build)."""
+        wanted = set(outputs)
+        return self.run(i for i, p in enumerate(self.pages) if p.output in wanted)
+
+    def run(self, indices: Iterable[int]) -> list[Diagnostic]:
         templates, layouts = self.templates()
         problems: list[Diagnostic] = []
         for i in indices:
@@ -200,18 +224,24 @@ class _PageJob:
                 self.base if page.paginator is None else {**self.base, "paginator": page.paginator}
             )
             try:
-                self.stage.write_text(page.output, render_page(page, templates, layouts, base))
+                with collection_reads() as reads:
+                    html = render_page(page, templates, layouts, base)
+                self.stage.write_text(page.output, html)
             except SitegenError as exc:
                 problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
+            else:
+                if reads.seen:
+                    self.readers.add(page.output)
         return problems
 
 
 _forked_job: _PageJob | None = None  # what forked workers inherit
 
 
-def _run_chunk(indices: range) -> tuple[list[Diagnostic], int]:
+def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, set[str]]:
     assert _forked_job is not None
-    return _forked_job.run(indices), len(indices)
+    found = _forked_job.run(indices)
+    return found, len(indices), _forked_job.readers
 
 
 def _render_pages(job: _PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
@@ -232,8 +262,9 @@ def _render_pages(job: _PageJob, jobs: int | None, progress: Progress | None) ->
         # so nothing but diagnostics crosses the process boundary.
         with mp.get_context("fork").Pool(workers) as pool:
             done = 0
-            for found, n in pool.imap_unordered(_run_chunk, chunks):
+            for found, n, readers in pool.imap_unordered(_run_chunk, chunks):
                 problems.extend(found)
+                job.readers |= readers
                 done += n
                 if progress:
                     progress("render", done, total)

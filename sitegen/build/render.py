@@ -6,9 +6,11 @@ in any order, in worker processes, or be skipped when a cache says its inputs di
 
 from __future__ import annotations
 
+import contextvars
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -45,6 +47,45 @@ def summary_of(given: Any, html: str) -> Markup | str:
         return Markup(html.split(MORE, 1)[0].strip())
     m = _FIRST_PARAGRAPH.search(html)
     return Markup(m.group(1)) if m else ""
+
+
+# --- which pages list other pages ---------------------------------------------------------
+
+COLLECTIONS = frozenset({"pages", "sections", "tags", "taxonomies"})
+
+
+class _Reads:
+    seen = False
+
+
+_current_reads: contextvars.ContextVar[_Reads | None] = contextvars.ContextVar(
+    "sitegen_collection_reads", default=None
+)
+
+
+@contextmanager
+def collection_reads() -> Iterator[_Reads]:
+    """Notes whether the template code run inside reads one of the site's page collections."""
+    reads = _Reads()
+    token = _current_reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _current_reads.reset(token)
+
+
+class TrackedSite(dict[str, Any]):
+    """`site` as templates see it, noting reads of its page collections (see collection_reads)."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key in COLLECTIONS:
+            reads = _current_reads.get()
+            if reads is not None:
+                reads.seen = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
 
 
 class Layouts:
