@@ -45,7 +45,7 @@ class SiteConfig:
     timezone: str = "UTC"
     fingerprint: bool = False
     highlight: bool = True  # Pygments classes on fenced code with a language
-    feeds: bool = False  # feed.xml, per-section feeds, sitemap.xml, robots.txt
+    feeds: bool | None = None  # feed.xml, sitemap.xml, robots.txt; None: when base_url is absolute
     search_index: bool = False  # search-index.json for client-side search (the docs theme)
     per_page: int = 10  # pagination default
     taxonomies: tuple[str, ...] = ("tags",)

@@ -1,0 +1,151 @@
+"""Layer 3: taxonomies (tags, and any listed in sitegen.toml) with a page per term and an index.
+
+`taxonomies = ["tags", "categories"]` gives `/tags/`, `/tags/python/`, `/categories/`, … as
+generated pages. They render with `_layouts/terms.html` (the index) and `_layouts/term.html` (one
+term) from the site or its theme; without those, the nearest `_layout.html` wraps a plain list.
+Terms that differ only in case or punctuation ("Python", "python") share one page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+from markupsafe import Markup
+
+from sitegen.model import Page, tags_of
+from sitegen.render.markdown import slugify
+
+from .paginate import Paginator
+
+TERM_LAYOUT = "_layouts/term.html"
+TERMS_LAYOUT = "_layouts/terms.html"
+
+
+@dataclass
+class Term:
+    """One term of a taxonomy, as templates see it: `site.taxonomies.tags["python"].url`."""
+
+    taxonomy: str
+    name: str
+    slug: str
+    url: str
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.pages)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def terms_of(page: Page, taxonomy: str) -> list[str]:
+    return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
+
+
+def collect(pages: Iterable[Page], taxonomy: str, urls: str) -> dict[str, Term]:
+    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first."""
+    by_slug: dict[str, Term] = {}
+    for p in sorted(pages, key=lambda p: (-p.sort_date.timestamp() if p.date else 0, p.title)):
+        for name in terms_of(p, taxonomy):
+            slug = slugify(name)
+            term = by_slug.get(slug)
+            if term is None:
+                url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
+                term = by_slug[slug] = Term(taxonomy, name, slug, url)
+            if not term.pages or term.pages[-1] is not p:
+                term.pages.append(p)
+    return {t.name: t for t in sorted(by_slug.values(), key=lambda t: t.name.lower())}
+
+
+def term_pages(
+    taxonomy: str, terms: dict[str, Term], layouts: Sequence[str], site_url: Callable[[str], str]
+) -> list[Page]:
+    """The generated index and term pages of one taxonomy (none when no page uses it).
+
+    `layouts` are the template files that exist; `site_url` makes links honour base_url.
+    """
+    if not terms:
+        return []
+    title = taxonomy.replace("_", " ").replace("-", " ").capitalize()
+    index_url = f"/{taxonomy}/"
+    index_meta: dict[str, object] = {
+        "title": title,
+        "taxonomy": taxonomy,
+        "terms": list(terms.values()),
+    }
+    index_content = ""
+    if TERMS_LAYOUT in layouts:
+        index_meta["layout"] = "terms"
+    else:
+        index_content = _terms_list(terms.values(), site_url)
+    out = [
+        _generated(
+            f"{taxonomy}/index",
+            index_url,
+            f"{taxonomy}/index.html",
+            title,
+            index_meta,
+            index_content,
+        )
+    ]
+    for term in terms.values():
+        meta: dict[str, object] = {
+            "title": term.name,
+            "taxonomy": taxonomy,
+            "term": term.name,
+            "pages": term.pages,
+        }
+        content = ""
+        if TERM_LAYOUT in layouts:
+            meta["layout"] = "term"
+        else:
+            content = _pages_list(term.pages, site_url)
+        output = term.url.lstrip("/") + ("index.html" if term.url.endswith("/") else "")
+        page = _generated(f"{taxonomy}/{term.slug}", term.url, output, term.name, meta, content)
+        n = len(term.pages)
+        page.paginator = Paginator(term.pages, 1, 1, max(n, 1), n, (term.url,))
+        out.append(page)
+    return out
+
+
+def _generated(
+    source: str, url: str, output: str, title: str, meta: dict[str, object], content: str
+) -> Page:
+    page = Page(
+        source=source,
+        url=url,
+        output=output,
+        kind="generated",
+        slug=source.rsplit("/", 1)[-1],
+        title=title,
+        date=None,
+        meta=meta,
+        body="",
+        body_line=1,
+    )
+    page.content = Markup(content)
+    return page
+
+
+def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
+    items = "".join(
+        f'<li><a href="{escape(site_url(t.url))}">{escape(t.name)}</a>'
+        f' <span class="count">({t.count})</span></li>\n'
+        for t in terms
+    )
+    return f'<ul class="term-list">\n{items}</ul>\n'
+
+
+def _pages_list(pages: Iterable[Page], site_url: Callable[[str], str]) -> str:
+    rows = []
+    for p in pages:
+        date = (
+            f' <time datetime="{p.date.isoformat()}">{p.date.isoformat()[:10]}</time>'
+            if p.date
+            else ""
+        )
+        rows.append(f'<li><a href="{escape(site_url(p.url))}">{escape(p.title)}</a>{date}</li>\n')
+    return f'<ul class="post-list">\n{"".join(rows)}</ul>\n'

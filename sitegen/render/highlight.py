@@ -1,0 +1,47 @@
+"""Layer 2: syntax highlighting of fenced code blocks at build time, with Pygments CSS classes.
+
+Only blocks with a language (```python) are highlighted; the output is Pygments' usual
+`<div class="highlight"><pre>…` with short token classes, so a theme colours it with CSS (light
+and dark) and pages need no JavaScript. Lexers are looked up once per language per process.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from pygments import highlight as _pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+# Both engines write a fenced block with a language as <pre><code class="language-X">.
+_CODE_BLOCK = re.compile(r'<pre><code class="language-([^"\s]+)">(.*?)</code></pre>', re.DOTALL)
+_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+@lru_cache(maxsize=256)
+def lexer_for(language: str) -> Lexer | None:
+    """The Pygments lexer for a fence's language name, or None when Pygments has none."""
+    try:
+        return get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def highlight_blocks(out: str) -> str:
+    """Highlight every `<pre><code class="language-X">` block of rendered Markdown."""
+    if 'code class="language-' not in out:
+        return out
+
+    def fix(m: re.Match[str]) -> str:
+        lexer = lexer_for(html.unescape(m.group(1)))
+        if lexer is None:
+            return m.group(0)
+        code = html.unescape(m.group(2))
+        result: str = _pygments_highlight(code, lexer, _FORMATTER)
+        return result.rstrip("\n")
+
+    return _CODE_BLOCK.sub(fix, out)
