@@ -12,6 +12,7 @@ from pathlib import Path
 
 import watchfiles
 
+from sitegen.model import is_ignored
 from sitegen.sources import Source, SyncResult
 
 OnChange = Callable[[set[str]], None]
@@ -23,14 +24,15 @@ READY_MS = 200  # the watcher reports in this often while nothing happens
 
 
 def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
-    """Site-relative POSIX paths of the changed files below root."""
+    """Site-relative POSIX paths of the changed files below root that the build would read
+    (an editor's hidden temp files and debris are left out)."""
     out = set()
     for p in paths:
         try:
             rel = Path(p).relative_to(root).as_posix()
         except ValueError:
             continue
-        if rel not in ("", "."):
+        if rel not in ("", ".") and not is_ignored(rel):  # the build never reads those
             out.add(rel)
     return out
 
@@ -127,4 +129,4 @@ class RemotePoller:
 
 def changed_paths(result: SyncResult) -> set[str]:
     c = result.changes
-    return {*c.added, *c.changed, *c.removed}
+    return {p for p in (*c.added, *c.changed, *c.removed) if not is_ignored(p)}
