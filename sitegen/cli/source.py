@@ -53,12 +53,11 @@ def resolve_site(
     from sitegen.sources import open_source
 
     source = open_source(spec, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
-    if not offline:
-        result = source.sync()
-        if not quiet:
-            click.echo(
-                f"synced {source.label}: {len(result.changes)} changed, "
-                f"{result.requests} requests, {result.seconds:.2f} s",
-                err=True,
-            )
+    result = source.sync()  # offline: checks that a mirror exists, fetches nothing
+    if not offline and not quiet:
+        click.echo(
+            f"synced {source.label}: {len(result.changes)} changed, "
+            f"{result.requests} requests, {result.seconds:.2f} s",
+            err=True,
+        )
     return Path(source.local_dir)
