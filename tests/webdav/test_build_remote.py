@@ -29,7 +29,9 @@ def test_build_syncs_then_builds(remote: Remote, tmp_path: Path) -> None:
     run = CliRunner().invoke(main, ["build", remote.spec, "-o", str(out), "--cache", str(cache)])
     assert run.exit_code == 0, run.output
     assert PASSWORD not in run.output
-    assert (out / "index.html").read_text() == '<main><p>Home of <a href="/about/">the team</a>.</p>\n</main>'
+    assert (
+        out / "index.html"
+    ).read_text() == '<main><p>Home of <a href="/about/">the team</a>.</p>\n</main>'
     assert "color: #123" in (out / "css/site.css").read_text()
 
     (remote.site / "about.md").write_text("We are four now.")
@@ -48,7 +50,9 @@ def test_build_syncs_then_builds(remote: Remote, tmp_path: Path) -> None:
 def test_bad_page_on_the_server_is_reported_at_its_line(remote: Remote, tmp_path: Path) -> None:
     write(remote.site, {**SITE, "about.md": "---\ntitle: [\n---\n"})
     out = tmp_path / "public"
-    run = CliRunner().invoke(main, ["build", remote.spec, "-o", str(out), "--cache", str(tmp_path / "c")])
+    run = CliRunner().invoke(
+        main, ["build", remote.spec, "-o", str(out), "--cache", str(tmp_path / "c")]
+    )
     assert run.exit_code == 1
     assert "about.md:3: front matter: invalid YAML" in run.output
     assert not out.exists()
