@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import webbrowser
 from pathlib import Path
@@ -28,6 +29,19 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
+def exposure_warning(host: str, port: int) -> str | None:
+    """A warning when the preview would be reachable from other machines."""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: it may resolve to anything
+    return (f"warning: serving on {host}: anyone who can reach this machine on port {port} "
+            "can read the preview, drafts included")
+
+
 def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     try:
         return parse_duration(value)
@@ -51,12 +65,11 @@ def serve(source: str, port: int, host: str, open_browser: bool, drafts: bool, f
           poll: float, user: str | None, cache_dir: Path | None, offline: bool, jobs: int) -> None:
     """Preview SOURCE (a folder, or a nextcloud:// or webdav:// URL) with instant reload."""
     from sitegen.serve import Preview, ServeOptions
-    from sitegen.serve.server import LOOPBACK
     from sitegen.sources import open_source
 
-    if host not in LOOPBACK:
-        click.echo(f"warning: serving on {host}: anyone who can reach this machine on port "
-                   f"{port} can read the preview, drafts included", err=True)
+    warning = exposure_warning(host, port)
+    if warning:
+        click.echo(warning, err=True)
     try:
         src = open_source(source, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
         preview = Preview(src, ServeOptions(host=host, port=port, drafts=drafts, future=future,
@@ -71,6 +84,8 @@ def serve(source: str, port: int, host: str, open_browser: bool, drafts: bool, f
 
     try:
         preview.run(on_ready=ready)
+    except KeyboardInterrupt:  # uvicorn shut down cleanly, then passed Ctrl-C on
+        click.echo("stopped", err=True)
     except SitegenError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # the port is taken, the address is not ours

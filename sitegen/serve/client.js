@@ -68,6 +68,7 @@
   function onMessage(msg) {
     if (msg.type === "hello") {
       if (msg.token !== token) return reload();  // a build finished meanwhile, or a restart
+      window.__sitegenConnected = true;  // for tests and the benchmark
       if (msg.error) showError(msg.error); else clearError();
     } else if (msg.type === "reload") {
       if (concerns(msg.pages)) return reload();

@@ -35,8 +35,6 @@ from .watch import LocalWatcher, RemotePoller
 BuilderFactory = Callable[[Path, Path, BuildOptions], SiteBuilder]
 Log = Callable[[str], None]
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 @dataclass(frozen=True)
 class ServeOptions:

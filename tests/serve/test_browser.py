@@ -107,7 +107,7 @@ def test_the_page_reconnects_after_a_server_restart(site: Path, start_preview: S
 
 @pytest.fixture
 def dav_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
-    import webdav_servers as ws
+    import webdav_servers as ws  # type: ignore[import-not-found]  # tests/webdav, on sys.path
 
     monkeypatch.setenv("SITEGEN_PASSWORD", ws.PASSWORD)
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))

@@ -21,7 +21,7 @@ MARK = b'id="sitegen-live"'
 def raw_get(url: str, path: str) -> tuple[int, bytes]:
     """GET with the path exactly as given (httpx would normalise `..` away)."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     try:
         conn.request("GET", path)
         resp = conn.getresponse()
