@@ -14,7 +14,7 @@ from markupsafe import Markup
 PAGE_EXTENSIONS = (".md", ".html")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
 # Read by the build, never output.
-SETTINGS_FILES = frozenset({"sitegen.toml", "harp.json", "_harp.json"})
+SETTINGS_FILES = frozenset({"sitegen.toml", "harp.json", "_harp.json", "theme.toml"})
 # Never read: editor, sync and OS debris.
 IGNORED_NAMES = frozenset({"desktop.ini", "Thumbs.db"})
 IGNORED_SUFFIXES = ("~", ".part", ".swp", ".tmp")

@@ -37,7 +37,7 @@ from sitegen.model import (
     tags_of,
 )
 
-from .tree import SourceFile, find_theme, overlay, theme_applies, walk
+from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
 
 DATA_DIR = "_data"
 
@@ -48,7 +48,7 @@ class LoadedSite:
     config: SiteConfig
     config_text: str
     files: dict[str, SourceFile]
-    theme_dir: Path | None
+    themes: list[tuple[str, Path]]  # the theme and those it extends, nearest first
     pages: list[Page] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
@@ -92,11 +92,11 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
     if options.base_url is not None:
         config = SiteConfig(**{**config.__dict__, "base_url": options.base_url})
     explicit_theme = bool(re.search(r"^\s*theme\s*=", config_text, re.MULTILINE))
-    theme_dir = None
+    themes = []
     if theme_applies(explicit_theme, site_files):
-        theme_dir = find_theme(config.theme, site_dir, config_text)
-    files = overlay(site_dir, site_files, theme_dir, config.theme)
-    site = LoadedSite(site_dir, config, config_text, files, theme_dir)
+        themes = theme_chain(config.theme, site_dir, config_text)
+    files = overlay(site_dir, site_files, themes)
+    site = LoadedSite(site_dir, config, config_text, files, themes)
     _load_data(site)
     _load_pages(site, options)
     return site

@@ -134,8 +134,7 @@ def render_site(
     index_files = reindex()
 
     roots = [TemplateRoot(site.site_dir, "")]
-    if site.theme_dir is not None:
-        roots.append(TemplateRoot(site.theme_dir, f"themes/{config.theme}/"))
+    roots += [TemplateRoot(folder, f"themes/{name}/") for name, folder in site.themes]
     # Stylesheets compile before pages render: fingerprinted names must be known to asset().
     styles = compile_styles(plan.styles, roots, problems)
     asset_files = {out: sf.path for out, sf in plan.assets.items()}

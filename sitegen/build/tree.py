@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,13 @@ from sitegen.config import key_line
 from sitegen.errors import ConfigError, Diagnostic
 from sitegen.model import is_ignored
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 THEME_LAYOUT = "_layout.html"
+THEME_SETTINGS = "theme.toml"
 
 
 @dataclass(frozen=True)
@@ -66,15 +73,37 @@ def theme_applies(explicit_theme: bool, site_files: Iterable[str]) -> bool:
     return explicit_theme or THEME_LAYOUT not in set(site_files)
 
 
+def theme_chain(name: str, site_dir: Path, config_text: str = "") -> list[tuple[str, Path]]:
+    """The theme and the themes it extends (`extends = "default"` in its theme.toml), nearest
+    first, so a theme needs to hold only what it does differently."""
+    chain: list[tuple[str, Path]] = []
+    while name and name not in {n for n, _ in chain}:
+        folder = find_theme(name, site_dir, config_text)
+        chain.append((name, folder))
+        name = _extends(folder / THEME_SETTINGS)
+    return chain
+
+
+def _extends(settings: Path) -> str:
+    if not settings.is_file():
+        return ""
+    try:
+        value = tomllib.loads(settings.read_text(encoding="utf-8")).get("extends", "")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{settings}: {exc}") from None
+    return value if isinstance(value, str) else ""
+
+
 def overlay(
-    site_dir: Path, site_files: list[str], theme_dir: Path | None, theme_name: str
+    site_dir: Path, site_files: list[str], themes: list[tuple[str, Path]]
 ) -> dict[str, SourceFile]:
-    """rel -> SourceFile, the site's own file winning over the theme's at the same path."""
+    """rel -> SourceFile: the site's own file wins over its theme's at the same path, and a
+    theme's over the theme it extends."""
     files: dict[str, SourceFile] = {}
-    if theme_dir is not None:
-        prefix = f"themes/{theme_name}/"
-        for rel in walk(theme_dir):
-            files[rel] = SourceFile(rel, theme_dir / rel, prefix + rel, True)
+    for name, folder in reversed(themes):
+        prefix = f"themes/{name}/"
+        for rel in walk(folder):
+            files[rel] = SourceFile(rel, folder / rel, prefix + rel, True)
     for rel in site_files:
         files[rel] = SourceFile(rel, site_dir / rel, rel, False)
     return dict(sorted(files.items()))

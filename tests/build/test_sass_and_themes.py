@@ -59,3 +59,17 @@ def test_site_themes_folder_is_not_output(sb: SiteBuilder) -> None:
         "index.md": "x",
     })
     assert sb.outputs() == ["css/t.css", "index.html"]
+
+
+def test_a_theme_extends_another_path_by_path(sb: SiteBuilder) -> None:
+    sb.build({
+        "sitegen.toml": 'theme = "child"',
+        "themes/base/_layout.html": "base:{{ partial('who') }}:{{ content }}",
+        "themes/base/_partials/who.html": "base-who",
+        "themes/base/css/a.css": "base",
+        "themes/child/theme.toml": 'extends = "base"',
+        "themes/child/_partials/who.html": "child-who",
+        "index.md": "x",
+    })
+    assert sb.read("index.html") == "base:child-who:<p>x</p>\n"
+    assert sb.outputs() == ["css/a.css", "index.html"]
