@@ -86,8 +86,14 @@ class SiteConfig:
             theme=self.theme,
             extra_css=list(self.extra_css),
             nav=[dict(n) for n in self.nav],
+            feeds=self.feeds_on,
         )
         return view
+
+    @property
+    def feeds_on(self) -> bool:
+        """Whether feeds, sitemap and robots.txt are built: asked for, or base_url is absolute."""
+        return self.feeds if self.feeds is not None else bool(self.origin)
 
 
 _STR_KEYS = ("title", "description", "author", "language", "base_url", "theme", "timezone")

@@ -101,10 +101,8 @@ def check_output(out: Path, pages: Iterable[Page], config: SiteConfig) -> CheckR
         msg = f"{problem}, from the page's layout or a partial{more}"
         report.problems.append(Diagnostic(where, None, msg))
     if not config.origin:
-        report.notes.append(
-            "base_url is not absolute: feeds and sitemap.xml are not written unless feeds = true "
-            "(and sitemap.xml needs an absolute base_url in any case)"
-        )
+        feeds = "feeds have site-relative links" if config.feeds_on else "no feeds (feeds = true)"
+        report.notes.append(f"base_url is not absolute: no sitemap.xml, {feeds}")
     report.problems.sort(key=lambda d: (d.path, d.line or 0, d.message))
     return report
 

@@ -69,7 +69,7 @@ def index_files(
 ) -> dict[str, bytes]:
     """output path -> bytes of the feeds, sitemap, robots.txt and search index this site gets."""
     out: dict[str, bytes] = {}
-    if config.feeds or (config.feeds is None and config.origin):
+    if config.feeds_on:
         for spec in feeds.feed_specs(config, pages, sections):
             out[spec.output] = feeds.atom_feed(config, spec, now)
         site_map = feeds.sitemap(config, pages)
