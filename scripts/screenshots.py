@@ -2,6 +2,7 @@
 """Build a site and take full-page screenshots of it in headless Chromium.
 
     python scripts/screenshots.py [SITE] [--out docs/screenshots] [--page /about/ ...]
+    python scripts/screenshots.py --readme     # both examples (blog and docs themes), small
 
 The site is built with `sitegen build SITE -o TMP`, served with `python -m http.server` on
 127.0.0.1 (a free port), and every page is shot in light and dark, at desktop (1280 px) and
@@ -106,7 +107,14 @@ def page_name(path: str) -> str:
     return name or "home"
 
 
-def shoot_playwright(base: str, pages: list[str], out: Path, sizes: list[str]) -> list[Path]:
+def shoot_playwright(
+    base: str,
+    pages: list[str],
+    out: Path,
+    sizes: list[str],
+    prefix: str = "",
+    full_page: bool = True,
+) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
@@ -126,8 +134,8 @@ def shoot_playwright(base: str, pages: list[str], out: Path, sizes: list[str]) -
                     page = context.new_page()
                     for path in pages:
                         page.goto(base + path, wait_until="networkidle")
-                        target = out / f"{page_name(path)}-{size}-{scheme}.png"
-                        page.screenshot(path=str(target), full_page=True)
+                        target = out / f"{prefix}{page_name(path)}-{size}-{scheme}.png"
+                        page.screenshot(path=str(target), full_page=full_page)
                         written.append(target)
                         print(
                             "wrote",
@@ -183,7 +191,14 @@ def main() -> int:
     ap.add_argument("--max-pages", type=int, default=8)
     ap.add_argument("--size", action="append", choices=sorted(SIZES), dest="sizes")
     ap.add_argument("--cli", action="store_true", help="use chromium --screenshot, not Playwright")
+    ap.add_argument(
+        "--readme",
+        action="store_true",
+        help="the README's few small shots of both examples (blog and docs theme), one window each",
+    )
     args = ap.parse_args()
+    if args.readme:
+        return readme_shots(Path(args.out))
 
     if not Path(CHROMIUM).exists():
         print(
@@ -219,6 +234,32 @@ def main() -> int:
             written = shoot(base, pages, out, sizes)
     print(f"{len(written)} screenshots in {out}")
     return 0
+
+
+# The README's screenshots: few and small (one window, not the full page; each under 200 KB).
+README_SHOTS = {
+    "blog": ("content-example", ["/", "/posts/publishing-on-a-schedule/"]),
+    "docs": ("docs-example", ["/guide/assets/"]),
+}
+
+
+def readme_shots(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for prefix, (site, pages) in README_SHOTS.items():
+        with tempfile.TemporaryDirectory(prefix="sitegen-shots-") as tmp:
+            root = Path(tmp) / "site"
+            build(REPO / site, root)
+            with serve(root) as base:
+                written += shoot_playwright(base, pages, out, ["desktop"], f"{prefix}-", False)
+                written += shoot_playwright(base, pages[:1], out, ["mobile"], f"{prefix}-", False)
+    big = [p for p in written if p.stat().st_size > 200_000]
+    for p in big:
+        print(
+            f"warning: {p.name} is {p.stat().st_size // 1000} KB (keep README shots under 200 KB)"
+        )
+    print(f"{len(written)} screenshots in {out}")
+    return 1 if big else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,97 @@
+"""The blog and docs themes on the example sites: pages, landmarks, links, and the docs search."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen.build.check import check_site
+from sitegen.build.pipeline import BuildOptions, build_site
+from tests.conftest import NOW
+
+REPO = Path(__file__).resolve().parent.parent.parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+def built(tmp_path: Path, example: str) -> Path:
+    out = tmp_path / "out"
+    build_site(REPO / example, out, BuildOptions(now=NOW))
+    return out
+
+
+@pytest.mark.parametrize("example", ["content-example", "docs-example"])
+def test_examples_have_no_broken_links(example: str) -> None:
+    report = check_site(REPO / example, BuildOptions(now=NOW))
+    assert [str(d) for d in report.problems] == []
+
+
+@pytest.mark.parametrize("example", ["content-example", "docs-example"])
+def test_every_page_has_landmarks_and_one_h1(tmp_path: Path, example: str) -> None:
+    out = built(tmp_path, example)
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        where = page.relative_to(out)
+        assert '<a class="skip-link" href="#main">' in html, where
+        assert '<main id="main"' in html and "<header" in html and "<footer" in html, where
+        assert html.count("<h1") == 1, where
+
+
+def test_blog_theme_pages(tmp_path: Path) -> None:
+    out = built(tmp_path, "content-example")
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "Recent posts" in home and 'href="/feed.xml"' in home
+    assert '<a class="tag" href="/tags/sitegen/">' in home
+    listing = (out / "posts/index.html").read_text(encoding="utf-8")
+    assert '<nav class="pagination" aria-label="Pages">' in listing
+    assert (out / "posts/page/2/index.html").exists()
+    assert "archive-year" in (out / "archive/index.html").read_text(encoding="utf-8")
+    assert "term-cloud" in (out / "tags/index.html").read_text(encoding="utf-8")
+
+
+def test_docs_theme_pages(tmp_path: Path) -> None:
+    out = built(tmp_path, "docs-example")
+    page = (out / "guide/assets/index.html").read_text(encoding="utf-8")
+    assert 'aria-current="page">Assets and code</a>' in page  # sidebar marks the page
+    assert '<nav class="page-toc"' in page and 'href="#fingerprints"' in page
+    assert 'rel="prev"' in page and 'href="/guide/blogs/"' in page
+    assert 'rel="next"' in page and 'href="/reference/"' in page
+    assert '<div class="highlight">' in page
+    assert (out / "search-index.json").exists()
+
+
+@pytest.fixture
+def docs_server(tmp_path: Path) -> Iterator[str]:
+    out = built(tmp_path, "docs-example")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+def test_docs_search_with_the_keyboard(docs_server: str) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(docs_server + "/guide/content/")
+        page.keyboard.press("/")
+        page.keyboard.type("fingerprint")
+        page.wait_for_selector("#search-results a")
+        first = page.locator("#search-results a").first
+        assert "Assets and code" in first.inner_text()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/guide/assets/")
+        browser.close()
