@@ -229,7 +229,7 @@ class _PageJob:
             except SitegenError as exc:
                 problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
             else:
-                if reads.seen:
+                if reads.seen or page.paginator is not None:  # lists other pages
                     self.readers.add(page.output)
         return problems
 

@@ -85,7 +85,7 @@ class TrackedSite(dict[str, Any]):
         return super().__getitem__(key)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default
+        return self[key] if key in self else default  # noqa: SIM401 - must go through __getitem__
 
 
 class Layouts:

@@ -7,6 +7,7 @@ import click
 from sitegen import __version__
 
 from .build import build, new
+from .check import check
 from .publish import publish, rollback, schedule, status, verify
 from .sync import login, sync
 
@@ -17,5 +18,5 @@ def main() -> None:
     """Build, preview and publish websites kept in Nextcloud (or any folder)."""
 
 
-for command in (build, new, sync, login, publish, rollback, verify, schedule, status):
+for command in (build, new, check, sync, login, publish, rollback, verify, schedule, status):
     main.add_command(command)
