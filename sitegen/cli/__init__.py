@@ -9,6 +9,7 @@ from sitegen import __version__
 from .build import build, new
 from .check import check
 from .publish import publish, rollback, schedule, status, verify
+from .serve import serve
 from .sync import login, sync
 
 
@@ -18,5 +19,5 @@ def main() -> None:
     """Build, preview and publish websites kept in Nextcloud (or any folder)."""
 
 
-for command in (build, new, check, sync, login, publish, rollback, verify, schedule, status):
+for command in (build, new, check, serve, sync, login, publish, rollback, verify, schedule, status):
     main.add_command(command)
