@@ -8,6 +8,7 @@ Every failure becomes a `Diagnostic` at the innermost template file and line.
 from __future__ import annotations
 
 import contextvars
+import functools
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,6 +95,11 @@ def _blank_front_matter(source: str, display: str) -> str:
     return "{#" + "\n" * (head_lines - 1) + "-#}\n" + body if head_lines else body
 
 
+@functools.cache
+def _attributes_of(cls: type) -> frozenset[str]:
+    return frozenset(dir(cls))
+
+
 class _Sandbox(SandboxedEnvironment):
     """Jinja2's sandbox with its per-access safety verdict cached by (type, attribute).
 
@@ -104,6 +110,16 @@ class _Sandbox(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._safe: dict[tuple[type, str], bool] = {}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`site.title` on a dict: look the key up first when no attribute of that name can
+        exist, instead of letting getattr() fail and raise first (Jinja's order is kept)."""
+        if isinstance(obj, dict) and attribute not in _attributes_of(type(obj)):
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         key = (type(obj), attr)

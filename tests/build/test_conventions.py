@@ -43,53 +43,73 @@ def test_front_matter_date_wins_over_file_name(sb: SiteBuilder, plain) -> None:
 
 
 def test_underscore_files_and_folders_are_private(sb: SiteBuilder, plain) -> None:
-    sb.build(plain(**{
-        "index.md": "x", "_draft.md": "no", "_partials/nav.html": "n", "_notes/a.md": "no",
-        "img/_raw.png": b"\x89PNG", "img/logo.png": b"\x89PNG", ".hidden": "no", "file.txt~": "no",
-    }))
+    sb.build(
+        plain(
+            **{
+                "index.md": "x",
+                "_draft.md": "no",
+                "_partials/nav.html": "n",
+                "_notes/a.md": "no",
+                "img/_raw.png": b"\x89PNG",
+                "img/logo.png": b"\x89PNG",
+                ".hidden": "no",
+                "file.txt~": "no",
+            }
+        )
+    )
     assert sb.outputs() == ["img/logo.png", "index.html"]
 
 
 def test_nearest_layout_wraps_a_page(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "root:{{ content }}",
-        "posts/_layout.html": "posts:{{ content }}",
-        "index.md": "a", "posts/x.md": "b", "posts/deep/y.md": "c",
-    })
+    sb.build(
+        {
+            "_layout.html": "root:{{ content }}",
+            "posts/_layout.html": "posts:{{ content }}",
+            "index.md": "a",
+            "posts/x.md": "b",
+            "posts/deep/y.md": "c",
+        }
+    )
     assert sb.read("index.html") == "root:<p>a</p>\n"
     assert sb.read("posts/x/index.html") == "posts:<p>b</p>\n"
     assert sb.read("posts/deep/y/index.html") == "posts:<p>c</p>\n"
 
 
 def test_layout_override_and_false(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "root:{{ content }}",
-        "_layouts/wide.html": "wide:{{ content }}",
-        "a.md": "---\nlayout: wide\n---\na",
-        "b.md": "---\nlayout: false\n---\nb",
-        "_special.html": "special:{{ content }}",
-        "c.md": "---\nlayout: special\n---\nc",
-    })
+    sb.build(
+        {
+            "_layout.html": "root:{{ content }}",
+            "_layouts/wide.html": "wide:{{ content }}",
+            "a.md": "---\nlayout: wide\n---\na",
+            "b.md": "---\nlayout: false\n---\nb",
+            "_special.html": "special:{{ content }}",
+            "c.md": "---\nlayout: special\n---\nc",
+        }
+    )
     assert sb.read("a/index.html") == "wide:<p>a</p>\n"
     assert sb.read("b/index.html") == "<p>b</p>\n"
     assert sb.read("c/index.html") == "special:<p>c</p>\n"
 
 
 def test_layouts_extend_each_other(sb: SiteBuilder) -> None:
-    sb.build({
-        "_base.html": "<b>{% block main %}{% endblock %}</b>",
-        "_layout.html": "{% extends '_base.html' %}{% block main %}{{ content }}{% endblock %}",
-        "index.md": "x",
-    })
+    sb.build(
+        {
+            "_base.html": "<b>{% block main %}{% endblock %}</b>",
+            "_layout.html": "{% extends '_base.html' %}{% block main %}{{ content }}{% endblock %}",
+            "index.md": "x",
+        }
+    )
     assert sb.read("index.html") == "<b><p>x</p>\n</b>"
 
 
 def test_partial_with_locals(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "{{ partial('nav', active='home') }}|{{ content }}",
-        "_partials/nav.html": "nav:{{ active }}:{{ page.title }}",
-        "index.md": "---\ntitle: T\n---\nx",
-    })
+    sb.build(
+        {
+            "_layout.html": "{{ partial('nav', active='home') }}|{{ content }}",
+            "_partials/nav.html": "nav:{{ active }}:{{ page.title }}",
+            "index.md": "---\ntitle: T\n---\nx",
+        }
+    )
     assert sb.read("index.html") == "nav:home:T|<p>x</p>\n"
 
 
@@ -101,12 +121,14 @@ def test_harp_current(sb: SiteBuilder) -> None:
 
 
 def test_base_url_is_honoured(sb: SiteBuilder) -> None:
-    sb.build({
-        "sitegen.toml": 'base_url = "https://example.org/blog/"',
-        "_layout.html": "{{ url('/about/') }} {{ url('css/a.css') }}|{{ content }}",
-        "index.md": "[about](about.md) ![p](img/p.png)",
-        "about.md": "",
-    })
+    sb.build(
+        {
+            "sitegen.toml": 'base_url = "https://example.org/blog/"',
+            "_layout.html": "{{ url('/about/') }} {{ url('css/a.css') }}|{{ content }}",
+            "index.md": "[about](about.md) ![p](img/p.png)",
+            "about.md": "",
+        }
+    )
     assert sb.read("index.html") == (
         '/blog/about/ /blog/css/a.css|<p><a href="/blog/about/">about</a> '
         '<img src="/blog/img/p.png" alt="p" /></p>\n'
@@ -114,12 +136,16 @@ def test_base_url_is_honoured(sb: SiteBuilder) -> None:
 
 
 def test_relative_links_between_pages_become_urls(sb: SiteBuilder, plain) -> None:
-    sb.build(plain(**{
-        "posts/2026-05-01-a.md": "[b](2026-05-02-b.md#part) [home](../index.md) [up](../) "
-                                 "[web](https://x.org/a.md) [top](#t) ![i](../img/x%20y.png)",
-        "posts/2026-05-02-b.md": "b",
-        "index.md": "",
-    }))
+    sb.build(
+        plain(
+            **{
+                "posts/2026-05-01-a.md": "[b](2026-05-02-b.md#part) [home](../index.md) [up](../) "
+                "[web](https://x.org/a.md) [top](#t) ![i](../img/x%20y.png)",
+                "posts/2026-05-02-b.md": "b",
+                "index.md": "",
+            }
+        )
+    )
     html = sb.read("posts/a/index.html")
     assert '<a href="/posts/b/#part">b</a>' in html
     assert '<a href="/">home</a>' in html
@@ -130,70 +156,86 @@ def test_relative_links_between_pages_become_urls(sb: SiteBuilder, plain) -> Non
 
 
 def test_folder_data_keyed_by_slug(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "{{ page.title }}/{{ page.meta.author }}",
-        "posts/_data.yaml": "hello:\n  title: From data\n  author: Ann\n",
-        "posts/2026-05-01-hello.md": "---\nauthor: Bob\n---\nx",
-        "articles/_data.json": json.dumps({"intro": {"title": "Harp style", "author": "Cy"}}),
-        "articles/intro.md": "x",
-    })
+    sb.build(
+        {
+            "_layout.html": "{{ page.title }}/{{ page.meta.author }}",
+            "posts/_data.yaml": "hello:\n  title: From data\n  author: Ann\n",
+            "posts/2026-05-01-hello.md": "---\nauthor: Bob\n---\nx",
+            "articles/_data.json": json.dumps({"intro": {"title": "Harp style", "author": "Cy"}}),
+            "articles/intro.md": "x",
+        }
+    )
     assert sb.read("posts/hello/index.html") == "From data/Bob"
     assert sb.read("articles/intro/index.html") == "Harp style/Cy"
 
 
 def test_site_data_folder(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "{{ data.authors.ann.name }} {{ data.team.members|length }} {{ data.cfg.x }}",
-        "_data/authors.yaml": "ann:\n  name: Ann\n",
-        "_data/team/members.json": "[1, 2, 3]",
-        "_data/cfg.toml": "x = 5",
-        "index.md": "",
-    })
+    sb.build(
+        {
+            "_layout.html": "{{ data.authors.ann.name }} {{ data.team.members|length }} {{ data.cfg.x }}",
+            "_data/authors.yaml": "ann:\n  name: Ann\n",
+            "_data/team/members.json": "[1, 2, 3]",
+            "_data/cfg.toml": "x = 5",
+            "index.md": "",
+        }
+    )
     assert sb.read("index.html") == "Ann 3 5"
 
 
 def test_globals_from_toml_and_harp_json(sb: SiteBuilder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANALYTICS_ID", "UA-42")
-    sb.build({
-        "sitegen.toml": 'title = "T"\n[globals]\nowner = "Ann"\n',
-        "harp.json": json.dumps({"globals": {"owner": "Harp", "analytics": "$ANALYTICS_ID"}}),
-        "_layout.html": "{{ site.title }} {{ site.owner }} {{ site.analytics }}",
-        "index.md": "",
-    })
+    sb.build(
+        {
+            "sitegen.toml": 'title = "T"\n[globals]\nowner = "Ann"\n',
+            "harp.json": json.dumps({"globals": {"owner": "Harp", "analytics": "$ANALYTICS_ID"}}),
+            "_layout.html": "{{ site.title }} {{ site.owner }} {{ site.analytics }}",
+            "index.md": "",
+        }
+    )
     assert sb.read("index.html") == "T Ann UA-42"
 
 
 def test_html_page_is_a_template_with_front_matter(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "L:{{ content }}",
-        "list.html": "---\ntitle: List\n---\n{% for p in site.pages|sort(attribute='url') %}{{ p.url }};{% endfor %}",
-        "full.html": "<!doctype html><p>{{ page.title }}</p>",
-        "a.md": "",
-    })
+    sb.build(
+        {
+            "_layout.html": "L:{{ content }}",
+            "list.html": "---\ntitle: List\n---\n{% for p in site.pages|sort(attribute='url') %}{{ p.url }};{% endfor %}",
+            "full.html": "<!doctype html><p>{{ page.title }}</p>",
+            "a.md": "",
+        }
+    )
     assert sb.read("list/index.html") == "L:/a/;/full/;/list/;"
     assert sb.read("full/index.html") == "<!doctype html><p>Full</p>"
 
 
 def test_title_falls_back_to_first_heading(sb: SiteBuilder) -> None:
-    sb.build({"_layout.html": "{{ page.title }}", "note.md": "Intro\n\n# Shopping list\n", "a-b.md": ""})
+    sb.build(
+        {"_layout.html": "{{ page.title }}", "note.md": "Intro\n\n# Shopping list\n", "a-b.md": ""}
+    )
     assert sb.read("note/index.html") == "Shopping list"
     assert sb.read("a-b/index.html") == "A b"
 
 
 def test_drafts_and_future_pages(sb: SiteBuilder, plain) -> None:
-    files = plain(**{
-        "draft.md": "---\ndraft: true\n---\n",
-        "later.md": "---\npublish_date: 2027-01-01\n---\n",
-        "posts/2030-01-01-future.md": "",
-        "gone.md": "---\nexpiry_date: 2026-01-01\n---\n",
-        "now.md": "",
-    })
+    files = plain(
+        **{
+            "draft.md": "---\ndraft: true\n---\n",
+            "later.md": "---\npublish_date: 2027-01-01\n---\n",
+            "posts/2030-01-01-future.md": "",
+            "gone.md": "---\nexpiry_date: 2026-01-01\n---\n",
+            "now.md": "",
+        }
+    )
     result = sb.build(files)
     assert sb.outputs() == ["now/index.html"]
     assert result.next_due is not None and result.next_due.year == 2027
     sb.build(drafts=True, future=True)
-    assert sb.outputs() == ["draft/index.html", "later/index.html", "now/index.html",
-                            "posts/future/index.html"]
+    assert sb.outputs() == [
+        "draft/index.html",
+        "later/index.html",
+        "now/index.html",
+        "posts/future/index.html",
+    ]
 
 
 def test_strict_false_relaxes_undefined(sb: SiteBuilder) -> None:
@@ -202,7 +244,12 @@ def test_strict_false_relaxes_undefined(sb: SiteBuilder) -> None:
 
 
 def test_autoescape_keeps_content_html(sb: SiteBuilder) -> None:
-    sb.build({"_layout.html": "{{ page.title }}|{{ content }}", "index.md": "---\ntitle: A & <b>\n---\n*x*"})
+    sb.build(
+        {
+            "_layout.html": "{{ page.title }}|{{ content }}",
+            "index.md": "---\ntitle: A & <b>\n---\n*x*",
+        }
+    )
     assert sb.read("index.html") == "A &amp; &lt;b&gt;|<p><em>x</em></p>\n"
 
 
@@ -213,3 +260,25 @@ def test_python_markdown_engine(sb: SiteBuilder, plain) -> None:
     html = sb.read("index.html")
     assert '<h1 id="t">T</h1>' in html and "<td>1</td>" in html and "<del>s</del>" in html
     assert 'class="task-list-item"' in html
+
+
+def test_partial_takes_a_local_called_name(sb: SiteBuilder) -> None:
+    sb.build(
+        {
+            "_layout.html": "{{ partial('card', name='Ann') }}",
+            "_partials/card.html": "card:{{ name }}",
+            "index.md": "",
+        }
+    )
+    assert sb.read("index.html") == "card:Ann"
+
+
+def test_dict_keys_shadowing_nothing_and_methods_keep_jinja_semantics(sb: SiteBuilder) -> None:
+    sb.build(
+        {
+            "_layout.html": "{{ data.menu.title }}|{{ data.menu.items is callable }}|{{ data.menu['items'] }}",
+            "_data/menu.yaml": "title: Main\nitems: [a, b]\n",
+            "index.md": "",
+        }
+    )
+    assert sb.read("index.html") == "Main|True|[&#39;a&#39;, &#39;b&#39;]"
