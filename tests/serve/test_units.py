@@ -4,6 +4,7 @@ poll without a fingerprint), change filtering, injection and reload targets."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -127,7 +128,7 @@ class FakeSource:
 
 def poller(source: FakeSource, last: str | None) -> RemotePoller:
     return RemotePoller(source, 1.0, lambda paths: None, lambda line: None,
-                        threading.Lock, last_fingerprint=last)
+                        contextlib.nullcontext, last_fingerprint=last)
 
 
 def test_the_poller_syncs_only_when_the_fingerprint_changed() -> None:
