@@ -25,7 +25,7 @@ LONG = "---\ntitle: Long\n---\n# A long page\n\n" + "\n\n".join(
 def open_live(page: Any, url: str) -> None:
     """Open a page and wait until its live-reload socket has said hello."""
     page.goto(url)
-    page.wait_for_function("() => window.__sitegenLive === true")
+    page.wait_for_function("() => window.__sitegenConnected === true")
     page.evaluate("() => { window.__marker = 42; }")
 
 
@@ -106,7 +106,7 @@ def test_the_page_reconnects_after_a_server_restart(site: Path, start_preview: S
 # --- a remote source: the test WebDAV server (Nextcloud-like: folder ETags propagate) ----------
 
 @pytest.fixture
-def dav_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+def dav_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path, Any]]:
     import webdav_servers as ws  # type: ignore[import-not-found]  # tests/webdav, on sys.path
 
     monkeypatch.setenv("SITEGEN_PASSWORD", ws.PASSWORD)
@@ -115,13 +115,13 @@ def dav_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
     site = write_tree(served / "Website", SITE)
     with ws.serve_wsgidav(served, nextcloud_like=True) as srv:
         port = srv.base.rsplit(":", 1)[1]
-        yield f"nextcloud+http://{ws.USER}@127.0.0.1:{port}/Website", site
+        yield f"nextcloud+http://{ws.USER}@127.0.0.1:{port}/Website", site, srv
 
 
 def test_a_change_on_the_webdav_server_reaches_the_open_page(
-    dav_site: tuple[str, Path], tmp_path: Path, start_preview: StartPreview, page: Any
+    dav_site: tuple[str, Path, Any], tmp_path: Path, start_preview: StartPreview, page: Any
 ) -> None:
-    spec, served = dav_site
+    spec, served, server = dav_site
     location = parse_location(spec)
     assert isinstance(location, RemoteLocation)
     retry = RetryPolicy(attempts=3, sleep=lambda s: None, jitter=lambda d: d)
@@ -132,4 +132,12 @@ def test_a_change_on_the_webdav_server_reaches_the_open_page(
     (served / "about.md").write_text("---\ntitle: About\n---\n# About us\n\nEdited in the cloud.\n")
     page.wait_for_function("() => document.querySelector('main p')?.textContent"
                            " === 'Edited in the cloud.'")
-    assert run.preview.poller is not None and run.preview.poller.polls >= 1
+    poller = run.preview.poller
+    assert poller is not None and poller.polls >= 1
+
+    # Nothing changes: one request a poll (the root folder's ETag), no sync.
+    requests, polls = server.log.count(), poller.polls
+    run.wait_for(lambda: poller.polls >= polls + 3, what="three more polls")
+    new_requests, new_polls = server.log.count(), poller.polls
+    # (a poll may be counted while its request is still on the way: +-1)
+    assert abs((new_requests - requests) - (new_polls - polls)) <= 1
