@@ -46,9 +46,8 @@ def corpus(n: int, given: Path | None, dest: Path) -> Path:
 
 
 def start_serve(site: Path, log: list[str]) -> tuple[subprocess.Popen[str], str]:
-    code = "from sitegen.cli.serve import serve; serve(prog_name='sitegen serve')"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", code, str(site), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", str(site), "--port", "0"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
     ready = threading.Event()
     url: list[str] = []
