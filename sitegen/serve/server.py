@@ -4,7 +4,6 @@ the WebSocket hub and the starlette app under uvicorn. It holds no build logic o
 from __future__ import annotations
 
 import contextlib
-import importlib
 import secrets
 import shutil
 import socket
@@ -15,11 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import uvicorn
 
+from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.pipeline import BuildOptions
 from sitegen.build.tree import bundled_themes_dir
 from sitegen.config import CONFIG_FILE, parse_config
@@ -48,9 +47,7 @@ class ServeOptions:
 
 def incremental_builder(site_dir: Path, out_dir: Path, options: BuildOptions) -> SiteBuilder:
     """The build engine's incremental builder (sitegen.build.incremental)."""
-    module: Any = importlib.import_module("sitegen.build.incremental")
-    builder: SiteBuilder = module.IncrementalBuilder(site_dir, out_dir, options)
-    return builder
+    return IncrementalBuilder(site_dir, out_dir, options)
 
 
 def _stderr(text: str) -> None:
