@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 PAGE_EXTENSIONS = (".md", ".html")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
@@ -122,7 +122,11 @@ class Page:
     # The body is rendered on first use (in whichever worker process needs it), by a function
     # the build attaches; templates read content, toc and summary without knowing when.
     body_renderer: Callable[[Page], RenderedBody] | None = field(default=None, repr=False)
+    # Listings show summaries of many pages: made from the summary's own source, so showing
+    # one never renders (and highlights) a whole page body.
+    summary_renderer: Callable[[Page], Markup | str] | None = field(default=None, repr=False)
     _body: RenderedBody | None = field(default=None, repr=False)
+    _summary: Markup | str | None = field(default=None, repr=False)
 
     def _rendered(self) -> RenderedBody:
         if self._body is None:
@@ -132,6 +136,7 @@ class Page:
     def reset_body(self) -> None:
         """Forget the rendered body (the source changed); it renders again on next use."""
         self._body = None
+        self._summary = None
 
     @property
     def content(self) -> Markup:
@@ -148,7 +153,17 @@ class Page:
 
     @property
     def summary(self) -> Markup | str:
-        return self._rendered().summary
+        """Front matter `summary`, else what stands before `<!-- more -->`, else the first
+        paragraph."""
+        if self._summary is None:
+            given = self.meta.get("summary")
+            if given:
+                self._summary = escape(str(given))
+            elif self.summary_renderer is not None:
+                self._summary = self.summary_renderer(self)
+            else:
+                self._summary = self._rendered().summary
+        return self._summary
 
     @property
     def word_count(self) -> int:

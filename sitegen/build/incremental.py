@@ -148,6 +148,7 @@ class IncrementalBuilder:
             except SitegenError as exc:
                 raise BuildError(list(exc.diagnostics)) from None
             new.body_renderer = old.body_renderer
+            new.summary_renderer = old.summary_renderer
             if _listing_view(new) != _listing_view(old):
                 return None
             fresh.append((old, new))

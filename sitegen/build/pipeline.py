@@ -26,7 +26,14 @@ from . import assemble, fingerprint, generate
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
-from .render import Layouts, TrackedSite, collection_reads, markdown_body, render_page
+from .render import (
+    Layouts,
+    TrackedSite,
+    collection_reads,
+    markdown_body,
+    markdown_summary,
+    render_page,
+)
 from .tree import SourceFile
 
 Progress = Callable[[str, int, int], None]
@@ -116,9 +123,9 @@ def render_site(
         raise SitegenError(msg) from None
     for p in pages:
         if p.kind == "md":
-            p.body_renderer = markdown_body(
-                engine, assemble.link_resolver(p.source, page_urls, config)
-            )
+            resolve = assemble.link_resolver(p.source, page_urls, config)
+            p.body_renderer = markdown_body(engine, resolve)
+            p.summary_renderer = markdown_summary(engine, resolve)
     add_image_sizes(pages, image_sizes(plan.assets, config))
     # Taxonomy terms and pages 2..N of listings: rendered like the others, not in site.pages.
     made, site_view["taxonomies"] = generate.generated_pages(

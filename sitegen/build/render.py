@@ -13,18 +13,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from sitegen.errors import SitegenError
 from sitegen.model import Page, RenderedBody, current_view
-from sitegen.render.markdown import MarkdownEngine, render_markdown
+from sitegen.render.markdown import MarkdownEngine, render_markdown, summary_markdown
 from sitegen.render.templates import Templates
 
 from .assemble import LinkResolver
 
 LAYOUT = "_layout.html"
 LAYOUTS_DIR = "_layouts"
-MORE = "<!-- more -->"
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _FULL_DOCUMENT = re.compile(r"^\s*(?:<!doctype|<html)", re.IGNORECASE)
 
@@ -34,19 +33,23 @@ def markdown_body(engine: MarkdownEngine, resolve: LinkResolver) -> Callable[[Pa
 
     def render(page: Page) -> RenderedBody:
         rendered = render_markdown(page.body, engine, resolve)
-        summary = summary_of(page.meta.get("summary"), rendered.html)
-        return RenderedBody(Markup(rendered.html), rendered.toc, summary)
+        return RenderedBody(Markup(rendered.html), rendered.toc)
 
     return render
 
 
-def summary_of(given: Any, html: str) -> Markup | str:
-    if given:
-        return escape(str(given))
-    if MORE in html:
-        return Markup(html.split(MORE, 1)[0].strip())
-    m = _FIRST_PARAGRAPH.search(html)
-    return Markup(m.group(1)) if m else ""
+def markdown_summary(engine: MarkdownEngine, resolve: LinkResolver) -> Callable[[Page], Markup]:
+    """The function that renders a Markdown page's summary from its own source."""
+
+    def render(page: Page) -> Markup:
+        source, whole = summary_markdown(page.body)
+        html = render_markdown(source, engine, resolve).html.strip()
+        if whole:
+            return Markup(html)
+        m = _FIRST_PARAGRAPH.search(html)
+        return Markup(m.group(1)) if m else Markup("")
+
+    return render
 
 
 # --- which pages list other pages ---------------------------------------------------------

@@ -271,3 +271,41 @@ def _rewrite_links(out: str, resolve: LinkResolver) -> str:
         return m.group(1) + html.escape(new, quote=True) + m.group(3)
 
     return _URL_ATTR.sub(fix, out)
+
+
+# --- summaries --------------------------------------------------------------------------------
+
+MORE = "<!-- more -->"
+_NOT_PARAGRAPH = re.compile(
+    r"^(?:#|>|\||<|:::|[-*+]\s|\d+[.)]\s|[-*_]{3,}\s*$|\[[^\]]+\]:|={3,}|-{3,})"
+)
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+
+
+def summary_markdown(body: str) -> tuple[str, bool]:
+    """The Markdown of a page's summary: (what stands before `<!-- more -->`, True), else (its
+    first top-level paragraph, False). Found in the source, so a listing of many pages never
+    renders their whole bodies."""
+    if MORE in body:
+        return body.split(MORE, 1)[0], True
+    para: list[str] = []
+    fence: str | None = None
+    for line in body.split("\n"):
+        text = line.strip()
+        if fence is not None:
+            if text.startswith(fence):
+                fence = None
+            continue
+        fm = _FENCE.match(line)
+        if fm:
+            if para:
+                break
+            fence = fm.group(1)[0] * 3
+            continue
+        if para:
+            if not text:
+                break
+            para.append(line)
+        elif text and not line.startswith(("    ", "\t")) and not _NOT_PARAGRAPH.match(text):
+            para.append(line)
+    return _FOOTNOTE_REF.sub("", "\n".join(para)), False

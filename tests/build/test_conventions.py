@@ -282,3 +282,15 @@ def test_dict_keys_shadowing_nothing_and_methods_keep_jinja_semantics(sb: SiteBu
         }
     )
     assert sb.read("index.html") == "Main|True|[&#39;a&#39;, &#39;b&#39;]"
+
+
+def test_summaries_in_listings(sb: SiteBuilder) -> None:
+    sb.build({
+        "_layout.html": "{% for p in site.sections['posts'] %}[{{ p.summary }}]{% endfor %}",
+        "posts/a.md": "---\ndate: 2026-01-03\nsummary: Given & said\n---\nBody.",
+        "posts/b.md": "---\ndate: 2026-01-02\n---\n# B\n\nFirst [link](a.md).\n\nSecond.",
+        "posts/c.md": "---\ndate: 2026-01-01\n---\nOne.\n\nTwo.\n<!-- more -->\nThree.",
+    })
+    assert sb.read("posts/a/index.html") == (
+        '[Given &amp; said][First <a href="/posts/a/">link</a>.][<p>One.</p>\n<p>Two.</p>]'
+    )

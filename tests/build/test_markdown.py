@@ -98,3 +98,12 @@ def test_slugify_makes_safe_ids(text: str) -> None:
 def test_any_text_renders(text: str) -> None:
     """No Markdown input makes the renderer fail (Nextcloud files can hold anything)."""
     assert isinstance(md(text), str)
+
+
+def test_summary_source_is_the_first_top_level_paragraph() -> None:
+    from sitegen.render.markdown import summary_markdown
+
+    body = "# Title\n\n```py\nx = 1\n```\n\n- a list\n\n> a quote\n\nFirst *real*\nparagraph[^1].\n\nSecond.\n"
+    assert summary_markdown(body) == ("First *real*\nparagraph.", False)
+    assert summary_markdown("Intro\n\nmore\n<!-- more -->\nrest") == ("Intro\n\nmore\n", True)
+    assert summary_markdown("```\nonly code\n```\n") == ("", False)
