@@ -38,8 +38,14 @@ class StagingDir:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         self._ensure_parent(rel)
-        with open(os.path.join(self.path, rel), "wb") as f:
-            f.write(data)
+        # os.open/os.write: a new file in a fresh folder needs no buffered file object.
+        fd = os.open(os.path.join(self.path, rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
     def copy_file(self, rel: str, source: Path) -> None:
         self._ensure_parent(rel)
