@@ -1,37 +1,85 @@
 """Layer 4: a Nextcloud (or any WebDAV) folder as a publish target.
 
-What the target holds is what its last manifest (`.sitegen/manifest.json`) says, so a publish
-reads one listing of `.sitegen/` and, with a warm local cache, nothing else. Only new and
-changed files move, in the plan's order: new assets, changed assets, pages, then the manifest
-and the log, then deletes. Files are replaced with `If-Match` on the ETag recorded when they
-were last uploaded, so a hand edit on the server is not silently overwritten.
+What the target holds is what its manifest says. WebDAV cannot append, so the bookkeeping is
+kept in files that are written once each and never rewritten, except on compaction:
+
+    .sitegen/manifest.json            the base: the full manifest as of publish `seq`, with ETags
+    .sitegen/journal/000124.json      one record per publish since the base, carrying its delta
+    .sitegen/journal/000124.done      written after the deletes of a publish that deletes files
+    .sitegen/log/000001-000123.jsonl  closed segments of the log (records moved out of journal/)
+    .sitegen/publish-log.jsonl        the log of targets published before journals, kept as is
+
+A publish reads one listing of `.sitegen/` (PROPFIND Depth infinity; with a warm local cache,
+nothing else) and writes one small record. Only new and changed files move, in the plan's order:
+new assets, changed assets, pages, then the record (the manifest), then deletes. When the journal
+outgrows a fifth of the base, the publish also writes a fresh base and a closed log segment and
+empties the journal. Files are replaced with `If-Match` on the ETag recorded when they were last
+uploaded, so a hand edit on the server is not silently overwritten; records are created with
+`If-None-Match`, so two publishers cannot both write publish number N.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from itertools import groupby
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 
-from sitegen.errors import PublishError
+from sitegen.errors import Diagnostic, PublishError
+from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import (
+    JOURNAL_DIR,
     LOG_PATH,
     MANIFEST_PATH,
+    SEGMENT_DIR,
     STATE_DIR,
     Entry,
     hash_file,
+    make_delta,
 )
-from sitegen.publish.plan import Plan, apply_to_manifest, upload_rank
-from sitegen.publish.target import Progress, TargetState, decode_manifest, encode_manifest
+from sitegen.publish.plan import Plan, apply_to_manifest
+from sitegen.publish.record import Record, line_sha256
+from sitegen.publish.target import (
+    History,
+    LogEntry,
+    Progress,
+    TargetState,
+    decode_manifest,
+    encode_manifest,
+)
 from sitegen.webdav import Client, PreconditionFailedError, WebDAVError, chunked_upload
 
 CHUNKED_THRESHOLD = 10 * 1024 * 1024  # Nextcloud's chunked upload v2 from this size on
+# A publish writes a fresh base when the journal's records outgrow this share of the base ...
+COMPACT_RATIO = 0.2
+# ... and this many bytes (small sites: a base of a few KB is not rewritten every publish) ...
+COMPACT_MIN_BYTES = 64 * 1024
+# ... or when the journal holds this many records (it is listed on every publish).
+COMPACT_MAX_RECORDS = 1000
+
+# Statuses with which servers refuse PROPFIND Depth infinity (Nextcloud can be set to refuse it).
+_NO_INFINITY = (400, 403, 405, 501)
+_RECORD = re.compile(r"(\d{6,})\.json")
+_DONE = re.compile(r"(\d{6,})\.done")
+_SEGMENT = re.compile(r"(\d{6,})-(\d{6,})\.jsonl")
+
+
+def record_path(seq: int) -> str:
+    return f"{JOURNAL_DIR}/{seq:06d}.json"
+
+
+def done_path(seq: int) -> str:
+    return f"{JOURNAL_DIR}/{seq:06d}.done"
+
+
+def segment_path(first: int, last: int) -> str:
+    return f"{SEGMENT_DIR}/{first:06d}-{last:06d}.jsonl"
 
 
 class _Uploader(Protocol):
@@ -39,22 +87,83 @@ class _Uploader(Protocol):
                  if_match: str | None) -> str | None: ...
 
 
+@dataclass
+class _Layout:
+    """What `.sitegen/` holds, from one listing: names, ETags and sizes, no contents."""
+
+    exists: bool = False
+    files: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # path -> etag, size
+    dirs: set[str] = field(default_factory=set)
+
+    @property
+    def records(self) -> dict[int, str]:
+        return self._numbered(JOURNAL_DIR, _RECORD)
+
+    @property
+    def done(self) -> set[int]:
+        return set(self._numbered(JOURNAL_DIR, _DONE))
+
+    @property
+    def segments(self) -> list[tuple[int, int, str]]:
+        out = []
+        for path in self.files:
+            folder, _, name = path.rpartition("/")
+            m = _SEGMENT.fullmatch(name)
+            if folder == SEGMENT_DIR and m and int(m.group(1)) <= int(m.group(2)):
+                out.append((int(m.group(1)), int(m.group(2)), path))
+        return sorted(out)
+
+    def _numbered(self, folder: str, pattern: re.Pattern[str]) -> dict[int, str]:
+        out = {}
+        for path in self.files:
+            parent, _, name = path.rpartition("/")
+            m = pattern.fullmatch(name)
+            if parent == folder and m:
+                out[int(m.group(1))] = path
+        return out
+
+    def etag(self, path: str) -> str | None:
+        return self.files[path][0] if path in self.files else None
+
+    def size(self, path: str) -> int:
+        return self.files[path][1] if path in self.files else 0
+
+
+@dataclass
+class _Known:
+    """What read_state learnt, for apply: the layout, the base and the journal since it."""
+
+    layout: _Layout
+    state: TargetState
+    base_seq: int = 0  # the publish the base belongs to (0: no base)
+    base_legacy: bool = False  # a manifest.json from before journals (no `seq`)
+    base_pending: bool = False  # the base lists deletes not done yet
+    last_seq: int = 0  # the newest record anywhere in the log
+    open_records: list[int] = field(default_factory=list)  # journal records after the base
+
+
 class DavTarget:
     def __init__(self, client: Client, *, label: str, nextcloud: bool = True,
                  cache_dir: Path | None = None, workers: int = 4,
                  overwrite_conflicts: bool = False,
-                 chunked: _Uploader | None = None) -> None:
+                 chunked: _Uploader | None = None,
+                 compact_ratio: float = COMPACT_RATIO,
+                 compact_min_bytes: int = COMPACT_MIN_BYTES,
+                 compact_max_records: int = COMPACT_MAX_RECORDS) -> None:
         self.client = client
         self._label = label
         self.nextcloud = nextcloud
         self.cache_dir = cache_dir
         self.workers = max(1, workers)
         self.overwrite_conflicts = overwrite_conflicts
+        self.compact_ratio = compact_ratio
+        self.compact_min_bytes = compact_min_bytes
+        self.compact_max_records = compact_max_records
         self._chunked = chunked or _chunked_upload
         self._etags: dict[str, str] = {}
-        self._state_etags: dict[str, str | None] = {}
-        self._state: TargetState | None = None
-        self._has_state_dir = False
+        self._known: _Known | None = None
+        self._written_data: dict[str, bytes] = {}  # state files this run wrote
+        self._base_etag: str | None = None  # of the base this run wrote
         self._lock = threading.Lock()
 
     @property
@@ -67,52 +176,123 @@ class DavTarget:
 
     # -- reading the target's bookkeeping -----------------------------------------------------
 
-    def read_state(self) -> TargetState:
-        """One PROPFIND of `.sitegen/`; a GET only for a state file the cache does not hold."""
+    def _list_state(self) -> _Layout:
+        """One PROPFIND Depth infinity of `.sitegen/`; Depth 1 folder by folder where refused."""
         try:
-            _, children = self.client.list_folder(STATE_DIR)
-            self._has_state_dir = True
+            resources = self.client.propfind(STATE_DIR, "infinity")[1:]
         except WebDAVError as e:
-            if e.status != 404:
+            if e.status == 404:
+                return _Layout()
+            if e.status not in _NO_INFINITY:
                 raise
-            self._has_state_dir = False
-            children = []
-        remote = {f"{STATE_DIR}/{r.name}": r.etag for r in children if not r.is_dir}
-        manifest_bytes = self._fetch(MANIFEST_PATH, remote)
-        log_bytes = self._fetch(LOG_PATH, remote)
-        files: dict[str, Entry] = {}
-        if manifest_bytes:
-            files, extra = decode_manifest(manifest_bytes)
-            etags = extra.get("etags")
-            if isinstance(etags, dict):
-                self._etags = {str(k): str(v) for k, v in etags.items()}
-        self._state_etags = {p: remote.get(p) for p in (MANIFEST_PATH, LOG_PATH)}
-        self._state = TargetState(files, log_bytes)
-        return self._state
+            try:
+                _, resources = self.client.list_folder(STATE_DIR)
+            except WebDAVError as again:
+                if again.status == 404:
+                    return _Layout()
+                raise
+            for folder in [r for r in resources if r.is_dir]:
+                resources += self.client.list_folder(folder.path)[1]
+        layout = _Layout(exists=True)
+        for r in resources:
+            if r.is_dir:
+                layout.dirs.add(r.path)
+            else:
+                layout.files[r.path] = (r.etag, r.size or 0)
+        return layout
 
-    def _fetch(self, path: str, remote: dict[str, str | None]) -> bytes:
-        if path not in remote:
-            return b""
-        cached = self._cache_read(path, remote[path])
+    def read_state(self) -> TargetState:
+        """One listing of `.sitegen/`; a GET only for a state file the cache does not hold."""
+        layout = self._list_state()
+        self._cache_prune(layout)
+        etags: dict[str, str] = {}
+        base: dict[str, Entry] = {}
+        pending: dict[str, Entry] = {}
+        base_pending: dict[str, Entry] = {}
+        base_seq, legacy = 0, False
+        last_seq, last_sha, last_manifest = 0, None, None
+        if MANIFEST_PATH in layout.files:
+            base, pending, extra = decode_manifest(self._fetch(MANIFEST_PATH, layout),
+                                                   MANIFEST_PATH)
+            base_pending = dict(pending)
+            etags = _str_dict(extra.get("etags"))
+            seq = extra.get("seq")
+            if isinstance(seq, int) and seq > 0:
+                base_seq = seq
+            else:
+                legacy = True
+        if LOG_PATH in layout.files:  # the log from before journals: records 1..m
+            lines = _lines(self._fetch(LOG_PATH, layout))
+            if lines:
+                last_seq, last_sha = len(lines), line_sha256(lines[-1])
+                last_manifest = _manifest_sha_of(lines[-1])
+            if legacy:
+                base_seq = len(lines)
+        # The newest record: in the journal, else at the end of the last closed segment.
+        segments, records = layout.segments, layout.records
+        newest_journal = max(records, default=0)
+        if segments and segments[-1][1] > max(last_seq, newest_journal):
+            lines = _lines(self._fetch(segments[-1][2], layout))
+            if lines:
+                last_seq, last_sha = segments[-1][1], line_sha256(lines[-1])
+                last_manifest = _manifest_sha_of(lines[-1])
+        elif newest_journal > last_seq:
+            data = self._fetch(records[newest_journal], layout).rstrip(b"\n")
+            last_seq, last_sha = newest_journal, line_sha256(data)
+            last_manifest = _manifest_sha_of(data)
+        published = dict(base)
+        open_records = sorted(n for n in records if n > base_seq)
+        for n in open_records:
+            where = records[n]
+            try:
+                rec = Record.from_line(self._fetch(where, layout))
+            except (ValueError, KeyError, TypeError, IndexError):
+                raise PublishError(f"{self._label}: {where} is unreadable; run `sitegen verify`"
+                                   ) from None
+            if rec.delta is None:
+                raise PublishError(f"{self._label}: {where} carries no delta; run "
+                                   "`sitegen verify`")
+            published = rec.delta.apply(published)
+            for p in rec.delta.removed:
+                etags.pop(p, None)
+            etags.update(rec.delta.etags)
+            pending = ({p: e for p, e in rec.delta.removed.items() if p not in published}
+                       if n not in layout.done else {})
+        if base_seq > last_seq:  # a base whose record was never written (a cut first publish)
+            last_manifest = None
+        self._etags = {p: t for p, t in etags.items() if p in published or p in pending}
+        state = TargetState({**pending, **published}, published, last_sha, last_manifest,
+                            max(last_seq, base_seq - 1) + 1)
+        self._known = _Known(layout, state, base_seq, legacy, bool(base_pending), last_seq,
+                             open_records)
+        return state
+
+    def _fetch(self, path: str, layout: _Layout) -> bytes:
+        etag = layout.etag(path)
+        cached = self._cache_read(path, etag)
         if cached is not None:
             return cached
         data = self.client.get_bytes(path)
-        self._cache_write(path, data, remote[path])
+        self._cache_write(path, data, etag)
         return data
 
     # -- a local cache of the state files, keyed by their ETag on the server ------------------
 
-    def _cache_file(self, path: str) -> Path | None:
+    def _cache_root(self) -> Path | None:
         if self.cache_dir is None:
             return None
         key = hashlib.sha256(self._label.encode()).hexdigest()[:16]
-        return self.cache_dir / "publish-targets" / key / Path(path).name
+        return self.cache_dir / "publish-targets" / key
+
+    def _cache_file(self, path: str) -> Path | None:
+        root = self._cache_root()
+        return None if root is None else root / path.removeprefix(STATE_DIR + "/")
 
     def _cache_read(self, path: str, etag: str | None) -> bytes | None:
         f = self._cache_file(path)
         if f is None or etag is None or not f.is_file():
             return None
-        meta = f.with_suffix(f.suffix + ".etag")
+        meta = f.with_name(f.name + ".etag")
         if not meta.is_file() or meta.read_text() != etag:
             return None
         return f.read_bytes()
@@ -122,40 +302,157 @@ class DavTarget:
         if f is None:
             return
         f.parent.mkdir(parents=True, exist_ok=True)
-        meta = f.with_suffix(f.suffix + ".etag")
+        meta = f.with_name(f.name + ".etag")
         meta.unlink(missing_ok=True)  # never a stale ETag beside new bytes
         f.write_bytes(data)
         if etag is not None:
             meta.write_text(etag)
 
+    def _cache_prune(self, layout: _Layout) -> None:
+        """Forget cached journal records that compaction moved out of the journal."""
+        root = self._cache_root()
+        folder = root / "journal" if root is not None else None
+        if folder is None or not folder.is_dir():
+            return
+        for f in folder.iterdir():
+            name = f.name.removesuffix(".etag")
+            if f"{JOURNAL_DIR}/{name}" not in layout.files:
+                f.unlink(missing_ok=True)
+
     # -- writing -------------------------------------------------------------------------------
 
-    def apply(self, plan: Plan, out_dir: Path, log_line: bytes, progress: Progress | None) -> None:
+    def apply(self, plan: Plan, out_dir: Path, record: Record | None,
+              progress: Progress | None) -> None:
         try:
-            self._apply(plan, out_dir, log_line, progress)
+            self._apply(plan, out_dir, record, progress)
         except WebDAVError as e:
             raise PublishError(f"publish to {self._label} interrupted: {e}\nwhat is online is "
                                "consistent (assets before pages); the next publish completes "
                                "it") from e
 
-    def _apply(self, plan: Plan, out_dir: Path, log_line: bytes,
+    def _apply(self, plan: Plan, out_dir: Path, record: Record | None,
                progress: Progress | None) -> None:
-        state = self._state if self._state is not None else self.read_state()
-        if not self._has_state_dir:
+        if self._known is None:
+            self.read_state()
+        known = self._known
+        assert known is not None
+        layout = known.layout
+        if not layout.exists:
             self._mkcol(STATE_DIR)
         for folder in plan.folders_to_create():
             self._mkcol(folder)
         changed = set(plan.changed)
-        uploads = plan.uploads()
-        # Groups in the plan's order; inside a group, bounded parallel transfers.
-        for _, group in groupby(uploads, key=lambda p: upload_rank(p, p not in changed)):
-            self._upload_all(list(group), out_dir, changed, progress)
+        # Batches in the plan's order (new pages after the new pages they link to); inside a
+        # batch, bounded parallel transfers.
+        for batch in new_page_batches(plan, out_dir):
+            self._upload_all(batch, out_dir, changed, progress)
         result = apply_to_manifest(plan, plan.target)
-        pending = {p: plan.target[p] for p in plan.deleted}
-        etags = {p: e for p, e in self._etags.items() if p in result or p in pending}
-        self._put_state(MANIFEST_PATH, encode_manifest(result, pending, {"etags": etags}))
-        if log_line:
-            self._put_state(LOG_PATH, state.log + log_line)
+        removed = {p: plan.target[p] for p in plan.deleted}
+        if record is None:  # finishing the deletes of the publish the latest record names
+            self._delete_all(plan)
+            if known.open_records and known.open_records[-1] == known.last_seq:
+                self._put_file(done_path(known.last_seq), b"")
+            elif known.base_pending or known.base_legacy:  # deletes the base listed as pending
+                self._put_base(result, known.base_seq, layout)
+            return
+        seq = record.seq or 1
+        if seq == known.base_seq or (MANIFEST_PATH not in layout.files and not known.last_seq):
+            # Nothing published yet (or a first publish cut before its record): the base, then
+            # its record, which needs no delta; deletes the base lists until they are done.
+            self._put_base(result, seq, layout, pending=removed)
+            self._put_record(record, layout)
+            if removed:
+                self._delete_all(plan)
+                self._put_base(result, seq, layout)
+            return
+        uploaded = {p: self._etags[p] for p in plan.uploads() if p in self._etags}
+        full = replace(record, delta=make_delta(known.state.published, result, removed, uploaded))
+        self._put_record(full, layout)
+        self._delete_all(plan)
+        if self._wants_compaction(known, full):
+            self._compact(result, seq, known)
+        elif plan.deleted:
+            self._put_file(done_path(seq), b"")
+
+    def _wants_compaction(self, known: _Known, record: Record) -> bool:
+        layout = known.layout
+        if known.base_legacy or MANIFEST_PATH not in layout.files:
+            return True  # move a target from before journals to the journal layout
+        journal = sum(layout.size(layout.records[n]) for n in known.open_records)
+        journal += len(record.to_line())
+        limit = max(self.compact_ratio * layout.size(MANIFEST_PATH), self.compact_min_bytes)
+        return journal > limit or len(known.open_records) + 1 >= self.compact_max_records
+
+    def _compact(self, result: dict[str, Entry], seq: int, known: _Known) -> None:
+        """A closed segment for the journal's records, a fresh base, an empty journal. Each step
+        leaves a readable target: the segment repeats records, the base is written after the
+        deletes, and the journal's records are all in a segment before it is emptied."""
+        layout = known.layout
+        covered = max([end for _, end, _ in layout.segments] + [self._legacy_count(layout)])
+        records = {n: p for n, p in layout.records.items() if n > covered}
+        records[seq] = record_path(seq)
+        lines = [self._written_data.get(p) or self._fetch(p, layout) for _, p in
+                 sorted(records.items())]
+        if SEGMENT_DIR not in layout.dirs:
+            self._mkcol(SEGMENT_DIR)
+        body = b"".join(line.rstrip(b"\n") + b"\n" for line in lines)
+        self._put_file(segment_path(min(records), seq), body)
+        self._put_base(result, seq, layout)
+        try:
+            self.client.delete(JOURNAL_DIR)
+        except WebDAVError as e:
+            if e.status != 404:
+                raise
+        self._mkcol(JOURNAL_DIR)  # so that the next publish sends only its record
+
+    def _legacy_count(self, layout: _Layout) -> int:
+        if LOG_PATH not in layout.files:
+            return 0
+        return len(_lines(self._fetch(LOG_PATH, layout)))
+
+    def _put_base(self, result: dict[str, Entry], seq: int, layout: _Layout,
+                  pending: dict[str, Entry] | None = None) -> None:
+        """Write the base; If-Match on the one read (If-None-Match: none), so a second
+        publisher elsewhere makes this fail loudly instead of losing a publish."""
+        etags = {p: e for p, e in self._etags.items() if p in result or p in (pending or {})}
+        data = encode_manifest(result, pending, {"etags": etags, "seq": seq})
+        etag = self._base_etag if self._base_etag is not None else layout.etag(MANIFEST_PATH)
+        try:
+            new = self.client.put(MANIFEST_PATH, data, if_match=etag,
+                                  if_none_match=etag is None,
+                                  sha256=hashlib.sha256(data).hexdigest())
+        except PreconditionFailedError:
+            raise PublishError(f"{self._label}: {MANIFEST_PATH} changed while publishing "
+                               "(another publisher?); run the publish again") from None
+        self._base_etag = new
+        self._note(MANIFEST_PATH, data, new)
+
+    def _put_record(self, record: Record, layout: _Layout) -> None:
+        """Create the record's file; it never replaces one (If-None-Match)."""
+        if JOURNAL_DIR not in layout.dirs:
+            self._mkcol(JOURNAL_DIR)
+        path = record_path(record.seq or 0)
+        data = record.to_line()
+        try:
+            new = self.client.put(path, data, if_none_match=True,
+                                  sha256=hashlib.sha256(data).hexdigest())
+        except PreconditionFailedError:
+            # Our own PUT, retried after a lost answer, or another publisher's record N?
+            if self.client.get_bytes(path) != data:
+                raise PublishError(f"{self._label}: {path} was written by another publish "
+                                   "meanwhile; run the publish again") from None
+            new = self.client.stat(path).etag
+        self._note(path, data, new)
+
+    def _put_file(self, path: str, data: bytes) -> None:
+        new = self.client.put(path, data, sha256=hashlib.sha256(data).hexdigest())
+        self._note(path, data, new)
+
+    def _note(self, path: str, data: bytes, etag: str | None) -> None:
+        self._written_data[path] = data
+        self._cache_write(path, data, etag)
+
+    def _delete_all(self, plan: Plan) -> None:
         for path in plan.deletes():
             try:
                 self.client.delete(path)
@@ -163,9 +460,6 @@ class DavTarget:
                 if e.status != 404:  # already gone: an earlier, interrupted run got there
                     raise
             self._etags.pop(path, None)
-        if pending:
-            etags = {p: e for p, e in self._etags.items() if p in result}
-            self._put_state(MANIFEST_PATH, encode_manifest(result, None, {"etags": etags}))
 
     def _mkcol(self, folder: str) -> None:
         try:
@@ -187,7 +481,7 @@ class DavTarget:
 
         with ThreadPoolExecutor(self.workers) as pool:
             for future in [pool.submit(one, p) for p in paths]:
-                future.result()  # the first failure stops the publish before the next group
+                future.result()  # the first failure stops the publish before the next batch
         if conflicts:
             names = "\n".join(f"{p}: changed on the target since the last publish"
                               for p in sorted(conflicts))
@@ -219,18 +513,6 @@ class DavTarget:
             return self._chunked(self.client, path, source, mtime=mtime, if_match=if_match)
         return self.client.put(path, source, if_match=if_match, sha256=entry.sha256, mtime=mtime)
 
-    def _put_state(self, path: str, data: bytes) -> None:
-        # If-Match on our own bookkeeping: a second publisher elsewhere makes this fail loudly.
-        etag = self._state_etags.get(path)
-        try:
-            new = self.client.put(path, data, if_match=etag,
-                                  sha256=hashlib.sha256(data).hexdigest())
-        except PreconditionFailedError:
-            raise PublishError(f"{self._label}: {path} changed while publishing "
-                               "(another publisher?); run the publish again") from None
-        self._state_etags[path] = new
-        self._cache_write(path, data, new)
-
     # -- verify --------------------------------------------------------------------------------
 
     def held_files(self) -> dict[str, Entry]:
@@ -244,6 +526,59 @@ class DavTarget:
 
         with ThreadPoolExecutor(self.workers) as pool:
             return dict(pool.map(digest, paths))
+
+    def history(self) -> History:
+        """Every record (the old log, the closed segments, the journal) in order, and the base."""
+        layout = self._list_state()
+        problems: list[Diagnostic] = []
+        by_seq: dict[int, LogEntry] = {}
+
+        def add(seq: int, entry: LogEntry) -> None:
+            seen = by_seq.get(seq)
+            if seen is None:
+                by_seq[seq] = entry
+            elif seen.data != entry.data:
+                problems.append(Diagnostic(entry.where, entry.line, f"record {seq} differs "
+                                           f"from its copy in {seen.where}"))
+
+        legacy = 0
+        if LOG_PATH in layout.files:
+            lines = _lines(self._fetch(LOG_PATH, layout))
+            legacy = len(lines)
+            for n, line in enumerate(lines, start=1):
+                add(n, LogEntry(LOG_PATH, n, line))
+        for first, last, path in layout.segments:
+            lines = _lines(self._fetch(path, layout))
+            if len(lines) != last - first + 1:
+                problems.append(Diagnostic(path, None, f"holds {len(lines)} records, its name "
+                                           f"says {last - first + 1}"))
+            for n, line in enumerate(lines):
+                add(first + n, LogEntry(path, n + 1, line))
+        for n, path in sorted(layout.records.items()):
+            add(n, LogEntry(path, None, self._fetch(path, layout).rstrip(b"\n")))
+        base: dict[str, Entry] = {}
+        base_seq: int | None = None
+        if MANIFEST_PATH in layout.files:
+            base, _, extra = decode_manifest(self._fetch(MANIFEST_PATH, layout), MANIFEST_PATH)
+            seq = extra.get("seq")
+            base_seq = seq if isinstance(seq, int) and seq > 0 else (legacy or None)
+        entries = [by_seq[n] for n in sorted(by_seq)]
+        return History(entries, base, MANIFEST_PATH, base_seq, None, problems)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return [ln for ln in data.split(b"\n") if ln.strip()]
+
+
+def _manifest_sha_of(line: bytes) -> str | None:
+    try:
+        return Record.from_line(line).manifest_sha256
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _str_dict(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _chunked_upload(client: Client, path: str, source: Path, *, mtime: float | None,
@@ -294,4 +629,4 @@ def _ocs_data(response: httpx.Response, doing: str) -> list[dict[str, object]]:
     return [d for d in items if isinstance(d, dict)]
 
 
-__all__ = ["CHUNKED_THRESHOLD", "DavTarget", "public_link"]
+__all__ = ["CHUNKED_THRESHOLD", "COMPACT_RATIO", "DavTarget", "public_link"]

@@ -2,75 +2,119 @@
 
 Each record names the time, the source's fingerprint and the sha256 of the published manifest, and
 the sha256 of the previous record's line, so rewriting history anywhere breaks the chain after it.
-`verify` re-hashes what the target holds against the latest manifest and checks that chain.
+`verify` re-hashes what the target holds against the latest manifest, checks that this manifest
+is the one the latest record names (rebuilding it from a base and the records' deltas where the
+target keeps it that way), and walks the chain.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sitegen.errors import Diagnostic
-from sitegen.publish.manifest import LOG_PATH, MANIFEST_PATH, Manifest, manifest_sha256
+from sitegen.publish.manifest import Entry, Manifest, manifest_sha256
 from sitegen.publish.plan import DEFAULT_KEEP, is_kept
-from sitegen.publish.target import Target
+from sitegen.publish.record import Record, line_sha256, new_record
+from sitegen.publish.target import History, LogEntry, Target
+
+__all__ = ["Checked", "Record", "check_chain", "compare", "line_sha256", "next_record",
+           "rebuild", "verify"]
+
+
+def next_record(prev_sha: str | None, seq: int, now: datetime, source: str | None,
+                manifest: Manifest) -> Record:
+    return new_record(prev_sha, seq, now, source, manifest)
 
 
 @dataclass(frozen=True)
-class Record:
-    time: str
-    source: str | None
-    manifest_sha256: str
-    prev: str | None
-
-    def to_line(self) -> bytes:
-        doc = {"time": self.time, "source": self.source,
-               "manifest_sha256": self.manifest_sha256, "prev": self.prev}
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+class Checked:
+    seq: int  # the record's number (its position, for records written before numbering)
+    entry: LogEntry
+    record: Record
 
 
-def line_sha256(line: bytes) -> str:
-    return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
-
-
-def _lines(log: bytes) -> list[bytes]:
-    return [ln for ln in log.split(b"\n") if ln.strip()]
-
-
-def next_record(log: bytes, now: datetime, source: str | None, manifest: Manifest) -> Record:
-    lines = _lines(log)
-    prev = line_sha256(lines[-1]) if lines else None
-    when = now.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return Record(when, source, manifest_sha256(manifest), prev)
-
-
-def parse(log: bytes) -> tuple[list[Record], list[Diagnostic]]:
-    """The records and, one per line, every place where the chain does not hold."""
-    records: list[Record] = []
+def check_chain(entries: Sequence[LogEntry]) -> tuple[list[Checked], list[Diagnostic]]:
+    """The readable records and, one per place, everything that breaks the chain: unreadable
+    records, records missing from the numbering, `prev` not matching the record before."""
+    records: list[Checked] = []
     problems: list[Diagnostic] = []
     prev_sha: str | None = None
-    for n, line in enumerate(_lines(log), start=1):
+    expected = 1
+    for entry in entries:
         try:
-            doc = json.loads(line)
-            rec = Record(str(doc["time"]), doc.get("source"), str(doc["manifest_sha256"]),
-                         doc.get("prev"))
-        except (ValueError, KeyError, TypeError):
-            problems.append(Diagnostic(LOG_PATH, n, "unreadable record: the chain is broken"))
-            prev_sha = line_sha256(line)
+            rec = Record.from_line(entry.data)
+        except (ValueError, KeyError, TypeError, IndexError):
+            problems.append(Diagnostic(entry.where, entry.line,
+                                       "unreadable record: the chain is broken"))
+            prev_sha = line_sha256(entry.data)
+            expected += 1
             continue
-        if rec.prev != prev_sha:
-            problems.append(Diagnostic(
-                LOG_PATH, n, "broken chain: prev does not match the sha256 of the record before"))
-        records.append(rec)
-        prev_sha = line_sha256(line)
+        gap = False
+        if rec.seq is not None and rec.seq != expected:
+            if rec.seq > expected:
+                gone = (f"record {expected} is" if rec.seq == expected + 1
+                        else f"records {expected} to {rec.seq - 1} are")
+                problems.append(Diagnostic(entry.where, entry.line,
+                                           f"broken chain: {gone} missing before this one"))
+                gap = True
+            else:
+                problems.append(Diagnostic(entry.where, entry.line, f"broken chain: numbered "
+                                           f"{rec.seq} where record {expected} belongs"))
+            expected = rec.seq
+        if not gap and rec.prev != prev_sha:
+            problems.append(Diagnostic(entry.where, entry.line, "broken chain: prev does not "
+                                       "match the sha256 of the record before"))
+        records.append(Checked(expected, entry, rec))
+        prev_sha = line_sha256(entry.data)
+        expected += 1
     return records, problems
 
 
-def last_manifest_sha(log: bytes) -> str | None:
-    records, _ = parse(log)
-    return records[-1].manifest_sha256 if records else None
+def rebuild(history: History, records: Sequence[Checked]
+            ) -> tuple[dict[str, Entry], list[Diagnostic]]:
+    """The latest manifest: the base, then the delta of every record after it; and every place
+    where a manifest does not have the sha256 its record names."""
+    base = history.base
+    if not records:
+        return base, [Diagnostic(history.base_where, None,
+                                 "no publish record: nothing to verify against")]
+    if history.base_seq is None:  # the base is meant to be the latest manifest
+        if records[-1].record.manifest_sha256 != manifest_sha256(base):
+            return base, [Diagnostic(history.base_where, None, "does not match the manifest "
+                                     "sha256 of the latest log record")]
+        return base, []
+    problems: list[Diagnostic] = []
+    own = [c for c in records if c.seq == history.base_seq]
+    if not own:
+        problems.append(Diagnostic(history.base_where, None, f"belongs to record "
+                                   f"{history.base_seq}, which the log does not hold"))
+    else:
+        if own[-1].record.manifest_sha256 != manifest_sha256(base):
+            problems.append(Diagnostic(history.base_where, None, "does not match the manifest "
+                                       f"sha256 of record {history.base_seq}"))
+        if history.base_record_sha and history.base_record_sha != line_sha256(own[-1].entry.data):
+            problems.append(Diagnostic(history.base_where, None,
+                                       f"names another record {history.base_seq} than the log's"))
+    manifest = dict(base)
+    broken = False  # past the first problem, keep applying: the file comparison says the most
+    for c in records:
+        if c.seq <= history.base_seq:
+            continue
+        if c.record.delta is None:
+            if not broken:
+                problems.append(Diagnostic(c.entry.where, c.entry.line, "carries no delta: the "
+                                           "manifest cannot be rebuilt past this record"))
+            broken = True
+            continue
+        manifest = c.record.delta.apply(manifest)
+        if not broken and manifest_sha256(manifest) != c.record.manifest_sha256:
+            problems.append(Diagnostic(c.entry.where, c.entry.line, "its delta does not yield "
+                                       "the manifest sha256 it names (every later manifest is "
+                                       "rebuilt from it)"))
+            broken = True
+    return manifest, problems
 
 
 def compare(held: Manifest, manifest: Manifest, keep: tuple[str, ...] = DEFAULT_KEEP,
@@ -91,13 +135,9 @@ def compare(held: Manifest, manifest: Manifest, keep: tuple[str, ...] = DEFAULT_
 
 
 def verify(target: Target, keep: tuple[str, ...] = DEFAULT_KEEP) -> list[Diagnostic]:
-    """All problems found on `target`: file by file, then the manifest and the chain."""
-    state = target.read_state()
-    problems = compare(target.held_files(), state.manifest, keep)
-    records, chain = parse(state.log)
-    if not records:
-        problems.append(Diagnostic(LOG_PATH, None, "no publish record: nothing to verify against"))
-    elif records[-1].manifest_sha256 != manifest_sha256(state.manifest):
-        problems.append(Diagnostic(MANIFEST_PATH, None,
-                                   "does not match the manifest sha256 of the latest log record"))
-    return problems + chain
+    """All problems found on `target`: file by file, then the manifests, then the chain."""
+    history = target.history()
+    records, chain = check_chain(history.entries)
+    manifest, manifests = rebuild(history, records)
+    problems = compare(target.held_files(), manifest, keep)
+    return problems + history.problems + manifests + chain

@@ -17,8 +17,14 @@ from sitegen.errors import PublishError
 
 # The folder a target keeps its own bookkeeping in; never part of a site's manifest.
 STATE_DIR = ".sitegen"
+# A full manifest: the base of a WebDAV target (as of one numbered publish), or a release's own.
 MANIFEST_PATH = f"{STATE_DIR}/manifest.json"
+# An appended log: a web root's log, and the log of a WebDAV target written before journals.
 LOG_PATH = f"{STATE_DIR}/publish-log.jsonl"
+# WebDAV targets cannot append: one small record file per publish since the base ...
+JOURNAL_DIR = f"{STATE_DIR}/journal"
+# ... moved into closed, numbered segments of the log when a fresh base is written.
+SEGMENT_DIR = f"{STATE_DIR}/log"
 
 _CHUNK = 1 << 20
 
@@ -92,3 +98,53 @@ def parse_json(
 def manifest_sha256(manifest: Manifest) -> str:
     """The identity of a set of files: the sha256 of its canonical JSON without extras."""
     return hashlib.sha256(to_json(manifest)).hexdigest()
+
+
+def entries_to_doc(files: Mapping[str, Entry]) -> dict[str, list[object]]:
+    return {p: [e.sha256, e.size] for p, e in sorted(files.items())}
+
+
+def entries_from_doc(doc: object) -> dict[str, Entry]:
+    if not isinstance(doc, dict):
+        raise TypeError("a path -> [sha256, size] table expected")
+    return {str(p): Entry(str(v[0]), int(v[1])) for p, v in doc.items()}
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What one publish changed in a manifest: `files` added or replaced, `removed` deleted
+    (with the entries they had), and the target's ETags of the files it uploaded."""
+
+    files: Mapping[str, Entry]
+    removed: Mapping[str, Entry]
+    etags: Mapping[str, str]
+
+    def apply(self, manifest: Manifest) -> dict[str, Entry]:
+        result = {p: e for p, e in manifest.items() if p not in self.removed}
+        result.update(self.files)
+        return result
+
+    def to_doc(self) -> dict[str, object]:
+        return {"files": entries_to_doc(self.files), "removed": entries_to_doc(self.removed),
+                "etags": dict(sorted(self.etags.items()))}
+
+    @classmethod
+    def from_doc(cls, doc: object) -> Delta:
+        if not isinstance(doc, dict):
+            raise TypeError("a delta must be a table")
+        etags = doc.get("etags") or {}
+        if not isinstance(etags, dict):
+            raise TypeError("etags must be a table")
+        return cls(entries_from_doc(doc.get("files", {})),
+                   entries_from_doc(doc.get("removed", {})),
+                   {str(k): str(v) for k, v in etags.items()})
+
+
+def make_delta(published: Manifest, result: Manifest, removed: Mapping[str, Entry],
+               etags: Mapping[str, str] | None = None) -> Delta:
+    """The delta that turns `published` into `result`; `removed` may name files `published` no
+    longer lists (deletes an interrupted publish left to do), which is harmless on replay."""
+    files = {p: e for p, e in result.items() if published.get(p) != e}
+    gone = {p: e for p, e in removed.items() if p not in result}
+    gone.update({p: e for p, e in published.items() if p not in result})
+    return Delta(files, gone, {p: t for p, t in (etags or {}).items() if p in files})

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from sitegen.changes import diff_listings
 from sitegen.errors import ConfigError, Diagnostic, PublishError
@@ -119,6 +120,22 @@ class Plan:
         ranked += [(upload_rank(p, False), p) for p in self.changed]
         return [p for _, p in sorted(ranked)]
 
+    def upload_batches(self, links: Mapping[str, Iterable[str]] | None = None
+                       ) -> list[list[str]]:
+        """The uploads as batches to send one after the other (each may go in parallel): the
+        groups of `uploads()`, with the new pages split so that a new page comes after the new
+        pages it links to (`links`: page -> paths it refers to). Pages on a link cycle go in
+        one batch after the others: no order can serve them all."""
+        changed = set(self.changed)
+        batches: list[list[str]] = []
+        for rank, group in groupby(self.uploads(), key=lambda p: upload_rank(p, p not in changed)):
+            paths = list(group)
+            if rank == 4 and links:
+                batches.extend(link_order(paths, links))
+            else:
+                batches.append(paths)
+        return batches
+
     def deletes(self) -> list[str]:
         """Pages first, so no remaining page is left linking to an asset already gone."""
         return sorted(self.deleted, key=lambda p: (not is_page(p), p))
@@ -149,6 +166,22 @@ class Plan:
         rows = [f"+ {p}" for p in self.new] + [f"~ {p}" for p in self.changed]
         rows += [f"- {p}" for p in self.deleted] + [f"= {p} (kept)" for p in self.kept]
         return "\n".join(rows)
+
+
+def link_order(pages: Sequence[str], links: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """`pages` in batches, each page after every page of `pages` it links to (Kahn's algorithm
+    by levels); what is left on cycles goes last, in one batch."""
+    todo = set(pages)
+    needs = {p: {q for q in links.get(p, ()) if q in todo and q != p} for p in pages}
+    batches: list[list[str]] = []
+    while todo:
+        ready = sorted(p for p in todo if not needs[p] & todo)
+        if not ready:  # a cycle: accept that one of them may briefly link to a missing page
+            batches.append(sorted(todo))
+            break
+        batches.append(ready)
+        todo -= set(ready)
+    return batches
 
 
 def make_plan(source: Manifest, target: Manifest, keep: Sequence[str] = DEFAULT_KEEP) -> Plan:

@@ -50,13 +50,13 @@ def publish_tree(out_dir: Path, target: Target, options: PublishOptions,
     if options.dry_run:
         return PublishOutcome(plan, applied=False)
     result = apply_to_manifest(plan, state.manifest)
-    # Nothing to change and the log already names this manifest: touch nothing at all.
-    if plan.empty and log.last_manifest_sha(state.log) == manifest_sha256(result):
-        return PublishOutcome(plan, applied=False)
-    if log.last_manifest_sha(state.log) == manifest_sha256(result):
+    if state.last_manifest_sha == manifest_sha256(result):
+        if plan.empty:  # nothing to change and the log already names this manifest
+            return PublishOutcome(plan, applied=False)
         # Completing an interrupted publish whose record was already written: no second record.
-        target.apply(plan, out_dir, b"", progress)
+        target.apply(plan, out_dir, None, progress)
         return PublishOutcome(plan, applied=True)
-    record = log.next_record(state.log, options.now(), options.source_fingerprint, result)
-    target.apply(plan, out_dir, record.to_line(), progress)
+    record = log.next_record(state.last_record_sha, state.next_seq, options.now(),
+                             options.source_fingerprint, result)
+    target.apply(plan, out_dir, record, progress)
     return PublishOutcome(plan, applied=True, record=record)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sitegen.errors import PublishError
 from sitegen.publish import log
+from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import (
     LOG_PATH,
     MANIFEST_PATH,
@@ -25,7 +26,15 @@ from sitegen.publish.manifest import (
     walk_files,
 )
 from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest, is_kept
-from sitegen.publish.target import Progress, TargetState, decode_manifest, encode_manifest
+from sitegen.publish.record import Record, line_sha256
+from sitegen.publish.target import (
+    History,
+    LogEntry,
+    Progress,
+    TargetState,
+    decode_manifest,
+    encode_manifest,
+)
 
 RELEASES = "releases"
 CURRENT = "current"
@@ -64,13 +73,37 @@ class WebRoot:
             return None
         return link.resolve()
 
-    def read_state(self) -> TargetState:
+    def _live_manifest(self) -> tuple[dict[str, Entry], dict[str, Entry]]:
         live = self.live_dir()
-        files: dict[str, Entry] = {}
         if live is not None and (live / MANIFEST_PATH).is_file():
-            files, _ = decode_manifest((live / MANIFEST_PATH).read_bytes())
+            files, pending, _ = decode_manifest((live / MANIFEST_PATH).read_bytes())
+            return files, pending
+        return {}, {}
+
+    def read_state(self) -> TargetState:
+        """The live manifest and the log's last record (read from the end of the file: a web
+        root appends, so a publish costs the same however long its history)."""
+        files, pending = self._live_manifest()
+        last = _last_line(self.root / LOG_PATH)
+        if last is None:
+            return TargetState({**pending, **files}, files)
+        manifest_sha, seq = None, None
+        try:
+            rec = Record.from_line(last)
+            manifest_sha = rec.manifest_sha256
+            seq = rec.seq + 1 if rec.seq is not None else None
+        except (ValueError, KeyError, TypeError, IndexError):
+            pass  # an unreadable last record: the next one still chains to its bytes
+        if seq is None:  # records from before numbering count by position
+            seq = _count_lines(self.root / LOG_PATH) + 1
+        return TargetState({**pending, **files}, files, line_sha256(last), manifest_sha, seq)
+
+    def history(self) -> History:
         log_file = self.root / LOG_PATH
-        return TargetState(files, log_file.read_bytes() if log_file.is_file() else b"")
+        data = log_file.read_bytes() if log_file.is_file() else b""
+        entries = [LogEntry(LOG_PATH, n, line) for n, line in
+                   enumerate((ln for ln in data.split(b"\n") if ln.strip()), start=1)]
+        return History(entries, self._live_manifest()[0], MANIFEST_PATH)
 
     def held_files(self) -> dict[str, Entry]:
         live = self.live_dir()
@@ -85,7 +118,9 @@ class WebRoot:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def apply(self, plan: Plan, out_dir: Path, log_line: bytes, progress: Progress | None) -> None:
+    def apply(self, plan: Plan, out_dir: Path, record: Record | None,
+              progress: Progress | None) -> None:
+        log_line = record.to_line() if record is not None else b""
         if self.mode == "sync":
             self._apply_sync(plan, out_dir, log_line, progress)
         else:
@@ -150,10 +185,11 @@ class WebRoot:
         release = earlier[-1]
         files: dict[str, Entry] = {}
         if (release / MANIFEST_PATH).is_file():
-            files, _ = decode_manifest((release / MANIFEST_PATH).read_bytes())
+            files, _, _ = decode_manifest((release / MANIFEST_PATH).read_bytes())
         state = self.read_state()
-        record = log.next_record(state.log, now or datetime.now(timezone.utc),
-                                 f"rollback:{release.name}", files)
+        record = log.next_record(state.last_record_sha, state.next_seq,
+                                 now or datetime.now(timezone.utc), f"rollback:{release.name}",
+                                 files)
         self._switch(release)
         _append(self.root / LOG_PATH, record.to_line())
         return release
@@ -161,7 +197,7 @@ class WebRoot:
     def _apply_sync(self, plan: Plan, out_dir: Path, log_line: bytes,
                     progress: Progress | None) -> None:
         result = apply_to_manifest(plan, plan.target)
-        for path in plan.uploads():
+        for path in [p for batch in new_page_batches(plan, out_dir) for p in batch]:
             _copy(out_dir / path, self.root / path)
             if progress:
                 progress(path, plan.source[path].size)
@@ -173,6 +209,24 @@ class WebRoot:
             _remove_empty_parents(self.root, path)
         if pending:
             _write_atomic(self.root / MANIFEST_PATH, encode_manifest(result))
+
+
+def _last_line(path: Path, tail: int = 1 << 16) -> bytes | None:
+    """The last non-empty line of a file, reading only the end of it."""
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - tail))
+        chunk = f.read()
+    lines = [ln for ln in chunk.split(b"\n") if ln.strip()]
+    if size > tail and len(lines) < 2:  # a record longer than the tail: read it all
+        lines = [ln for ln in path.read_bytes().split(b"\n") if ln.strip()]
+    return lines[-1] if lines else None
+
+
+def _count_lines(path: Path) -> int:
+    return sum(1 for ln in path.read_bytes().split(b"\n") if ln.strip())
 
 
 def _release_name(folder: Path) -> str:

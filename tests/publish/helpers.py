@@ -43,15 +43,24 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
 @dataclass
 class RequestLog:
     entries: list[tuple[str, str]] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)  # request body bytes, beside each entry
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, method: str, path: str) -> None:
+    def add(self, method: str, path: str, size: int = 0) -> None:
         with self.lock:
             self.entries.append((method, path))
+            self.sizes.append(size)
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.sizes.clear()
+
+    def bytes_sent(self, under: str | None = None) -> int:
+        """Request body bytes, in all or to paths containing `under`."""
+        with self.lock:
+            return sum(n for (_, p), n in zip(self.entries, self.sizes, strict=True)
+                       if under is None or under in p)
 
     def methods(self) -> list[str]:
         with self.lock:
@@ -71,7 +80,8 @@ def serve_wsgi(app: Callable[..., Any], threads: int = 8) -> Iterator[RunningSer
 
     def logged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         log.add(environ["REQUEST_METHOD"],
-                environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""))
+                environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""),
+                int(environ.get("CONTENT_LENGTH") or 0))
         return app(environ, start_response)
 
     server = wsgi.Server(("127.0.0.1", 0), logged, numthreads=threads)

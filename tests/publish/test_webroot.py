@@ -11,6 +11,7 @@ import pytest
 from sitegen.errors import PublishError
 from sitegen.publish.log import verify
 from sitegen.publish.manifest import LOG_PATH
+from sitegen.publish.plan import DeleteCap
 from sitegen.publish.runner import PublishOptions, publish_tree
 from sitegen.publish.webroot import WebRoot
 from tests.publish.conftest import Nginx
@@ -63,8 +64,7 @@ def test_release_swap_keeps_serving_during_20_publishes(tmp_path: Path, nginx: N
     assert verify(target) == []
 
 
-def _no_cap():  # type: ignore[no-untyped-def]
-    from sitegen.publish.plan import DeleteCap
+def _no_cap() -> DeleteCap:
     return DeleteCap(percent=100)
 
 
@@ -148,3 +148,20 @@ def test_verify_reports_tampering_file_by_file(tmp_path: Path) -> None:
         ".sitegen/publish-log.jsonl:2: broken chain: prev does not match the sha256 of the "
         "record before",
     ]
+
+
+def test_records_are_numbered_and_an_old_unnumbered_log_is_continued(tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "site"
+    target = WebRoot(root)
+    publish_tree(write_tree(tmp_path / "out", site_version(1)), target, PublishOptions())
+    log = root / LOG_PATH
+    old = json.loads(log.read_bytes())
+    del old["seq"]  # as sitegen wrote it before records were numbered
+    log.write_bytes(json.dumps(old, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+    publish_tree(write_tree(tmp_path / "out", site_version(2)), target, PublishOptions())
+    publish_tree(write_tree(tmp_path / "out", site_version(3)), target, PublishOptions())
+    seqs = [json.loads(line).get("seq") for line in log.read_bytes().splitlines()]
+    assert seqs == [None, 2, 3]
+    assert verify(target) == []
