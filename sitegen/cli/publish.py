@@ -165,15 +165,19 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
 
     source = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs,
                          offline=rs.offline)
-    fingerprint = None if rs.offline else source.fingerprint()
     if rs.target.to.startswith(NETLIFY_PREFIX):
         hook = NetlifyHook.parse(rs.target.to)
         if rs.dry_run:
             return RunOutcome(f"would POST the build hook {hook.label}")
         hook.trigger(title=f"sitegen: {source.label} changed")
         return RunOutcome(f"build hook POSTed ({hook.label})")
+    fingerprint = None
     if not rs.offline:
+        # Sync straight away (no separate fingerprint request): the root ETag the sync listed
+        # is in the mirror's index, read without asking the server again.
         synced = source.sync()
+        fingerprint = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir,
+                                  offline=True).fingerprint()
         if rs.verbose:
             rs.echo(f"synced {source.label}: {len(synced.changes)} changed")
     if stop():

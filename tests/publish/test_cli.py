@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli.publish import publish, rollback, status, verify
-from tests.publish.helpers import write_tree
+from tests.publish.helpers import NEXTCLOUD_ROOT, PASSWORD, USER, serve_wsgi, write_tree
 
 SITE: dict[str, str | bytes] = {
     "sitegen.toml": 'title = "T"\n',
@@ -72,3 +72,28 @@ def test_a_build_error_leaves_the_published_site_intact(tmp_path: Path, state: P
     code, out = run(publish, str(site), "--to", str(www))
     assert code == 1 and "broken.md" in out
     assert (www / "current/index.html").read_bytes() == before
+
+
+def test_a_one_shot_publish_syncs_without_a_separate_fingerprint_request(
+        tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The source's root ETag for the log record comes from the sync's own listing."""
+    nc = pytest.importorskip("tests.webdav.webdav_servers")  # Nextcloud-like folder ETags
+    from sitegen.cli.publish import RunSettings, TargetSettings, run_pipeline
+    from sitegen.publish.manifest import LOG_PATH
+    from sitegen.publish.record import Record
+
+    monkeypatch.setenv("SITEGEN_PASSWORD", PASSWORD)
+    (tmp_path / "dav").mkdir()
+    write_tree(tmp_path / "dav/src", SITE)
+    with serve_wsgi(nc.wsgidav_app(tmp_path / "dav", nextcloud_like=True)) as server:
+        base = server.base.removeprefix("http://")
+        url = f"nextcloud+http://{USER}@{base}/src"
+        www = tmp_path / "www"
+        run_pipeline(RunSettings(url, TargetSettings(str(www)), user=USER,
+                                 cache_dir=tmp_path / "mirror", state_dir=state))
+        log = server.log
+    root = f"{NEXTCLOUD_ROOT}/src"
+    stats = [p for m, p in log.entries if m == "PROPFIND" and p.rstrip("/") == root]
+    assert len(stats) == 2  # the sync's stat of the root and its listing; no fingerprint call
+    record = Record.from_line((www / LOG_PATH).read_bytes())
+    assert record.source  # the root ETag the sync listed
