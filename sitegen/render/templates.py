@@ -165,6 +165,7 @@ class Templates:
         )
         self.env.globals.update(globals or {})
         self.env.globals["partial"] = self._partial
+        self._partials: dict[tuple[str, str], str] = {}  # (name, caller's folder) -> template
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
@@ -201,6 +202,13 @@ class Templates:
             _partial_stack.reset(token)
 
     def _find_partial(self, name: str, caller: str) -> str:
+        key = (name, posixpath.dirname(caller))
+        found = self._partials.get(key)
+        if found is None:
+            found = self._partials[key] = self._look_up_partial(name, caller)
+        return found
+
+    def _look_up_partial(self, name: str, caller: str) -> str:
         file = name if name.endswith((".html", ".htm", ".xml", ".txt", ".svg")) else name + ".html"
         here = posixpath.dirname(caller)
         candidates = [f"{PARTIALS_DIR}/{file}", posixpath.join(here, file), file]
