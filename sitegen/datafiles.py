@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from sitegen.errors import Diagnostic, SitegenError
+from sitegen.frontmatter import yaml_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,10 +49,8 @@ def parse_data(text: str, path: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = mark.line + 1 if mark is not None else None
-        raise _fail(path, line, f"invalid YAML: {problem}") from None
+        line, problem = yaml_problem(exc)
+        raise _fail(path, line + 1, f"invalid YAML: {problem}") from None
 
 
 def folder_metadata(value: Any, path: str) -> dict[str, dict[str, Any]]:

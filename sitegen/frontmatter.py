@@ -74,10 +74,8 @@ def parse(text: str, path: str) -> FrontMatter:
         except yaml.YAMLError:
             meta = None
         if meta is None:
-            mark = getattr(exc, "problem_mark", None)
-            line = first_line + (mark.line if mark is not None else 0)
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise _error(path, line, f"invalid YAML: {problem}") from None
+            line, message = yaml_problem(exc)
+            raise _error(path, first_line + line, f"invalid YAML: {message}") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -92,6 +90,19 @@ def parse(text: str, path: str) -> FrontMatter:
         if key in meta and meta[key] is not None:
             meta[key] = _as_datetime(meta[key], path, key_lines.get(key, first_line), key)
     return FrontMatter(meta, body, body_line, key_lines)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int, str]:
+    """(0-based line, message) of a YAML error. An unclosed bracket or quote is reported where
+    it was opened, since the parser only notices it lines later."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    line = mark.line if mark is not None else 0
+    if context and context_mark is not None and context_mark.line < line:
+        return context_mark.line, f"{problem} ({context} that starts here)"
+    return line, problem
 
 
 def _repair_tabs(src: str) -> str:

@@ -10,7 +10,8 @@ LAYOUT = {"_layout.html": "<main>{{ content }}</main>"}
 def test_invalid_yaml_front_matter_counts_the_offset(sb: SiteBuilder) -> None:
     page = "---\ntitle: Hello\ntags: [a, b\ndate: 2026-05-01\n---\nbody\n"
     assert sb.errors({**LAYOUT, "posts/hello.md": page}) == [
-        "posts/hello.md:4: front matter: invalid YAML: did not find expected ',' or ']'"
+        "posts/hello.md:3: front matter: invalid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence that starts here)"
     ]
 
 

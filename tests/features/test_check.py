@@ -70,4 +70,4 @@ def test_cli_reports_a_site_that_does_not_build(sb: SiteBuilder) -> None:
     sb.write({**GOOD, "guide.md": "---\ntitle: [x\n---\n"})
     result = CliRunner().invoke(check, [str(sb.site)])
     assert result.exit_code == 1
-    assert "guide.md:3: front matter: invalid YAML" in result.output
+    assert "guide.md:2: front matter: invalid YAML" in result.output  # where the [ opens
