@@ -1,23 +1,48 @@
-"""Layer 5: the `sitegen` command. Each command lives in its own module; this one wires them."""
+"""Layer 5: the `sitegen` command. Each command lives in its own module; this one wires them.
+
+Commands are imported only when they run, so `sitegen build` does not pay for the HTTP, WebDAV
+and server libraries that `publish` and `serve` need.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from sitegen import __version__
 
-from .build import build, new
-from .check import check
-from .publish import publish, rollback, schedule, status, verify
-from .serve import serve
-from .sync import login, sync
+# name -> "module:attribute" of the click command
+COMMANDS = {
+    "build": "build:build",
+    "new": "build:new",
+    "check": "check:check",
+    "serve": "serve:serve",
+    "sync": "sync:sync",
+    "login": "sync:login",
+    "publish": "publish:publish",
+    "rollback": "publish:rollback",
+    "verify": "publish:verify",
+    "schedule": "publish:schedule",
+    "status": "publish:status",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sitegen")
 def main() -> None:
     """Build, preview and publish websites kept in Nextcloud (or any folder)."""
-
-
-for command in (build, new, check, serve, sync, login, publish, rollback, verify, schedule, status):
-    main.add_command(command)
