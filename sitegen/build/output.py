@@ -13,6 +13,7 @@ import ctypes.util
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -61,7 +62,8 @@ class StagingDir:
         """Put the new build where OUT is; the old one goes away after the swap."""
         if self.out.is_symlink() or (self.out.exists() and not self.out.is_dir()):
             raise FileExistsError(f"{self.out} exists and is not a folder")
-        old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}"
+        # Unique per build: the previous build's old tree may still be being removed.
+        old = self.out.parent / f".{self.out.name}.sitegen-old-{os.getpid()}-{time.time_ns()}"
         if self.out.exists() and _exchange(self.path, self.out):
             os.rename(self.path, old)
         else:

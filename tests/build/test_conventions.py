@@ -294,3 +294,12 @@ def test_summaries_in_listings(sb: SiteBuilder) -> None:
     assert sb.read("posts/a/index.html") == (
         '[Given &amp; said][First <a href="/posts/a/">link</a>.][<p>One.</p>\n<p>Two.</p>]'
     )
+
+
+def test_rebuilding_the_same_output_again_and_again(sb: SiteBuilder, plain) -> None:
+    """The replaced tree is removed in the background; the next build must not trip over it."""
+    sb.write(plain(index="x"))
+    for n in range(4):
+        sb.write({"index.md": f"build {n}"})
+        sb.build()
+        assert sb.read("index.html") == f"<main><p>build {n}</p>\n</main>"
