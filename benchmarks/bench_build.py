@@ -3,10 +3,19 @@
 
     python benchmarks/bench_build.py [-n 4000] [-r 3] [--no-hugo]
 
-Makes the corpus with ../shared/bench/make_corpus.py (once, under ~/.cache/sitegen-bench), then
-times clean builds, interleaving sitegen and Hugo so the drift of a shared machine hits both alike.
-Prints pages per second, peak memory, and the ratio to Hugo (ratios, not seconds, are comparable
-between runs on these machines). For the full peer table use ../shared/bench/run_peers.sh.
+Two sitegen rows:
+
+- `sitegen`: the corpus folder as it is (no settings, no layout): sitegen's defaults, so the
+  default theme, Pygments highlighting of the ~1300 code blocks and tag pages. This is the row
+  `../shared/bench/run_peers.sh` measures.
+- `sitegen-parity`: a copy with the work the peers' benchmark configurations do, no more: one
+  layout like the Hugo site's `single.html`, no highlighting, no taxonomy pages
+  (`../shared/bench/sites/hugo/hugo.toml` turns those off for Hugo).
+
+Builds are interleaved so the drift of a shared machine hits every tool alike; the previous
+output is renamed away, not deleted, before a timed build (deleting thousands of files right
+before a build slows the build's own writes on these disks). Ratios to Hugo, not seconds, are
+comparable between runs.
 """
 
 from __future__ import annotations
@@ -18,32 +27,61 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "bench"
 LAB = Path(os.environ.get("BENCH_LAB", Path.home() / ".cache" / "sitegen-bench"))
 
+PARITY_LAYOUT = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{ page.title }} | {{ site.title }}</title>
+<link rel="stylesheet" href="/style.css">
+</head>
+<body>
+<header><a href="/">{{ site.title }}</a></header>
+<main>
+<article>
+<h1>{{ page.title }}</h1>
+<p class="meta"><time datetime="{{ page.date }}">{{ page.date }}</time>\
+{% for t in page.tags %} <span class="tag">{{ t }}</span>{% endfor %}</p>
+{{ content }}
+</article>
+</main>
+<footer>Generated for a benchmark.</footer>
+</body>
+</html>
+"""
+PARITY_SETTINGS = 'title = "Bench site"\nhighlight = false\ntaxonomies = []\n'
+
 
 def corpus(n: int) -> Path:
     site = LAB / "sites" / f"n{n}"
     if not (site / "plain" / "pages").is_dir():
         subprocess.run(["bash", str(SHARED / "prepare.sh"), str(n)], check=True)
+    parity = site / "sitegen-parity" / "pages"
+    if not parity.is_dir():
+        shutil.copytree(site / "plain" / "pages", parity)
+        (parity / "_layout.html").write_text(PARITY_LAYOUT, encoding="utf-8")
+        (parity / "sitegen.toml").write_text(PARITY_SETTINGS, encoding="utf-8")
     return site
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KB) of one run, measured by GNU time."""
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + sys, children included) and peak RSS (KB) of one run."""
     with tempfile.NamedTemporaryFile("r") as tf:
         subprocess.run(
-            ["/usr/bin/time", "-f", "%e %M", "-o", tf.name, *cmd],
+            ["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name, *cmd],
             cwd=cwd,
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wall, rss = tf.read().split()[-2:]
-    return float(wall), int(rss)
+        wall, user, sys_, rss = tf.read().split()[-4:]
+    return float(wall), float(user) + float(sys_), int(rss)
 
 
 def main() -> None:
@@ -56,31 +94,39 @@ def main() -> None:
     ap.add_argument("--sitegen", default=shutil.which("sitegen") or f"{sys.executable} -m sitegen")
     a = ap.parse_args()
     site = corpus(a.n)
-    tools = {
-        "sitegen": (
-            site / "plain",
-            [*a.sitegen.split(), "build", "pages", "-o", "out-sitegen", "-q"],
-        )
+    sitegen = [*a.sitegen.split(), "build", "pages", "-o", "out-sitegen", "-q"]
+    tools: dict[str, tuple[Path, list[str], str]] = {
+        "sitegen": (site / "plain", sitegen, "out-sitegen"),
+        "sitegen-parity": (site / "sitegen-parity", sitegen, "out-sitegen"),
     }
     if not a.no_hugo and shutil.which("hugo"):
-        tools["hugo"] = (site / "hugo", ["hugo", "--quiet"])
-    outs = {"sitegen": "out-sitegen", "hugo": "public"}
-    results: dict[str, list[tuple[float, int]]] = {t: [] for t in tools}
-    for rep in range(a.runs + 1):  # the first round warms the file cache and is not counted
-        for tool, (cwd, cmd) in tools.items():
-            shutil.rmtree(cwd / outs[tool], ignore_errors=True)
-            wall, rss = timed(cmd, cwd)
-            if rep:
-                results[tool].append((wall, rss))
-                print(f"  {tool:8} run {rep}: {wall:6.2f} s  {rss / 1024:6.0f} MB", file=sys.stderr)
+        tools["hugo"] = (site / "hugo", ["hugo", "--quiet"], "public")
+    trash = Path(tempfile.mkdtemp(prefix="bench-trash-", dir=LAB))
+    results: dict[str, list[tuple[float, float, int]]] = {t: [] for t in tools}
+    try:
+        for rep in range(a.runs + 1):  # round 0 warms the file cache and is not counted
+            for tool, (cwd, cmd, out) in tools.items():
+                if (cwd / out).exists():
+                    (cwd / out).rename(trash / f"{tool}-{time.time_ns()}")
+                wall, cpu, rss = timed(cmd, cwd)
+                if rep:
+                    results[tool].append((wall, cpu, rss))
+                    print(
+                        f"  {tool:15} run {rep}: {wall:6.2f} s  cpu {cpu:6.2f} s", file=sys.stderr
+                    )
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+    hugo = statistics.median(w for w, _, _ in results["hugo"]) if "hugo" in results else None
     print(f"\n{a.n} pages, median of {a.runs} clean builds")
-    print(f"{'tool':8} {'wall s':>8} {'pages/s':>9} {'peak MB':>8} {'x Hugo':>7}")
-    hugo = statistics.median(w for w, _ in results["hugo"]) if "hugo" in results else None
+    print(
+        f"{'tool':15} {'wall s':>7} {'cpu s':>7} {'pages/s':>8} {'peak MB':>8} {'wall x Hugo':>12}"
+    )
     for tool, rows in results.items():
-        wall = statistics.median(w for w, _ in rows)
-        rss = max(r for _, r in rows) / 1024
-        ratio = f"{wall / hugo:7.2f}" if hugo else "      -"
-        print(f"{tool:8} {wall:8.2f} {a.n / wall:9.0f} {rss:8.0f} {ratio}")
+        wall = statistics.median(w for w, _, _ in rows)
+        cpu = statistics.median(c for _, c, _ in rows)
+        rss = max(r for _, _, r in rows) / 1024
+        ratio = f"{wall / hugo:12.2f}" if hugo else f"{'-':>12}"
+        print(f"{tool:15} {wall:7.2f} {cpu:7.2f} {a.n / wall:8.0f} {rss:8.0f} {ratio}")
 
 
 if __name__ == "__main__":
