@@ -7,6 +7,7 @@ raised one at a time, so a build reports all of them at once.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ from sitegen.config import (
     HARP_FILES,
     SiteConfig,
     harp_globals,
-    key_line,
     parse_config,
     with_globals,
 )
@@ -91,6 +91,8 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
             config = with_globals(config, harp_globals(text, harp))
     if options.base_url is not None:
         config = SiteConfig(**{**config.__dict__, "base_url": options.base_url})
+    if config.exclude:
+        site_files = [f for f in site_files if not excluded(f, config.exclude)]
     explicit_theme = bool(re.search(r"^\s*theme\s*=", config_text, re.MULTILINE))
     themes = []
     if theme_applies(explicit_theme, site_files):
@@ -100,6 +102,14 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
     _load_data(site)
     _load_pages(site, options)
     return site
+
+
+def excluded(rel: str, patterns: Iterable[str]) -> bool:
+    """sitegen.toml `exclude`: glob patterns matched against the path and each of its folders
+    (`drafts/*`, `*.docx`, `notes`)."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(fnmatch.fnmatchcase(p, pat) for pat in patterns for p in prefixes)
 
 
 def _load_data(site: LoadedSite) -> None:
@@ -219,7 +229,3 @@ def read_page(
         weight=weight,
         section=section_of(sf.rel),
     )
-
-
-def config_line(site: LoadedSite, key: str) -> int | None:
-    return key_line(site.config_text, key)

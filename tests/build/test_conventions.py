@@ -303,3 +303,16 @@ def test_rebuilding_the_same_output_again_and_again(sb: SiteBuilder, plain) -> N
         sb.write({"index.md": f"build {n}"})
         sb.build()
         assert sb.read("index.html") == f"<main><p>build {n}</p>\n</main>"
+
+
+def test_exclude_patterns_leave_files_out(sb: SiteBuilder, plain) -> None:
+    files = plain(**{
+        "index.md": "x",
+        "drafts/idea.md": "not yet",
+        "notes/a.md": "private",
+        "report.docx": b"PK",
+        "keep/report.txt": "ok",
+    })
+    files["sitegen.toml"] = 'exclude = ["drafts", "*.docx", "notes/*"]'
+    sb.build(files)
+    assert sb.outputs() == ["index.html", "keep/report.txt"]
