@@ -8,6 +8,8 @@ Two sitegen rows:
 - `sitegen`: the corpus folder as it is (no settings, no layout): sitegen's defaults, so the
   default theme, Pygments highlighting of the ~1300 code blocks and tag pages. This is the row
   `../shared/bench/run_peers.sh` measures.
+- `sitegen-plain`: a copy with the default theme but without the blog features that cost time
+  (`highlight = false`, `taxonomies = []`): the row against which those features are weighed.
 - `sitegen-parity`: a copy with the work the peers' benchmark configurations do, no more: one
   layout like the Hugo site's `single.html`, no highlighting, no taxonomy pages
   (`../shared/bench/sites/hugo/hugo.toml` turns those off for Hugo).
@@ -62,6 +64,12 @@ def corpus(n: int) -> Path:
     site = LAB / "sites" / f"n{n}"
     if not (site / "plain" / "pages").is_dir():
         subprocess.run(["bash", str(SHARED / "prepare.sh"), str(n)], check=True)
+    plain = site / "sitegen-plain" / "pages"
+    if not plain.is_dir():
+        shutil.copytree(site / "plain" / "pages", plain)
+        (plain / "sitegen.toml").write_text(
+            "highlight = false\ntaxonomies = []\n", encoding="utf-8"
+        )
     parity = site / "sitegen-parity" / "pages"
     if not parity.is_dir():
         shutil.copytree(site / "plain" / "pages", parity)
@@ -97,6 +105,7 @@ def main() -> None:
     sitegen = [*a.sitegen.split(), "build", "pages", "-o", "out-sitegen", "-q"]
     tools: dict[str, tuple[Path, list[str], str]] = {
         "sitegen": (site / "plain", sitegen, "out-sitegen"),
+        "sitegen-plain": (site / "sitegen-plain", sitegen, "out-sitegen"),
         "sitegen-parity": (site / "sitegen-parity", sitegen, "out-sitegen"),
     }
     if not a.no_hugo and shutil.which("hugo"):
