@@ -31,8 +31,12 @@ class SourceFile:
 
 
 def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
-    """Every file below root as a sorted list of POSIX paths, hidden and debris files left out."""
+    """Every file below root as a sorted list of POSIX paths, hidden and debris files left out.
+
+    A symbolic link is followed only to a file inside root: a shared folder must not be able to
+    pull the build machine's own files into the published site."""
     skip_real = {os.path.realpath(p) for p in skip}
+    root_real = os.path.realpath(root)
     out: list[str] = []
 
     def visit(folder: str, prefix: str) -> None:
@@ -45,11 +49,18 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
                     if os.path.realpath(entry.path) not in skip_real:
                         visit(entry.path, rel + "/")
                 elif entry.is_file():
-                    out.append(rel)
+                    if not entry.is_symlink() or is_inside(entry.path, root_real):
+                        out.append(rel)
 
     visit(str(root), "")
     out.sort()
     return out
+
+
+def is_inside(path: str | Path, root_real: str) -> bool:
+    """Whether `path`, links resolved, is `root_real` or below it."""
+    real = os.path.realpath(path)
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def bundled_themes_dir() -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class _OverlayLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         for root in self.roots:
             file = root.path / name
-            if file.is_file():
+            if file.is_file() and _inside(file, root.path):
                 try:
                     source = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError as exc:
@@ -78,8 +79,16 @@ class _OverlayLoader(jinja2.BaseLoader):
     def exists(self, name: str) -> bool:
         known = self._exists.get(name)
         if known is None:
-            known = self._exists[name] = any((r.path / name).is_file() for r in self.roots)
+            known = self._exists[name] = any(
+                (r.path / name).is_file() and _inside(r.path / name, r.path) for r in self.roots
+            )
         return known
+
+
+def _inside(file: Path, root: Path) -> bool:
+    """A template is read only from inside its root, links resolved (see build.tree.walk)."""
+    real, top = os.path.realpath(file), os.path.realpath(root)
+    return real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _blank_front_matter(source: str, display: str) -> str:

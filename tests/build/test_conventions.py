@@ -316,3 +316,22 @@ def test_exclude_patterns_leave_files_out(sb: SiteBuilder, plain) -> None:
     files["sitegen.toml"] = 'exclude = ["drafts", "*.docx", "notes/*"]'
     sb.build(files)
     assert sb.outputs() == ["index.html", "keep/report.txt"]
+
+
+def test_links_out_of_the_site_are_not_followed(sb: SiteBuilder, plain, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("machine secret")
+    sb.write(plain(index="x", **{"img/inside.txt": "ok"}))
+    (sb.site / "leak.txt").symlink_to(secret)
+    (sb.site / "alias.txt").symlink_to(sb.site / "img/inside.txt")
+    (sb.site / "_partials").mkdir()
+    (sb.site / "_partials/secret.html").symlink_to(secret)
+    sb.build()
+    assert sb.outputs() == ["alias.txt", "img/inside.txt", "index.html"]
+    errors = sb.errors({"_layout.html": "{{ partial('secret') }}"})
+    assert errors == ["_layout.html:1: partial not found: 'secret' (looked for _partials/secret.html)"]
+
+
+def test_partials_cannot_climb_out_of_the_site(sb: SiteBuilder) -> None:
+    errors = sb.errors({"_layout.html": "{{ partial('../../etc/passwd') }}", "index.md": ""})
+    assert errors == ["_layout.html:1: partial not found: '../../etc/passwd' (looked for _partials/../../etc/passwd.html)"]
