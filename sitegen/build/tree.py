@@ -48,9 +48,10 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.realpath(entry.path) not in skip_real:
                         visit(entry.path, rel + "/")
-                elif entry.is_file():
-                    if not entry.is_symlink() or is_inside(entry.path, root_real):
-                        out.append(rel)
+                elif entry.is_file() and (
+                    not entry.is_symlink() or is_inside(entry.path, root_real)
+                ):
+                    out.append(rel)
 
     visit(str(root), "")
     out.sort()
