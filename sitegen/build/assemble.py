@@ -7,7 +7,8 @@ output map (with collisions reported, naming both sources).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -105,24 +106,49 @@ def tags(pages: list[Page]) -> dict[str, list[Page]]:
 LinkResolver = Callable[[str], "str | None"]
 
 
-def link_resolver(page_source: str, page_urls: dict[str, str], config: SiteConfig) -> LinkResolver:
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+class LinkTargets:
+    """What relative links can point at, found by name in NFC: a Mac writes `café.md` decomposed
+    (NFD), a link typed elsewhere is composed (NFC), and both mean the same file."""
+
+    def __init__(self, page_urls: Mapping[str, str], files: Iterable[str] = ()) -> None:
+        self.pages = {_nfc(source): url for source, url in page_urls.items()}
+        self.files = {_nfc(rel): rel for rel in files}
+
+    def page_url(self, target: str) -> str | None:
+        return self.pages.get(target)
+
+    def file(self, target: str) -> str:
+        """The file's own name on disk (and so in the output), where one is known."""
+        return self.files.get(target, target)
+
+
+def link_resolver(
+    page_source: str, targets: LinkTargets | Mapping[str, str], config: SiteConfig
+) -> LinkResolver:
     """Rewrite a relative link in a page to the URL of what it points at (page, folder or file)."""
     here = posixpath.dirname(page_source)
+    if not isinstance(targets, LinkTargets):
+        targets = LinkTargets(targets)
 
     def resolve(href: str) -> str | None:
         path, hash_, frag = href.partition("#")
         path, q, query = path.partition("?")
         if not path:
             return None
-        target = posixpath.normpath(posixpath.join(here, unquote(path)))
+        target = _nfc(posixpath.normpath(posixpath.join(_nfc(here), unquote(path))))
         if target == ".." or target.startswith("../"):
             return None
         target = "" if target == "." else target
-        url = page_urls.get(target)
+        url = targets.page_url(target)
         if url is None:
             for index in ("index.md", "index.html"):
-                url = page_urls.get(posixpath.join(target, index)) if url is None else url
+                url = targets.page_url(posixpath.join(target, index)) if url is None else url
         if url is None:
+            target = targets.file(target)
             if target.endswith(STYLE_SUFFIXES):
                 target = target.rsplit(".", 1)[0] + ".css"
             url = "/" + target + ("/" if path.endswith("/") and target else "")

@@ -22,7 +22,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import Diagnostic
 from sitegen.model import Page
 
-from .assemble import link_resolver
+from .assemble import LinkTargets, link_resolver
 from .load import LoadOptions, load_site
 from .pipeline import BuildOptions, build_site
 
@@ -79,10 +79,11 @@ def check_output(out: Path, pages: Iterable[Page], config: SiteConfig) -> CheckR
             built[rel] = (_ids(text), _links(text))
     report.pages = len(built)
     by_output = {p.output: p for p in pages}
+    targets = LinkTargets({p.source: p.url for p in by_output.values()})
     from_layouts: dict[tuple[str, str], list[str]] = {}  # (problem, url) -> outputs
     for rel, (_, links) in built.items():
         page = by_output.get(rel)
-        lines = _source_lines(page, by_output.values(), config) if page else {}
+        lines = _source_lines(page, targets, config) if page else {}
         for link in links:
             report.links += 1
             problem = _problem(rel, link, files, built, config)
@@ -171,9 +172,9 @@ def _output_for(path: str, here: str, files: set[str], config: SiteConfig) -> st
     return next((c for c in candidates if c in files), None)
 
 
-def _source_lines(page: Page, pages: Iterable[Page], config: SiteConfig) -> dict[str, int]:
+def _source_lines(page: Page, targets: LinkTargets, config: SiteConfig) -> dict[str, int]:
     """URL as built -> line of the Markdown (or HTML) source that holds the link."""
-    resolve = link_resolver(page.source, {p.source: p.url for p in pages}, config)
+    resolve = link_resolver(page.source, targets, config)
     found: dict[str, int] = {}
     for n, line in enumerate(page.body.split("\n")):
         for pattern in _MD_LINKS:

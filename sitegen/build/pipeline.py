@@ -110,7 +110,7 @@ def render_site(
     config = site.config
     plan = assemble.plan_outputs(site.pages, site.files, problems)
     pages = list(plan.pages.values())
-    page_urls = {p.source: p.url for p in pages}
+    link_targets = assemble.LinkTargets({p.source: p.url for p in pages}, site.files)
     site_view = config.template_view()
     site_view["pages"] = pages
     site_view["sections"] = assemble.sections(pages)
@@ -123,7 +123,7 @@ def render_site(
         raise SitegenError(msg) from None
     for p in pages:
         if p.kind == "md":
-            resolve = assemble.link_resolver(p.source, page_urls, config)
+            resolve = assemble.link_resolver(p.source, link_targets, config)
             p.body_renderer = markdown_body(engine, resolve)
             p.summary_renderer = markdown_summary(engine, resolve)
     add_image_sizes(pages, image_sizes(plan.assets, config))

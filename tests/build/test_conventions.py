@@ -335,3 +335,20 @@ def test_links_out_of_the_site_are_not_followed(sb: SiteBuilder, plain, tmp_path
 def test_partials_cannot_climb_out_of_the_site(sb: SiteBuilder) -> None:
     errors = sb.errors({"_layout.html": "{{ partial('../../etc/passwd') }}", "index.md": ""})
     assert errors == ["_layout.html:1: partial not found: '../../etc/passwd' (looked for _partials/../../etc/passwd.html)"]
+
+
+def test_links_find_files_whatever_their_unicode_form(sb: SiteBuilder, plain) -> None:
+    """macOS writes decomposed names (NFD); a link typed elsewhere is composed (NFC)."""
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "café")
+    sb.build(plain(**{
+        "index.md": "[menu](café.md) ![photo](img/café.png)",
+        f"{nfd}.md": "menu",
+        f"img/{nfd}.png": b"png",
+    }))
+    html = sb.read("index.html")
+    from urllib.parse import quote
+
+    assert f'<a href="{quote("/" + nfd + "/")}">menu</a>' in html
+    assert f'<img src="{quote("/img/" + nfd + ".png")}" alt="photo" />' in html
