@@ -52,6 +52,16 @@ class StagingDir:
         self._ensure_parent(rel)
         shutil.copyfile(source, os.path.join(self.path, rel))
 
+    def link_file(self, rel: str, source: Path) -> None:
+        """Take an unchanged file over from the previous build: a hard link where the disk
+        allows one (no data is written), a copy elsewhere."""
+        self._ensure_parent(rel)
+        dest = os.path.join(self.path, rel)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
+
     def _ensure_parent(self, rel: str) -> None:
         parent = rel.rpartition("/")[0]
         if parent not in self._made:

@@ -22,7 +22,8 @@ from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
 
-from . import assemble, fingerprint, generate
+from . import assemble, cache, fingerprint, generate
+from .cache import RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
@@ -66,6 +67,7 @@ class RenderedSite:
     pages: int
     assets: int
     job: _PageJob | None = None  # what rendered the pages, kept for incremental re-renders
+    cache: RenderCache | None = None  # what to remember for the next build of this output
     reindex: Callable[[], dict[str, bytes]] | None = None  # feeds, search index again
 
 
@@ -84,14 +86,17 @@ def build_site(
     load_opts = LoadOptions(options.drafts, options.future, options.now, options.base_url)
     site = load_site(site_dir, load_opts, skip=[out_dir])
     stage = StagingDir(out_dir)
+    previous = RenderCache() if options.clean else RenderCache.load(out_dir)
     try:
-        rendered = render_site(site, stage, options.jobs, progress)
+        rendered = render_site(site, stage, options.jobs, progress, previous)
         if rendered.problems:
             raise BuildError(rendered.problems)
         stage.commit()
     except BaseException:
         stage.discard()
         raise
+    if rendered.cache is not None:
+        rendered.cache.save(out_dir)
     return BuildResult(
         out_dir=out_dir,
         pages=rendered.pages,
@@ -103,7 +108,11 @@ def build_site(
 
 
 def render_site(
-    site: LoadedSite, stage: StagingDir, jobs: int | None = None, progress: Progress | None = None
+    site: LoadedSite,
+    stage: StagingDir,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    previous: RenderCache | None = None,
 ) -> RenderedSite:
     """Assemble and render a loaded site into the staging folder; collect every problem."""
     problems = list(site.problems)
@@ -133,6 +142,7 @@ def render_site(
     )
     to_render = [*pages, *made]
     now = dt.datetime.now(dt.timezone.utc)
+
     # Feeds and the search index read page bodies: rendered here, before the workers fork,
     # they are rendered once and inherited.
     def reindex() -> dict[str, bytes]:
@@ -156,7 +166,12 @@ def render_site(
     }
     base = {"site": TrackedSite(site_view), "data": site.data, "paginator": None}
     job = _PageJob(to_render, roots, config.strict, template_globals, base, stage)
+    key = cache.site_key(site.files, pages, site.config_text, [], now.date())
+    if previous is not None:
+        job.reuse = previous.reusable(key, pages, stage.out)
     problems.extend(_render_pages(job, jobs, progress))
+    page_keys = {p.output: cache.page_key(p) for p in pages}
+    remembered = RenderCache(key, page_keys, set(job.readers))
 
     for out, css in styles.items():
         stage.write_text(out, prints.css.get(out, css))
@@ -170,7 +185,7 @@ def render_site(
             stage.copy_file(out, content)
     outputs = [*plan.pages, *plan.styles, *plan.assets, *extra]
     return RenderedSite(
-        outputs, problems, len(plan.pages), len(outputs) - len(plan.pages), job, reindex
+        outputs, problems, len(plan.pages), len(outputs) - len(plan.pages), job, remembered, reindex
     )
 
 
@@ -210,6 +225,8 @@ class _PageJob:
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
     readers: set[str] = field(default_factory=set)
+    # Outputs the previous build holds as they would render now (see build/cache.py).
+    reuse: set[str] = field(default_factory=set)
 
     def templates(self) -> tuple[Templates, Layouts]:
         if self._templates is None:  # compiled once per process
@@ -226,6 +243,9 @@ class _PageJob:
         problems: list[Diagnostic] = []
         for i in indices:
             page = self.pages[i]
+            if page.output in self.reuse:
+                self.stage.link_file(page.output, self.stage.out / page.output)
+                continue
             base = (
                 self.base if page.paginator is None else {**self.base, "paginator": page.paginator}
             )

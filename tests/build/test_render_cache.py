@@ -1,0 +1,91 @@
+"""The render cache: a build keeps (hard-links) the pages whose inputs did not change since the
+last build of the same output, and always ends where a clean build ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.build.pipeline import BuildOptions, build_site
+from tests.build.test_incremental import EDITS, SITE
+from tests.conftest import NOW, snapshot, write_tree
+
+
+def opts(**kw: object) -> BuildOptions:
+    return BuildOptions(now=NOW, jobs=1, **kw)  # type: ignore[arg-type]
+
+
+def inodes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    first = inodes(out)
+    (site / "about.md").write_text("About, edited.")
+    build_site(site, out, opts())
+    second = inodes(out)
+    kept = {rel for rel in first if second.get(rel) == first[rel]}
+    # posts are kept; the edited page and the listing (index.html reads site.sections) are not
+    assert kept == {"posts/a/index.html", "posts/b/index.html"}
+    assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
+
+
+def test_a_template_change_renders_everything(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    first = inodes(out)
+    (site / "_layout.html").write_text("<h1>{{ page.title }}</h1>{{ content }}")
+    build_site(site, out, opts())
+    pages = [rel for rel in first if rel.endswith(".html")]
+    assert all(inodes(out)[rel] != first[rel] for rel in pages)
+    assert (out / "about/index.html").read_text().startswith("<h1>About</h1>")
+
+
+def test_clean_ignores_the_cache(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    first = inodes(out)
+    build_site(site, out, opts(clean=True))
+    assert all(inodes(out)[rel] != first[rel] for rel in first if rel.endswith(".html"))
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    (tmp_path / ".sitegen" / "out.render-cache.json").write_text("{not json")
+    build_site(site, out, opts())
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+
+
+def snapshot_of_clean(site: Path, tmp: Path) -> dict[str, bytes]:
+    clean = tmp / "clean-out"
+    build_site(site, clean, opts(clean=True))
+    return snapshot(clean)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(EDITS, min_size=1, max_size=5))
+def test_cached_builds_equal_clean_builds(tmp_path_factory: pytest.TempPathFactory, edits) -> None:
+    tmp = tmp_path_factory.mktemp("cache")
+    site = write_tree(tmp / "site", SITE)
+    out = tmp / "out"
+    build_site(site, out, opts())
+    for rel, text in edits:
+        path = site / rel
+        if text is None:
+            if path.exists():
+                path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        build_site(site, out, opts())
+        assert snapshot(out) == snapshot_of_clean(site, tmp)
