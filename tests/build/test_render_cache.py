@@ -89,3 +89,18 @@ def test_cached_builds_equal_clean_builds(tmp_path_factory: pytest.TempPathFacto
             path.write_text(text)
         build_site(site, out, opts())
         assert snapshot(out) == snapshot_of_clean(site, tmp)
+
+
+def test_a_different_base_url_renders_everything(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {**SITE, "_layout.html": "<a href='{{ url('/') }}'>home</a>{{ content }}"})
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    build_site(site, out, opts(base_url="/sub/"))
+    assert "href='/sub/'" in (out / "about/index.html").read_text()
+    assert snapshot(out) == snapshot_of_clean_with(site, tmp_path, base_url="/sub/")
+
+
+def snapshot_of_clean_with(site: Path, tmp: Path, **kw: object) -> dict[str, bytes]:
+    clean = tmp / "clean-out2"
+    build_site(site, clean, opts(clean=True, **kw))
+    return snapshot(clean)
