@@ -28,6 +28,16 @@ def write_tree(root: Path, files: Files) -> Path:
     return root
 
 
+def apply_edit(root: Path, rel: str, text: str | None) -> None:
+    """Write a file below root, or delete it (text None), as an author editing the site would."""
+    path = root / rel
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file below root with its bytes: compare whole trees in one assert."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
@@ -89,4 +99,4 @@ def plain() -> Callable[..., dict[str, str]]:
     return make
 
 
-__all__ = ["NOW", "BuildError", "SiteBuilder", "snapshot", "write_tree"]
+__all__ = ["NOW", "BuildError", "SiteBuilder", "apply_edit", "snapshot", "write_tree"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.errors import BuildError
-from tests.conftest import NOW, snapshot, write_tree
+from tests.conftest import NOW, apply_edit, snapshot, write_tree
 
 SITE = {
     "_layout.html": "<title>{{ page.title }}</title>{{ content }}",
@@ -120,12 +120,6 @@ def test_incremental_equals_clean(tmp_path_factory: pytest.TempPathFactory, edit
     builder = IncrementalBuilder(site, tmp / "out", opts())
     builder.build()
     for rel, text in edits:
-        path = site / rel
-        if text is None:
-            if path.exists():
-                path.unlink()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+        apply_edit(site, rel, text)
         builder.build([rel])
     assert snapshot(tmp / "out") == clean_build(site, tmp)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sitegen.build.pipeline import BuildOptions, build_site
 from tests.build.test_incremental import EDITS, SITE
-from tests.conftest import NOW, snapshot, write_tree
+from tests.conftest import NOW, apply_edit, snapshot, write_tree
 
 
 def opts(**kw: object) -> BuildOptions:
@@ -80,13 +80,7 @@ def test_cached_builds_equal_clean_builds(tmp_path_factory: pytest.TempPathFacto
     out = tmp / "out"
     build_site(site, out, opts())
     for rel, text in edits:
-        path = site / rel
-        if text is None:
-            if path.exists():
-                path.unlink()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+        apply_edit(site, rel, text)
         build_site(site, out, opts())
         assert snapshot(out) == snapshot_of_clean(site, tmp)
 
