@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.build.pipeline import BuildOptions, build_site
-from tests.build.test_incremental import EDITS, SITE
+from tests.engine.test_incremental import EDITS, SITE
 from tests.conftest import NOW, apply_edit, snapshot, write_tree
 
 
