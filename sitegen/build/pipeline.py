@@ -169,6 +169,10 @@ def render_site(
     key = cache.site_key(site.files, pages, site.config_text, [repr(config)], now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)
+    if config.highlight:
+        from sitegen.render.highlight import load_lexers
+
+        load_lexers(p.body for p in pages if p.kind == "md")
     problems.extend(_render_pages(job, jobs, progress))
     page_keys = {p.output: cache.page_key(p) for p in pages}
     remembered = RenderCache(key, page_keys, set(job.readers))

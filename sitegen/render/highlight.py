@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from pygments import highlight as _pygments_highlight
@@ -45,3 +46,17 @@ def highlight_blocks(out: str) -> str:
         return result.rstrip("\n")
 
     return _CODE_BLOCK.sub(fix, out)
+
+
+_FENCE_LANGUAGE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re.MULTILINE)
+
+
+def load_lexers(sources: Iterable[str]) -> None:
+    """Look up the lexers the fences of these Markdown sources name, now.
+
+    Called before render workers fork: each worker then inherits them instead of importing
+    Pygments' lexer modules itself, and no worker imports while a thread of the parent (the
+    preview server's) might hold the import lock.
+    """
+    for language in {m.group(1) for text in sources for m in _FENCE_LANGUAGE.finditer(text)}:
+        lexer_for(language)
