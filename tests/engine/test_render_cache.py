@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.build.pipeline import BuildOptions, build_site
-from tests.engine.test_incremental import EDITS, SITE
 from tests.conftest import NOW, apply_edit, snapshot, write_tree
+from tests.engine.test_incremental import EDITS, SITE
 
 
 def opts(**kw: object) -> BuildOptions:
