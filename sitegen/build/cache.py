@@ -133,3 +133,50 @@ def site_key(
         )
         h.update(repr(view).encode("utf-8", "replace"))
     return h.hexdigest()
+
+
+class DiskHighlightCache:
+    """Highlighted code blocks beside the output (`.sitegen/highlight-PYGMENTS_VERSION/`), one
+    small file per block, so every render worker shares them and the next build (a layout edit,
+    say, that renders every page again) lexes only the blocks that changed."""
+
+    MAX_AGE = dt.timedelta(days=30)
+
+    def __init__(self, out_dir: Path) -> None:
+        import pygments
+
+        self.folder = out_dir.parent / ".sitegen" / f"highlight-{pygments.__version__}"
+
+    def _path(self, language: str, code: str) -> Path:
+        key = hashlib.blake2b(
+            f"{language}\0{code}".encode("utf-8", "surrogateescape"), digest_size=16
+        ).hexdigest()
+        return self.folder / key[:2] / f"{key}.html"
+
+    def get(self, language: str, code: str) -> str | None:
+        try:
+            return self._path(language, code).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, language: str, code: str, html: str) -> None:
+        path = self._path(language, code)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp-{os.getpid()}")
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+    def prune(self, now: dt.datetime | None = None) -> None:
+        """Forget blocks not written for a month (the cache only grows otherwise)."""
+        limit = ((now or dt.datetime.now()) - self.MAX_AGE).timestamp()
+        if not self.folder.is_dir():
+            return
+        for entry in self.folder.glob("*/*.html"):
+            try:
+                if entry.stat().st_mtime < limit:
+                    entry.unlink()
+            except OSError:
+                continue

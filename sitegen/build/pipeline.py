@@ -23,7 +23,7 @@ from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
 
 from . import assemble, cache, fingerprint, generate
-from .cache import RenderCache
+from .cache import DiskHighlightCache, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
@@ -88,7 +88,7 @@ def build_site(
     stage = StagingDir(out_dir)
     previous = RenderCache() if options.clean else RenderCache.load(out_dir)
     try:
-        rendered = render_site(site, stage, options.jobs, progress, previous)
+        rendered = render_site(site, stage, options.jobs, progress, previous, not options.clean)
         if rendered.problems:
             raise BuildError(rendered.problems)
         stage.commit()
@@ -97,6 +97,8 @@ def build_site(
         raise
     if rendered.cache is not None:
         rendered.cache.save(out_dir)
+    if site.config.highlight:
+        DiskHighlightCache(out_dir).prune()
     return BuildResult(
         out_dir=out_dir,
         pages=rendered.pages,
@@ -113,6 +115,7 @@ def render_site(
     jobs: int | None = None,
     progress: Progress | None = None,
     previous: RenderCache | None = None,
+    use_caches: bool = True,
 ) -> RenderedSite:
     """Assemble and render a loaded site into the staging folder; collect every problem."""
     problems = list(site.problems)
@@ -126,7 +129,10 @@ def render_site(
     site_view["tags"] = assemble.tags(pages)
 
     try:
-        engine = make_engine(config.markdown_engine, highlight=config.highlight)
+        highlights = DiskHighlightCache(stage.out) if config.highlight and use_caches else None
+        engine = make_engine(
+            config.markdown_engine, highlight=config.highlight, highlight_cache=highlights
+        )
     except ImportError as exc:
         msg = f"markdown_engine {config.markdown_engine!r} is not installed: {exc}"
         raise SitegenError(msg) from None

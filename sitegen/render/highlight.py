@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Protocol
 
 from pygments import highlight as _pygments_highlight
 from pygments.formatters import HtmlFormatter
@@ -32,18 +33,33 @@ def lexer_for(language: str) -> Lexer | None:
         return None
 
 
-def highlight_blocks(out: str) -> str:
+class HighlightCache(Protocol):
+    """Highlighted HTML by (language, code): Pygments' lexers are the slowest part of a build,
+    and a block that did not change need not be lexed again."""
+
+    def get(self, language: str, code: str) -> str | None: ...
+
+    def put(self, language: str, code: str, html: str) -> None: ...
+
+
+def highlight_blocks(out: str, cache: HighlightCache | None = None) -> str:
     """Highlight every `<pre><code class="language-X">` block of rendered Markdown."""
     if 'code class="language-' not in out:
         return out
 
     def fix(m: re.Match[str]) -> str:
-        lexer = lexer_for(html.unescape(m.group(1)))
+        language = html.unescape(m.group(1))
+        lexer = lexer_for(language)
         if lexer is None:
             return m.group(0)
         code = html.unescape(m.group(2))
-        result: str = _pygments_highlight(code, lexer, _FORMATTER)
-        return result.rstrip("\n")
+        known = cache.get(language, code) if cache is not None else None
+        if known is not None:
+            return known
+        result: str = _pygments_highlight(code, lexer, _FORMATTER).rstrip("\n")
+        if cache is not None:
+            cache.put(language, code, result)
+        return result
 
     return _CODE_BLOCK.sub(fix, out)
 

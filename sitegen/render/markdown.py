@@ -13,7 +13,10 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .highlight import HighlightCache
 
 ENGINES = ("pyromark", "python-markdown")
 CALLOUT_KINDS = ("info", "success", "warn", "warning", "error", "danger", "note", "tip")
@@ -25,8 +28,11 @@ class MarkdownEngine(Protocol):
     def __call__(self, text: str) -> str: ...
 
 
-def make_engine(name: str, *, highlight: bool = False) -> MarkdownEngine:
-    """A Markdown engine; `highlight` colours fenced code blocks that name a language (Pygments)."""
+def make_engine(
+    name: str, *, highlight: bool = False, highlight_cache: HighlightCache | None = None
+) -> MarkdownEngine:
+    """A Markdown engine; `highlight` colours fenced code blocks that name a language (Pygments),
+    reusing what `highlight_cache` holds."""
     if name == "pyromark":
         engine = _pyromark_engine()
     elif name == "python-markdown":
@@ -38,7 +44,7 @@ def make_engine(name: str, *, highlight: bool = False) -> MarkdownEngine:
     from .highlight import highlight_blocks  # Pygments loads only for sites that use it
 
     def render(text: str) -> str:
-        return highlight_blocks(engine(text))
+        return highlight_blocks(engine(text), highlight_cache)
 
     return render
 

@@ -98,3 +98,16 @@ def snapshot_of_clean_with(site: Path, tmp: Path, **kw: object) -> dict[str, byt
     clean = tmp / "clean-out2"
     build_site(site, clean, opts(clean=True, **kw))
     return snapshot(clean)
+
+
+def test_highlighted_blocks_are_cached_beside_the_output(tmp_path: Path) -> None:
+    code = "```python\ndef f(x):\n    return x + 1\n```\n"
+    site = write_tree(tmp_path / "site", {**SITE, "about.md": code})
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    cached = list((tmp_path / ".sitegen").glob("highlight-*/*/*.html"))
+    assert len(cached) == 1 and 'class="highlight"' in cached[0].read_text()
+    (site / "_layout.html").write_text("<main>{{ content }}</main>")  # every page renders again
+    build_site(site, out, opts())
+    assert '<span class="k">def</span>' in (out / "about/index.html").read_text()
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
