@@ -94,7 +94,6 @@ def current_view(url: str, source: str) -> dict[str, Any]:
 class RenderedBody:
     content: Markup = field(default_factory=Markup)
     toc: list[dict[str, Any]] = field(default_factory=list)
-    summary: Markup | str = ""
 
 
 @dataclass(eq=False)
@@ -119,6 +118,7 @@ class Page:
     section: str = ""
     prev: Page | None = None
     next: Page | None = None
+    paginator: Any = None  # set on listing pages (`paginate: SECTION`) and generated term pages
     # The body is rendered on first use (in whichever worker process needs it), by a function
     # the build attaches; templates read content, toc and summary without knowing when.
     body_renderer: Callable[[Page], RenderedBody] | None = field(default=None, repr=False)
@@ -145,7 +145,7 @@ class Page:
     @content.setter
     def content(self, value: Markup) -> None:
         body = self._rendered()
-        self._body = RenderedBody(value, body.toc, body.summary)
+        self._body = RenderedBody(value, body.toc)
 
     @property
     def toc(self) -> list[dict[str, Any]]:
@@ -162,15 +162,13 @@ class Page:
             elif self.summary_renderer is not None:
                 self._summary = self.summary_renderer(self)
             else:
-                self._summary = self._rendered().summary
+                self._summary = ""  # an HTML page: only front matter gives it a summary
         return self._summary
 
     @property
     def word_count(self) -> int:
         # Spaces and line ends approximate the word count at a tenth of the cost of split().
         return self.body.count(" ") + self.body.count("\n")
-
-    paginator: Any = None  # set on listing pages (`paginate: SECTION`) and generated term pages
 
     @property
     def sort_date(self) -> dt.datetime:

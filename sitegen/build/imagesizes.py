@@ -57,9 +57,7 @@ def with_image_sizes(
         body = render(page)
         if "<img" not in body.content:
             return body
-        return RenderedBody(
-            Markup(add_dimensions(str(body.content), size_of)), body.toc, body.summary
-        )
+        return RenderedBody(Markup(add_dimensions(str(body.content), size_of)), body.toc)
 
     return render_with_sizes
 
