@@ -165,6 +165,21 @@ class Page:
                 self._summary = ""  # an HTML page: only front matter gives it a summary
         return self._summary
 
+    def listing_view(self) -> tuple[object, ...]:
+        """What other pages can show of this one apart from its body: when it is unchanged, a
+        page edit needs no listing rendered again."""
+        meta = repr(sorted(self.meta.items(), key=lambda kv: kv[0]))
+        return (
+            self.url,
+            self.title,
+            self.date,
+            self.updated,
+            self.tags,
+            self.draft,
+            self.weight,
+            meta,
+        )
+
     @property
     def word_count(self) -> int:
         # Spaces and line ends approximate the word count at a tenth of the cost of split().

@@ -119,19 +119,7 @@ def site_key(
             continue  # a page's own text is in its page key; what others see of it, below
         h.update(f"{sf.display}\0{_fingerprint(sf.path)}\n".encode("utf-8", "replace"))
     for p in sorted(pages, key=lambda p: p.output):
-        view = (
-            p.output,
-            p.source,
-            p.url,
-            p.title,
-            p.date,
-            p.updated,
-            p.tags,
-            p.draft,
-            p.weight,
-            sorted(p.meta.items(), key=lambda kv: kv[0]),
-        )
-        h.update(repr(view).encode("utf-8", "replace"))
+        h.update(repr((p.output, p.source, *p.listing_view())).encode("utf-8", "replace"))
     return h.hexdigest()
 
 

@@ -23,7 +23,7 @@ from sitegen.errors import Diagnostic
 from sitegen.model import Page
 
 from .assemble import LinkTargets, link_resolver
-from .load import LoadOptions, load_site
+from .load import load_site
 from .pipeline import BuildOptions, build_site
 
 _TAG = re.compile(r"<(a|img|link|script|source|iframe|video|audio)\b([^>]*)>", re.IGNORECASE)
@@ -63,8 +63,7 @@ def check_site(site_dir: Path, options: BuildOptions | None = None) -> CheckRepo
     with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
         out = Path(tmp) / "site"
         build_site(site_dir, out, options)
-        load_opts = LoadOptions(options.drafts, options.future, options.now, options.base_url)
-        site = load_site(site_dir.resolve(), load_opts, skip=[Path(tmp)])
+        site = load_site(site_dir.resolve(), options.load_options(), skip=[Path(tmp)])
         return check_output(out, site.pages, site.config)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import BuildError, Diagnostic, SitegenError
-from sitegen.model import Page, is_page, is_private
+from sitegen.model import SETTINGS_FILES, Page, is_page, is_private
 
 from . import load as loader
 from .assemble import STYLE_SUFFIXES, plan_outputs
@@ -70,12 +70,10 @@ class IncrementalBuilder:
     # --- full builds -------------------------------------------------------------------------
 
     def _full(self) -> Update:
-        o = self.options
-        opts = loader.LoadOptions(o.drafts, o.future, o.now, o.base_url)
-        site = loader.load_site(self.site_dir, opts, skip=[self.out_dir])
+        site = loader.load_site(self.site_dir, self.options.load_options(), skip=[self.out_dir])
         stage = StagingDir(self.out_dir)
         try:
-            rendered = render_site(site, stage, o.jobs)
+            rendered = render_site(site, stage, self.options.jobs)
             if rendered.problems:
                 raise BuildError(rendered.problems)
             written, removed = self._merge(stage, keep=set(rendered.outputs))
@@ -92,7 +90,7 @@ class IncrementalBuilder:
         known = site.files
         pages_changed, styles, assets = [], [], []
         for rel in paths:
-            if rel in ("sitegen.toml", "harp.json", "_harp.json") or rel.startswith("themes/"):
+            if rel in SETTINGS_FILES or rel.startswith("themes/"):
                 return None
             if rel.endswith(STYLE_SUFFIXES):
                 if site.config.fingerprint or (not is_private(rel)) != (rel in known):
@@ -149,7 +147,7 @@ class IncrementalBuilder:
                 raise BuildError(list(exc.diagnostics)) from None
             new.body_renderer = old.body_renderer
             new.summary_renderer = old.summary_renderer
-            if _listing_view(new) != _listing_view(old):
+            if new.listing_view() != old.listing_view():
                 return None
             fresh.append((old, new))
         for old, new in fresh:
@@ -196,20 +194,6 @@ class IncrementalBuilder:
                     self._digests.pop(rel, None)
                     removed.append(rel)
         return written, removed
-
-
-def _listing_view(page: Page) -> tuple[object, ...]:
-    """What other pages can show of a page, apart from its body."""
-    return (
-        page.url,
-        page.title,
-        page.date,
-        page.updated,
-        page.tags,
-        page.draft,
-        page.weight,
-        repr(sorted(page.meta.items(), key=lambda kv: kv[0])),
-    )
 
 
 def _files(root: Path) -> list[str]:

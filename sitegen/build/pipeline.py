@@ -49,6 +49,9 @@ class BuildOptions:
     base_url: str | None = None  # overrides sitegen.toml's (the preview serves at /)
     jobs: int | None = None  # processes rendering pages; None: one per CPU
 
+    def load_options(self) -> LoadOptions:
+        return LoadOptions(self.drafts, self.future, self.now, self.base_url)
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -83,8 +86,7 @@ def build_site(
     site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     if not site_dir.is_dir():
         raise SitegenError(f"{site_dir}: no such folder")
-    load_opts = LoadOptions(options.drafts, options.future, options.now, options.base_url)
-    site = load_site(site_dir, load_opts, skip=[out_dir])
+    site = load_site(site_dir, options.load_options(), skip=[out_dir])
     stage = StagingDir(out_dir)
     previous = RenderCache() if options.clean else RenderCache.load(out_dir)
     try:
