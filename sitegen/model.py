@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -33,6 +35,13 @@ def is_ignored(rel: str) -> bool:
         or name in IGNORED_NAMES
         or name.endswith(IGNORED_SUFFIXES)
     )
+
+
+def is_within(path: str | Path, root: str | Path) -> bool:
+    """Whether `path`, symbolic links resolved, is `root` or below it: a shared folder must not
+    be able to pull the build machine's own files into a site through a link."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def is_page(rel: str) -> bool:

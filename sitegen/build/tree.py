@@ -11,7 +11,7 @@ from pathlib import Path
 import sitegen
 from sitegen.config import key_line
 from sitegen.errors import ConfigError, Diagnostic
-from sitegen.model import is_ignored
+from sitegen.model import is_ignored, is_within
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,7 +36,6 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
     A symbolic link is followed only to a file inside root: a shared folder must not be able to
     pull the build machine's own files into the published site."""
     skip_real = {os.path.realpath(p) for p in skip}
-    root_real = os.path.realpath(root)
     out: list[str] = []
 
     def visit(folder: str, prefix: str) -> None:
@@ -49,19 +48,13 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
                     if os.path.realpath(entry.path) not in skip_real:
                         visit(entry.path, rel + "/")
                 elif entry.is_file() and (
-                    not entry.is_symlink() or is_inside(entry.path, root_real)
+                    not entry.is_symlink() or is_within(entry.path, root)
                 ):
                     out.append(rel)
 
     visit(str(root), "")
     out.sort()
     return out
-
-
-def is_inside(path: str | Path, root_real: str) -> bool:
-    """Whether `path`, links resolved, is `root_real` or below it."""
-    real = os.path.realpath(path)
-    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def bundled_themes_dir() -> Path:

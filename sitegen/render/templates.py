@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from markupsafe import Markup
 
 from sitegen import frontmatter
 from sitegen.errors import Diagnostic, SitegenError
+from sitegen.model import is_within
 
 PARTIALS_DIR = "_partials"
 
@@ -60,7 +60,7 @@ class _OverlayLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         for root in self.roots:
             file = root.path / name
-            if file.is_file() and _inside(file, root.path):
+            if file.is_file() and is_within(file, root.path):
                 try:
                     source = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError as exc:
@@ -80,15 +80,9 @@ class _OverlayLoader(jinja2.BaseLoader):
         known = self._exists.get(name)
         if known is None:
             known = self._exists[name] = any(
-                (r.path / name).is_file() and _inside(r.path / name, r.path) for r in self.roots
+                (r.path / name).is_file() and is_within(r.path / name, r.path) for r in self.roots
             )
         return known
-
-
-def _inside(file: Path, root: Path) -> bool:
-    """A template is read only from inside its root, links resolved (see build.tree.walk)."""
-    real, top = os.path.realpath(file), os.path.realpath(root)
-    return real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _blank_front_matter(source: str, display: str) -> str:
