@@ -107,13 +107,13 @@ def _fingerprint(path: Path) -> str:
 def site_key(
     files: dict[str, SourceFile],
     pages: Iterable[Page],
-    config_text: str,
-    options: Iterable[object],
+    settings: str,
     today: dt.date,
 ) -> str:
-    """Everything outside the page sources that any page's rendering may depend on."""
+    """Everything outside the page sources that any page's rendering may depend on. `settings`
+    are the effective ones (sitegen.toml, Harp's globals, a base_url given on the command line)."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((__version__, config_text, tuple(options), today.isoformat())).encode())
+    h.update(repr((__version__, settings, today.isoformat())).encode())
     for rel, sf in files.items():
         if is_page(rel) and not is_private(rel):
             continue  # a page's own text is in its page key; what others see of it, below

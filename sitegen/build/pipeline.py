@@ -174,7 +174,7 @@ def render_site(
     }
     base = {"site": TrackedSite(site_view), "data": site.data, "paginator": None}
     job = _PageJob(to_render, roots, config.strict, template_globals, base, stage)
-    key = cache.site_key(site.files, pages, site.config_text, [repr(config)], now.date())
+    key = cache.site_key(site.files, pages, repr(config), now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)
     if config.highlight:
