@@ -13,7 +13,7 @@ from sitegen.build.tree import bundled_themes_dir
 from sitegen.errors import SitegenError
 
 from .report import fail, progress_bar
-from .source import resolve_site, source_options
+from .source import held_back_options, resolve_site, source_options
 
 
 @click.command()
@@ -27,8 +27,7 @@ from .source import resolve_site, source_options
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder.",
 )
-@click.option("--drafts", is_flag=True, help="Include pages marked draft.")
-@click.option("--future", is_flag=True, help="Include pages whose date or publish_date is to come.")
+@held_back_options
 @click.option("--clean", is_flag=True, help="Ignore any build cache and render every page.")
 @source_options
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")

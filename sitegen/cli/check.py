@@ -13,13 +13,12 @@ from sitegen.build.tree import bundled_themes_dir
 from sitegen.errors import SitegenError
 
 from .report import fail
-from .source import resolve_site, source_options
+from .source import held_back_options, resolve_site, source_options
 
 
 @click.command("check")
 @click.argument("source", default=".", metavar="[SITE]")
-@click.option("--drafts", is_flag=True, help="Include pages marked draft.")
-@click.option("--future", is_flag=True, help="Include pages whose date or publish_date is to come.")
+@held_back_options
 @source_options
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")

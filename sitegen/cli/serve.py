@@ -11,7 +11,7 @@ import click
 
 from sitegen.errors import SitegenError
 
-from .source import source_options
+from .source import held_back_options, source_options
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$")
 
@@ -56,8 +56,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback exposes the preview (drafts too).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
-@click.option("--drafts", is_flag=True, help="Include pages marked draft.")
-@click.option("--future", is_flag=True, help="Include pages whose date or publish_date is to come.")
+@held_back_options
 @click.option("--poll", default="5s", show_default=True, callback=_duration,
               help="How often to check a remote source for changes.")
 @source_options

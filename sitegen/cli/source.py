@@ -19,6 +19,14 @@ def is_remote(spec: str) -> bool:
     return bool(_REMOTE.match(spec))
 
 
+def held_back_options(f: F) -> F:
+    """--drafts and --future: build the pages a site holds back by default."""
+    f = click.option(
+        "--future", is_flag=True, help="Include pages whose date or publish_date is to come."
+    )(f)
+    return click.option("--drafts", is_flag=True, help="Include pages marked draft.")(f)
+
+
 def source_options(f: F) -> F:
     """The options every command that reads a site source takes."""
     f = click.option("--user", default=None, help="User name for a remote source.")(f)
