@@ -6,6 +6,7 @@ operator's settings (command line, environment, a deploy file) and are never rea
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -231,4 +232,4 @@ def with_globals(config: SiteConfig, extra_globals: Mapping[str, Any]) -> SiteCo
     """The config with Harp globals under the site's own `[globals]` (sitegen.toml wins)."""
     merged = dict(extra_globals)
     merged.update(config.globals)
-    return SiteConfig(**{**config.__dict__, "globals": merged})
+    return dataclasses.replace(config, globals=merged)

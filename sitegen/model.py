@@ -217,6 +217,11 @@ def as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day)
 
 
+def newest_first(page: Page) -> tuple[float, str]:
+    """Sort key of listings: dated pages newest first, then undated ones; ties by title."""
+    return (-as_datetime(page.date).timestamp() if page.date else 0, page.title)
+
+
 def section_of(rel: str) -> str:
     return rel.split("/", 1)[0] if "/" in rel else ""
 

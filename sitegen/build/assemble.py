@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from sitegen.config import SiteConfig
 from sitegen.errors import Diagnostic
-from sitegen.model import SETTINGS_FILES, Page, as_datetime, is_page, is_private
+from sitegen.model import SETTINGS_FILES, Page, is_page, is_private, newest_first
 
 from .tree import SourceFile
 
@@ -66,12 +66,7 @@ def plan_outputs(
 
 
 def _order_key(p: Page) -> tuple[Any, ...]:
-    return (
-        p.weight is None,
-        p.weight or 0,
-        -as_datetime(p.date).timestamp() if p.date else 0,
-        p.title,
-    )
+    return (p.weight is None, p.weight or 0, *newest_first(p))
 
 
 def sections(pages: list[Page]) -> dict[str, list[Page]]:
@@ -95,9 +90,7 @@ def sections(pages: list[Page]) -> dict[str, list[Page]]:
 
 def tags(pages: list[Page]) -> dict[str, list[Page]]:
     out: dict[str, list[Page]] = {}
-    for p in sorted(
-        pages, key=lambda p: (-as_datetime(p.date).timestamp() if p.date else 0, p.title)
-    ):
+    for p in sorted(pages, key=newest_first):
         for t in p.tags:
             out.setdefault(t, []).append(p)
     return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))

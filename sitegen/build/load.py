@@ -6,6 +6,7 @@ raised one at a time, so a build reports all of them at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fnmatch
 import re
@@ -90,7 +91,7 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
             text = read_text(SourceFile(harp, site_dir / harp, harp, False))
             config = with_globals(config, harp_globals(text, harp))
     if options.base_url is not None:
-        config = SiteConfig(**{**config.__dict__, "base_url": options.base_url})
+        config = dataclasses.replace(config, base_url=options.base_url)
     if config.exclude:
         site_files = [f for f in site_files if not excluded(f, config.exclude)]
     explicit_theme = bool(re.search(r"^\s*theme\s*=", config_text, re.MULTILINE))

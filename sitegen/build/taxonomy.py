@@ -14,7 +14,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from sitegen.model import Page, tags_of
+from sitegen.model import Page, newest_first, tags_of
 from sitegen.render.markdown import slugify
 
 from .paginate import Paginator
@@ -48,7 +48,7 @@ def terms_of(page: Page, taxonomy: str) -> list[str]:
 def collect(pages: Iterable[Page], taxonomy: str, urls: str) -> dict[str, Term]:
     """term name (as first written) -> Term, names sorted case-insensitively, pages newest first."""
     by_slug: dict[str, Term] = {}
-    for p in sorted(pages, key=lambda p: (-p.sort_date.timestamp() if p.date else 0, p.title)):
+    for p in sorted(pages, key=newest_first):
         for name in terms_of(p, taxonomy):
             slug = slugify(name)
             term = by_slug.get(slug)
