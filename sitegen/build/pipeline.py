@@ -233,7 +233,7 @@ class _PageJob:
     globals: dict[str, Any]
     base: dict[str, Any]
     stage: StagingDir
-    _templates: Templates | None = None
+    _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
     readers: set[str] = field(default_factory=set)
@@ -241,9 +241,10 @@ class _PageJob:
     reuse: set[str] = field(default_factory=set)
 
     def templates(self) -> tuple[Templates, Layouts]:
-        if self._templates is None:  # compiled once per process
-            self._templates = Templates(self.roots, strict=self.strict, globals=self.globals)
-        return self._templates, Layouts(self._templates)
+        if self._compiled is None:  # once per process: templates and layout lookups
+            templates = Templates(self.roots, strict=self.strict, globals=self.globals)
+            self._compiled = (templates, Layouts(templates))
+        return self._compiled
 
     def run_outputs(self, outputs: Iterable[str]) -> list[Diagnostic]:
         """Render the pages that write these output paths (an incremental build)."""
