@@ -23,7 +23,6 @@ from sitegen.errors import Diagnostic
 from sitegen.model import Page
 
 from .assemble import LinkTargets, link_resolver
-from .load import load_site
 from .pipeline import BuildOptions, build_site
 
 _TAG = re.compile(r"<(a|img|link|script|source|iframe|video|audio)\b([^>]*)>", re.IGNORECASE)
@@ -62,8 +61,8 @@ def check_site(site_dir: Path, options: BuildOptions | None = None) -> CheckRepo
     options = options or BuildOptions()
     with tempfile.TemporaryDirectory(prefix="sitegen-check-") as tmp:
         out = Path(tmp) / "site"
-        build_site(site_dir, out, options)
-        site = load_site(site_dir.resolve(), options.load_options(), skip=[Path(tmp)])
+        site = build_site(site_dir, out, options).site
+        assert site is not None
         return check_output(out, site.pages, site.config)
 
 

@@ -61,6 +61,7 @@ class BuildResult:
     seconds: float
     outputs: tuple[str, ...]
     next_due: dt.datetime | None  # when a scheduled build would change the site by itself
+    site: LoadedSite | None = field(default=None, repr=False, compare=False)  # what was built
 
 
 @dataclass
@@ -108,6 +109,7 @@ def build_site(
         seconds=time.perf_counter() - started,
         outputs=tuple(sorted(rendered.outputs)),
         next_due=site.next_due,
+        site=site,
     )
 
 
