@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from sitegen.datafiles import toml_problem
 from sitegen.errors import ConfigError, Diagnostic
 
 if sys.version_info >= (3, 11):
@@ -117,9 +118,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line, msg = toml_problem(exc)
         d = Diagnostic(path, line, f"invalid TOML: {msg}")
         raise ConfigError(str(d), [d]) from None
     return config_from_mapping(raw, text, path)

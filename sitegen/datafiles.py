@@ -43,14 +43,19 @@ def parse_data(text: str, path: str) -> Any:
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            m = re.search(r"\(at line (\d+)", str(exc))
-            msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-            raise _fail(path, int(m.group(1)) if m else None, f"invalid TOML: {msg}") from None
+            line, msg = toml_problem(exc)
+            raise _fail(path, line, f"invalid TOML: {msg}") from None
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc)
         raise _fail(path, line + 1, f"invalid YAML: {problem}") from None
+
+
+def toml_problem(exc: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
+    """(line, message) of a TOML error; tomllib puts the place in the message's text."""
+    m = re.search(r"\(at line (\d+)", str(exc))
+    return (int(m.group(1)) if m else None), re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
 
 
 def folder_metadata(value: Any, path: str) -> dict[str, dict[str, Any]]:

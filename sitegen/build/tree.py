@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen
 from sitegen.config import key_line
+from sitegen.datafiles import parse_data
 from sitegen.errors import ConfigError, Diagnostic
 from sitegen.model import is_ignored, is_within
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 THEME_LAYOUT = "_layout.html"
 THEME_SETTINGS = "theme.toml"
@@ -47,9 +42,7 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
                 if entry.is_dir(follow_symlinks=False):
                     if os.path.realpath(entry.path) not in skip_real:
                         visit(entry.path, rel + "/")
-                elif entry.is_file() and (
-                    not entry.is_symlink() or is_within(entry.path, root)
-                ):
+                elif entry.is_file() and (not entry.is_symlink() or is_within(entry.path, root)):
                     out.append(rel)
 
     visit(str(root), "")
@@ -85,18 +78,20 @@ def theme_chain(name: str, site_dir: Path, config_text: str = "") -> list[tuple[
     while name and name not in {n for n, _ in chain}:
         folder = find_theme(name, site_dir, config_text)
         chain.append((name, folder))
-        name = _extends(folder / THEME_SETTINGS)
+        name = _extends(folder / THEME_SETTINGS, f"themes/{name}/{THEME_SETTINGS}")
     return chain
 
 
-def _extends(settings: Path) -> str:
+def _extends(settings: Path, display: str) -> str:
     if not settings.is_file():
         return ""
     try:
-        value = tomllib.loads(settings.read_text(encoding="utf-8")).get("extends", "")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{settings}: {exc}") from None
-    return value if isinstance(value, str) else ""
+        text = settings.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError.at(display, 1, "not valid UTF-8") from None
+    value = parse_data(text, display)
+    extends = value.get("extends", "") if isinstance(value, dict) else ""
+    return extends if isinstance(extends, str) else ""
 
 
 def overlay(

@@ -183,3 +183,13 @@ def test_all_errors_are_collected(sb: SiteBuilder) -> None:
     }
     messages = sb.errors(files)
     assert [m.split(":")[0] for m in messages] == ["a.md", "b.md", "css/x.scss"]
+
+
+def test_bad_theme_settings_name_the_file_and_line(sb: SiteBuilder) -> None:
+    files = {
+        "sitegen.toml": 'theme = "mine"',
+        "themes/mine/_layout.html": "{{ content }}",
+        "themes/mine/theme.toml": 'title = "x"\nextends = \n',
+        "index.md": "",
+    }
+    assert sb.errors(files) == ["themes/mine/theme.toml:2: invalid TOML: Invalid value"]
