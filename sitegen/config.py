@@ -7,6 +7,7 @@ operator's settings (command line, environment, a deploy file) and are never rea
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -27,6 +28,7 @@ else:  # pragma: no cover
 CONFIG_FILE = "sitegen.toml"
 HARP_FILES = ("harp.json", "_harp.json")
 
+_NOT_SITE_RELATIVE = re.compile(r"^[a-z][a-z0-9+.-]*:|^//|^#")
 URL_STYLES = ("pretty", "html")
 MARKDOWN_ENGINES = ("pyromark", "python-markdown")
 
@@ -57,7 +59,7 @@ class SiteConfig:
     globals: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property  # url() asks for it on every link of every page
     def base_path(self) -> str:
         """The URL path the site is served under, always with a leading and trailing slash."""
         path = urlsplit(self.base_url).path or "/"
@@ -71,7 +73,7 @@ class SiteConfig:
 
     def url(self, path: str) -> str:
         """A site URL for a site-relative path, honouring base_url's sub-folder."""
-        if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^#", path):
+        if _NOT_SITE_RELATIVE.match(path):
             return path
         return self.base_path + path.lstrip("/")
 
