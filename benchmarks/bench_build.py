@@ -14,10 +14,15 @@ Two sitegen rows:
   layout like the Hugo site's `single.html`, no highlighting, no taxonomy pages
   (`../shared/bench/sites/hugo/hugo.toml` turns those off for Hugo).
 
+With `--before REV` (a git revision of this repository, e.g. the engine before a feature
+landed) a `sitegen@REV` row builds the same corpus with that revision's code, run from a
+temporary git worktree with this environment's Python: a before/after figure in one run.
+
 Builds are interleaved so the drift of a shared machine hits every tool alike; the previous
-output is renamed away, not deleted, before a timed build (deleting thousands of files right
-before a build slows the build's own writes on these disks). Ratios to Hugo, not seconds, are
-comparable between runs.
+output and sitegen's `.sitegen` cache folder are renamed away, not deleted, before a timed build
+(so every build is cold, as in `run_peers.sh`; deleting thousands of files right before a build
+slows the build's own writes on these disks). Ratios to Hugo, not seconds, are comparable
+between runs.
 """
 
 from __future__ import annotations
@@ -100,14 +105,26 @@ def main() -> None:
     ap.add_argument("-r", "--runs", type=int, default=3)
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--sitegen", default=shutil.which("sitegen") or f"{sys.executable} -m sitegen")
+    ap.add_argument("--before", metavar="REV", help="add a row built by this git revision")
     a = ap.parse_args()
     site = corpus(a.n)
-    sitegen = [*a.sitegen.split(), "build", "pages", "-o", "out-sitegen", "-q"]
+    build_args = ["build", "pages", "-o", "out-sitegen", "-q"]
+    sitegen = [*a.sitegen.split(), *build_args]
     tools: dict[str, tuple[Path, list[str], str]] = {
         "sitegen": (site / "plain", sitegen, "out-sitegen"),
         "sitegen-plain": (site / "sitegen-plain", sitegen, "out-sitegen"),
         "sitegen-parity": (site / "sitegen-parity", sitegen, "out-sitegen"),
     }
+    worktree = None
+    if a.before:
+        worktree = Path(tempfile.mkdtemp(prefix="bench-before-", dir=LAB)) / "src"
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "add", "--detach", str(worktree), a.before],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        before = ["env", f"PYTHONPATH={worktree}", sys.executable, "-m", "sitegen", *build_args]
+        tools[f"sitegen@{a.before}"] = (site / "plain", before, "out-sitegen")
     if not a.no_hugo and shutil.which("hugo"):
         tools["hugo"] = (site / "hugo", ["hugo", "--quiet"], "public")
     trash = Path(tempfile.mkdtemp(prefix="bench-trash-", dir=LAB))
@@ -115,8 +132,9 @@ def main() -> None:
     try:
         for rep in range(a.runs + 1):  # round 0 warms the file cache and is not counted
             for tool, (cwd, cmd, out) in tools.items():
-                if (cwd / out).exists():
-                    (cwd / out).rename(trash / f"{tool}-{time.time_ns()}")
+                for old in (cwd / out, cwd / ".sitegen"):
+                    if old.exists():
+                        old.rename(trash / f"{tool}-{old.name}-{time.time_ns()}")
                 wall, cpu, rss = timed(cmd, cwd)
                 if rep:
                     results[tool].append((wall, cpu, rss))
@@ -125,6 +143,9 @@ def main() -> None:
                     )
     finally:
         shutil.rmtree(trash, ignore_errors=True)
+        if worktree is not None:
+            subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(worktree)])
+            shutil.rmtree(worktree.parent, ignore_errors=True)
     hugo = statistics.median(w for w, _, _ in results["hugo"]) if "hugo" in results else None
     print(f"\n{a.n} pages, median of {a.runs} clean builds")
     print(

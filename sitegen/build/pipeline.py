@@ -23,7 +23,7 @@ from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
 
 from . import assemble, cache, fingerprint, generate
-from .cache import DiskHighlightCache, RenderCache
+from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
@@ -100,8 +100,8 @@ def build_site(
         raise
     if rendered.cache is not None:
         rendered.cache.save(out_dir)
-    if site.config.highlight:
-        DiskHighlightCache(out_dir).prune()
+    if rendered.job is not None and rendered.job.highlights is not None:
+        rendered.job.highlights.save()
     return BuildResult(
         out_dir=out_dir,
         pages=rendered.pages,
@@ -133,7 +133,7 @@ def render_site(
     site_view["tags"] = assemble.tags(pages)
 
     try:
-        highlights = DiskHighlightCache(stage.out) if config.highlight and use_caches else None
+        highlights = HighlightStore.load(stage.out) if config.highlight and use_caches else None
         engine = make_engine(
             config.markdown_engine, highlight=config.highlight, highlight_cache=highlights
         )
@@ -175,7 +175,7 @@ def render_site(
         "sitegen_version": __version__,
     }
     base = {"site": TrackedSite(site_view), "data": site.data, "paginator": None}
-    job = _PageJob(to_render, roots, config.strict, template_globals, base, stage)
+    job = _PageJob(to_render, roots, config.strict, template_globals, base, stage, highlights)
     key = cache.site_key(site.files, pages, repr(config), now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)
@@ -235,6 +235,7 @@ class _PageJob:
     globals: dict[str, Any]
     base: dict[str, Any]
     stage: StagingDir
+    highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
@@ -279,10 +280,15 @@ class _PageJob:
 _forked_job: _PageJob | None = None  # what forked workers inherit
 
 
-def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, set[str]]:
+_Drained = tuple[dict[str, str], set[str]] | None
+
+
+def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, set[str], _Drained]:
     assert _forked_job is not None
     found = _forked_job.run(indices)
-    return found, len(indices), _forked_job.readers
+    highlights = _forked_job.highlights
+    drained = highlights.drain() if highlights is not None else None
+    return found, len(indices), _forked_job.readers, drained
 
 
 def _render_pages(job: _PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
@@ -303,9 +309,11 @@ def _render_pages(job: _PageJob, jobs: int | None, progress: Progress | None) ->
         # so nothing but diagnostics crosses the process boundary.
         with mp.get_context("fork").Pool(workers) as pool:
             done = 0
-            for found, n, readers in pool.imap_unordered(_run_chunk, chunks):
+            for found, n, readers, drained in pool.imap_unordered(_run_chunk, chunks):
                 problems.extend(found)
                 job.readers |= readers
+                if drained is not None and job.highlights is not None:
+                    job.highlights.merge(*drained)
                 done += n
                 if progress:
                     progress("render", done, total)

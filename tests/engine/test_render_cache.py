@@ -3,12 +3,15 @@ last build of the same output, and always ends where a clean build ends."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen.build.cache import HighlightStore
 from sitegen.build.pipeline import BuildOptions, build_site
 from tests.conftest import NOW, apply_edit, snapshot, write_tree
 from tests.engine.test_incremental import EDITS, SITE
@@ -72,7 +75,9 @@ def snapshot_of_clean(site: Path, tmp: Path) -> dict[str, bytes]:
     return snapshot(clean)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(EDITS, min_size=1, max_size=5))
 def test_cached_builds_equal_clean_builds(tmp_path_factory: pytest.TempPathFactory, edits) -> None:
     tmp = tmp_path_factory.mktemp("cache")
@@ -86,7 +91,10 @@ def test_cached_builds_equal_clean_builds(tmp_path_factory: pytest.TempPathFacto
 
 
 def test_a_different_base_url_renders_everything(tmp_path: Path) -> None:
-    site = write_tree(tmp_path / "site", {**SITE, "_layout.html": "<a href='{{ url('/') }}'>home</a>{{ content }}"})
+    site = write_tree(
+        tmp_path / "site",
+        {**SITE, "_layout.html": "<a href='{{ url('/') }}'>home</a>{{ content }}"},
+    )
     out = tmp_path / "out"
     build_site(site, out, opts())
     build_site(site, out, opts(base_url="/sub/"))
@@ -105,9 +113,41 @@ def test_highlighted_blocks_are_cached_beside_the_output(tmp_path: Path) -> None
     site = write_tree(tmp_path / "site", {**SITE, "about.md": code})
     out = tmp_path / "out"
     build_site(site, out, opts())
-    cached = list((tmp_path / ".sitegen").glob("highlight-*/*/*.html"))
-    assert len(cached) == 1 and 'class="highlight"' in cached[0].read_text()
+    [store] = (tmp_path / ".sitegen").glob("highlight-*.json")
+    [(key, (html, _day))] = json.loads(store.read_text())["blocks"].items()
+    assert '<span class="k">def</span>' in html
+    # The next build that renders the page again takes the block from the store, not Pygments:
+    # a planted marker shows up in the page.
+    marked = html.replace('<span class="k">def</span>', '<span class="k">MARK</span>')
+    store.write_text(json.dumps({"format": 1, "blocks": {key: [marked, 0]}}))
     (site / "_layout.html").write_text("<main>{{ content }}</main>")  # every page renders again
     build_site(site, out, opts())
-    assert '<span class="k">def</span>' in (out / "about/index.html").read_text()
-    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+    assert '<span class="k">MARK</span>' in (out / "about/index.html").read_text()
+    # ... and stamps it as used today, so it is not dropped as a month-old block.
+    [(_, (_, day))] = json.loads(store.read_text())["blocks"].items()
+    assert day == dt.date.today().toordinal()
+
+
+def test_highlight_store_drops_blocks_unused_for_a_month(tmp_path: Path) -> None:
+    file = tmp_path / "h.json"
+    store = HighlightStore(file)
+    store.put("python", "a = 1", "<A>")
+    store.put("python", "b = 2", "<B>")
+    store.save(dt.date(2026, 1, 1))
+    store = HighlightStore.read(file)
+    assert store.get("python", "a = 1") == "<A>"  # a is used again on the 20th
+    store.save(dt.date(2026, 1, 20))
+    HighlightStore.read(file).save(dt.date(2026, 2, 5))  # b was last used 35 days before
+    store = HighlightStore.read(file)
+    assert store.get("python", "a = 1") == "<A>"
+    assert store.get("python", "b = 2") is None
+
+
+def test_highlights_from_forked_workers_reach_the_store(tmp_path: Path) -> None:
+    files = {**SITE}
+    for i in range(450):  # enough pages for the build to fork render workers
+        files[f"p{i}.md"] = f"```python\nx = {i}\n```\n"
+    site = write_tree(tmp_path / "site", files)
+    build_site(site, tmp_path / "out", BuildOptions(now=NOW, jobs=2))
+    [store] = (tmp_path / ".sitegen").glob("highlight-*.json")
+    assert len(json.loads(store.read_text())["blocks"]) == 450
