@@ -2,7 +2,8 @@
 
 Only blocks with a language (```python) are highlighted; the output is Pygments' usual
 `<div class="highlight"><pre>…` with short token classes, so a theme colours it with CSS (light
-and dark) and pages need no JavaScript. Lexers are looked up once per language per process.
+and dark) and pages need no JavaScript. Lexers are looked up once per language per process, and
+lex through `lexing.faster` (the same tokens, about twice as fast).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from .lexing import faster
+
 # Both engines write a fenced block with a language as <pre><code class="language-X">.
 _CODE_BLOCK = re.compile(r'<pre><code class="language-([^"\s]+)">(.*?)</code></pre>', re.DOTALL)
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
@@ -28,7 +31,7 @@ _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 def lexer_for(language: str) -> Lexer | None:
     """The Pygments lexer for a fence's language name, or None when Pygments has none."""
     try:
-        return get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)
+        return faster(get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False))
     except ClassNotFound:
         return None
 
@@ -74,5 +77,11 @@ def load_lexers(sources: Iterable[str]) -> None:
     Pygments' lexer modules itself, and no worker imports while a thread of the parent (the
     preview server's) might hold the import lock.
     """
-    for language in {m.group(1) for text in sources for m in _FENCE_LANGUAGE.finditer(text)}:
+    languages = {
+        m.group(1)
+        for text in sources
+        if "```" in text or "~~~" in text  # a substring test skips most pages at C speed
+        for m in _FENCE_LANGUAGE.finditer(text)
+    }
+    for language in languages:
         lexer_for(language)
