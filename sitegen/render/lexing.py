@@ -37,7 +37,21 @@ _UNFOLDABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 _LEADING_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _SCOPABLE = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
 
-_tables: dict[int, tuple[object, dict[str, list[Segment]]]] = {}
+
+class _Table(dict[str, list[Segment]]):
+    """A lexer's states as segments, each joined the first time the lexer enters the state:
+    joining costs a regex compile, a lexer has dozens of states, and code visits a few."""
+
+    def __init__(self, tokendefs: dict[str, list[Rule]]) -> None:
+        super().__init__()
+        self.tokendefs = tokendefs
+
+    def __missing__(self, state: str) -> list[Segment]:
+        segments = self[state] = _segments(self.tokendefs[state])
+        return segments
+
+
+_tables: dict[int, _Table] = {}
 
 
 def faster(lexer: Lexer) -> Lexer:
@@ -45,14 +59,11 @@ def faster(lexer: Lexer) -> Lexer:
     if type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
         return lexer  # its class lexes its own way (or is not a RegexLexer at all)
     tokendefs = cast(Any, lexer)._tokens  # per class, or per instance (token variants)
-    known = _tables.get(id(tokendefs))
-    if known is None or known[0] is not tokendefs:
-        known = _tables[id(tokendefs)] = (
-            tokendefs,
-            {state: _segments(rules) for state, rules in tokendefs.items()},
-        )
+    table = _tables.get(id(tokendefs))
+    if table is None or table.tokendefs is not tokendefs:
+        table = _tables[id(tokendefs)] = _Table(tokendefs)
     # an instance attribute, so Lexer.get_tokens (preprocessing, filters) calls this one
-    vars(lexer)["get_tokens_unprocessed"] = functools.partial(_lex, lexer, known[1])
+    vars(lexer)["get_tokens_unprocessed"] = functools.partial(_lex, lexer, table)
     return lexer
 
 
