@@ -18,7 +18,9 @@ With `--before REV` (a git revision of this repository, e.g. the engine before a
 landed) a `sitegen@REV` row builds the same corpus with that revision's code, run from a
 temporary git worktree with this environment's Python: a before/after figure in one run.
 
-Builds are interleaved so the drift of a shared machine hits every tool alike; the previous
+Builds are interleaved, in a new order each round, so the drift of a shared machine hits every
+tool alike, and the disks are synced before each timed build (a build must not pay for the
+previous one's writes being flushed); the previous
 output and sitegen's `.sitegen` cache folder are renamed away, not deleted, before a timed build
 (so every build is cold, as in `run_peers.sh`; deleting thousands of files right before a build
 slows the build's own writes on these disks). Ratios to Hugo, not seconds, are comparable
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -131,10 +134,13 @@ def main() -> None:
     results: dict[str, list[tuple[float, float, int]]] = {t: [] for t in tools}
     try:
         for rep in range(a.runs + 1):  # round 0 warms the file cache and is not counted
-            for tool, (cwd, cmd, out) in tools.items():
+            order = list(tools.items())
+            random.Random(rep).shuffle(order)  # no tool always runs right after the same one
+            for tool, (cwd, cmd, out) in order:
                 for old in (cwd / out, cwd / ".sitegen"):
                     if old.exists():
                         old.rename(trash / f"{tool}-{old.name}-{time.time_ns()}")
+                os.sync()  # the previous build's writes are flushed before this one, not during
                 wall, cpu, rss = timed(cmd, cwd)
                 if rep:
                     results[tool].append((wall, cpu, rss))

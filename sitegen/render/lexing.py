@@ -2,13 +2,16 @@
 
 A `RegexLexer` tries the rules of its current state one after another, in Python, at every
 position, and most tries fail on the first character: about 30 `re.match` calls per token for
-Python. `faster()` joins the rules of each state into one alternation `(r1)|(r2)|…`, which the
-regex engine tries in the same order, in C. Python's alternation takes the first alternative that
-matches, as the lexer takes the first rule that matches, so the result is the same rule and the
-same text; which rule it was is read from the number of the group that matched. A rule whose
-action needs its own match object (`bygroups`, callbacks) is matched again on its own at that
-position, which is rare. Rules that cannot be wrapped in a group (backreferences and
-conditionals count groups) stay as they are and split the alternation around them.
+Python. `faster()` joins the rules of each state into one alternation `(?:r1)()|(?:r2)()|…`, which
+the regex engine tries in the same order, in C. Python's alternation takes the first alternative
+that matches, as the lexer takes the first rule that matches, so the result is the same rule and
+the same text. Which rule it was is told by the empty group after it, the last group that closes;
+that group goes after the rule, not around it, because the engine skips an alternative without
+trying it when its first character cannot match, and it can see that only when the alternative
+starts with the rule's own pattern. A rule whose action needs its own match object (`bygroups`,
+callbacks) is matched again on its own at that position. Rules that cannot be part of a larger
+pattern (backreferences and conditionals count groups) stay as they are and split the
+alternation around them.
 
 The lexing loop below is Pygments' `RegexLexer.get_tokens_unprocessed` with that one change. It
 replaces the method on the lexer instances sitegen uses, and only where the lexer's class does not
@@ -119,10 +122,11 @@ def _joined(run: list[tuple[str, int, Rule]], flags: int) -> list[Segment]:
     by_group: dict[int, Rule] = {}
     group = 1
     for _, groups, rule in run:
+        group += groups
         by_group[group] = rule
-        group += 1 + groups
+        group += 1
     try:
-        joined = re.compile("|".join(f"({source})" for source, _, _ in run), flags)
+        joined = re.compile("|".join(f"(?:{source})()" for source, _, _ in run), flags)
     except (re.error, RecursionError, OverflowError):
         joined = None
     if joined is None or joined.groups != group - 1:
@@ -142,7 +146,7 @@ def _lex(
             m = match(text, pos)
             if m:
                 if by_group is not None:
-                    # the outermost group of the alternative that matched closes last
+                    # the empty group after the alternative that matched closed last
                     rule = by_group[m.lastindex or 0]
                 rexmatch, action, new_state = rule
                 if action is not None:
