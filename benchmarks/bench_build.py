@@ -3,7 +3,7 @@
 
     python benchmarks/bench_build.py [-n 4000] [-r 3] [--no-hugo]
 
-Two sitegen rows:
+Three sitegen rows:
 
 - `sitegen`: the corpus folder as it is (no settings, no layout): sitegen's defaults, so the
   default theme, Pygments highlighting of the ~1300 code blocks and tag pages. This is the row
@@ -13,6 +13,10 @@ Two sitegen rows:
 - `sitegen-parity`: a copy with the work the peers' benchmark configurations do, no more: one
   layout like the Hugo site's `single.html`, no highlighting, no taxonomy pages
   (`../shared/bench/sites/hugo/hugo.toml` turns those off for Hugo).
+
+Two Hugo rows: `hugo`, the peers' configuration, and `hugo-features`, the same site with code
+highlighted with CSS classes and a page per tag, as sitegen's defaults do: what those features
+cost Hugo, beside what they cost sitegen.
 
 With `--before REV` (a git revision of this repository, e.g. the engine before a feature
 landed) a `sitegen@REV` row builds the same corpus with that revision's code, run from a
@@ -66,6 +70,15 @@ PARITY_LAYOUT = """<!doctype html>
 </html>
 """
 PARITY_SETTINGS = 'title = "Bench site"\nhighlight = false\ntaxonomies = []\n'
+# Hugo doing what sitegen's defaults do beyond the parity work: code highlighted with CSS classes
+# (Chroma) and a page per tag, listed by a plain layout.
+HUGO_LIST_LAYOUT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} | {{ .Site.Title }}</title></head>
+<body><main><h1>{{ .Title }}</h1><ul>
+{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> \
+<time>{{ .Date.Format "2006-01-02" }}</time></li>
+{{ end }}</ul></main></body></html>
+"""
 
 
 def corpus(n: int) -> Path:
@@ -83,6 +96,18 @@ def corpus(n: int) -> Path:
         shutil.copytree(site / "plain" / "pages", parity)
         (parity / "_layout.html").write_text(PARITY_LAYOUT, encoding="utf-8")
         (parity / "sitegen.toml").write_text(PARITY_SETTINGS, encoding="utf-8")
+    features = site / "hugo-features"
+    if not features.is_dir() and (site / "hugo").is_dir():
+        shutil.copytree(site / "hugo", features, ignore=shutil.ignore_patterns("public"))
+        toml = features / "hugo.toml"
+        settings = toml.read_text(encoding="utf-8")
+        settings = settings.replace('"taxonomy", "term", ', "").replace(
+            "codeFences = false", "codeFences = true\nnoClasses = false"
+        )
+        toml.write_text(settings, encoding="utf-8")
+        (features / "layouts" / "_default" / "list.html").write_text(
+            HUGO_LIST_LAYOUT, encoding="utf-8"
+        )
     return site
 
 
@@ -128,8 +153,10 @@ def main() -> None:
         )
         before = ["env", f"PYTHONPATH={worktree}", sys.executable, "-m", "sitegen", *build_args]
         tools[f"sitegen@{a.before}"] = (site / "plain", before, "out-sitegen")
+    before_rows = [("sitegen", f"sitegen@{a.before}")] if a.before else []
     if not a.no_hugo and shutil.which("hugo"):
         tools["hugo"] = (site / "hugo", ["hugo", "--quiet"], "public")
+        tools["hugo-features"] = (site / "hugo-features", ["hugo", "--quiet"], "public")
     trash = Path(tempfile.mkdtemp(prefix="bench-trash-", dir=LAB))
     results: dict[str, list[tuple[float, float, int]]] = {t: [] for t in tools}
     try:
@@ -160,9 +187,15 @@ def main() -> None:
     for tool, rows in results.items():
         wall = statistics.median(w for w, _, _ in rows)
         cpu = statistics.median(c for _, c, _ in rows)
-        rss = max(r for _, _, r in rows) / 1024
+        peak = max(r for _, _, r in rows) / 1024
         ratio = f"{wall / hugo:12.2f}" if hugo else f"{'-':>12}"
-        print(f"{tool:15} {wall:7.2f} {cpu:7.2f} {a.n / wall:8.0f} {rss:8.0f} {ratio}")
+        print(f"{tool:15} {wall:7.2f} {cpu:7.2f} {a.n / wall:8.0f} {peak:8.0f} {ratio}")
+    print("\nwhat highlighting and tag pages cost, wall (median of the per-round ratios):")
+    for tool, base in [("sitegen", "sitegen-plain"), ("hugo-features", "hugo"), *before_rows]:
+        if tool in results and base in results:
+            pairs = zip(results[tool], results[base], strict=True)
+            cost = statistics.median(t[0] / b[0] for t, b in pairs)
+            print(f"  {tool} / {base}: {cost:.2f}")
 
 
 if __name__ == "__main__":
