@@ -100,15 +100,31 @@ def out_touch(page: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=4000)
-    ap.add_argument("--no-compaction", action="store_true",
-                    help="skip the publishes that fill the journal until it compacts")
+    ap.add_argument(
+        "--no-compaction",
+        action="store_true",
+        help="skip the publishes that fill the journal until it compacts",
+    )
     args = ap.parse_args()
     os.environ["SITEGEN_PASSWORD"] = PASSWORD
     with tempfile.TemporaryDirectory(prefix="sitegen-bench-publish-") as tmp:
         base = Path(tmp)
-        subprocess.run([sys.executable, "/work/shared/bench/make_corpus.py", "-n", str(args.n),
-                        "--seed", "42", "--out", str(base / "corpus"), "--layout", "plain"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "/work/shared/bench/make_corpus.py",
+                "-n",
+                str(args.n),
+                "--seed",
+                "42",
+                "--out",
+                str(base / "corpus"),
+                "--layout",
+                "plain",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         site = base / "corpus" / "pages"
         (base / "dav").mkdir()
         target_meter = Meter(wsgidav_app(base / "dav"))
@@ -120,8 +136,11 @@ def main() -> None:
                 return DavTarget(client, label=url, cache_dir=base / "cache", workers=8)
 
             builds = [0]
-            rows = ["| run | changed files | requests | budget | payload B | bookkeeping B "
-                    "| total B | budget B |", "|---|---|---|---|---|---|---|---|"]
+            rows = [
+                "| run | changed files | requests | budget | payload B | bookkeeping B "
+                "| total B | budget B |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
 
             def build() -> Path:
                 # A fresh output folder per build: the benchmark measures publishing, and
@@ -144,15 +163,19 @@ def main() -> None:
                 if not quiet or compacted:
                     budget_r, budget_b = files + 3, 2 * changed
                     sent = target_meter.payload + target_meter.bookkeeping
-                    rows.append(f"| {label} | {files} ({changed} B) | {target_meter.requests} "
-                                f"| {budget_r} | {target_meter.payload} | "
-                                f"{target_meter.bookkeeping} | {sent} | {budget_b} |")
-                    print(f"{label}: {files} files changed ({changed} B); target: "
-                          f"{target_meter.requests} requests {dict(target_meter.methods)}, "
-                          f"payload {target_meter.payload} B, bookkeeping "
-                          f"{target_meter.bookkeeping} B, total {sent} B "
-                          f"(budget {budget_r} requests, {budget_b} B); "
-                          f"publish {t1 - t0:.2f} s")
+                    rows.append(
+                        f"| {label} | {files} ({changed} B) | {target_meter.requests} "
+                        f"| {budget_r} | {target_meter.payload} | "
+                        f"{target_meter.bookkeeping} | {sent} | {budget_b} |"
+                    )
+                    print(
+                        f"{label}: {files} files changed ({changed} B); target: "
+                        f"{target_meter.requests} requests {dict(target_meter.methods)}, "
+                        f"payload {target_meter.payload} B, bookkeeping "
+                        f"{target_meter.bookkeeping} B, total {sent} B "
+                        f"(budget {budget_r} requests, {budget_b} B); "
+                        f"publish {t1 - t0:.2f} s"
+                    )
                 return compacted
 
             t0 = time.perf_counter()
@@ -169,8 +192,7 @@ def main() -> None:
                 for n in range(1, 100_000):
                     victim = pages[n % len(pages)]
                     victim.write_bytes(victim.read_bytes() + b"\n")
-                    if publish(f"compaction publish (after {n} steady publishes)", out,
-                               quiet=True):
+                    if publish(f"compaction publish (after {n} steady publishes)", out, quiet=True):
                         break
                 publish("one page changed (after compaction)", out_touch(pages[0]))
             publish("no change", out)
@@ -189,17 +211,26 @@ def main() -> None:
                     runs.append(1)
                     return RunOutcome("published")
 
-                sched = Scheduler(url, Every(600), lambda: src.stat("").etag, job,
-                                  status_path(base / "state", url))
+                sched = Scheduler(
+                    url,
+                    Every(600),
+                    lambda: src.stat("").etag,
+                    job,
+                    status_path(base / "state", url),
+                )
                 sched.tick()  # first tick: the source is new to this scheduler, so it runs
                 source_meter.reset()
                 target_meter.reset()
                 result = sched.tick()
-                print(f"no-change tick: {result}; source {source_meter.requests} request(s), "
-                      f"target {target_meter.requests} request(s), pipeline runs {len(runs)}")
-                rows.append(f"| no-change scheduled tick | - | source {source_meter.requests}, "
-                            f"target {target_meter.requests} | source 1, target 0 | 0 | 0 | 0 "
-                            "| 0 |")
+                print(
+                    f"no-change tick: {result}; source {source_meter.requests} request(s), "
+                    f"target {target_meter.requests} request(s), pipeline runs {len(runs)}"
+                )
+                rows.append(
+                    f"| no-change scheduled tick | - | source {source_meter.requests}, "
+                    f"target {target_meter.requests} | source 1, target 0 | 0 | 0 | 0 "
+                    "| 0 |"
+                )
             print("\n" + "\n".join(rows))
 
 

@@ -27,9 +27,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
 
 
@@ -38,8 +44,21 @@ def corpus(n: int, given: Path | None, dest: Path) -> Path:
     source = given or Path.home() / f".cache/sitegen-bench/sites/n{n}/plain/pages"
     if not source.is_dir():
         made = dest.parent / "corpus"
-        subprocess.run([sys.executable, str(MAKE_CORPUS), "-n", str(n), "--seed", "42",
-                        "--out", str(made), "--layout", "plain"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(MAKE_CORPUS),
+                "-n",
+                str(n),
+                "--seed",
+                "42",
+                "--out",
+                str(made),
+                "--layout",
+                "plain",
+            ],
+            check=True,
+        )
         source = made / "pages"
     shutil.copytree(source, dest)
     return dest
@@ -47,8 +66,13 @@ def corpus(n: int, given: Path | None, dest: Path) -> Path:
 
 def start_serve(site: Path, log: list[str]) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", str(site), "--port", "0"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", str(site), "--port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     ready = threading.Event()
     url: list[str] = []
 
@@ -94,8 +118,10 @@ def main() -> None:
         original = md.read_text(encoding="utf-8")
         t0 = time.monotonic()
         proc, base = start_serve(site, log)
-        print(f"corpus: {args.n} pages; serve ready in {time.monotonic() - t0:.1f} s; "
-              f"editing {rel}", flush=True)
+        print(
+            f"corpus: {args.n} pages; serve ready in {time.monotonic() - t0:.1f} s; editing {rel}",
+            flush=True,
+        )
 
         latencies: list[float] = []
         with sync_playwright() as pw:
@@ -113,12 +139,15 @@ def main() -> None:
                 os.replace(tmp, md)  # as editors save
                 page.wait_for_function(
                     "m => document.body.textContent.includes(m) && performance"
-                    ".getEntriesByType('navigation')[0]?.loadEventEnd > 0", arg=marker)
+                    ".getEntriesByType('navigation')[0]?.loadEventEnd > 0",
+                    arg=marker,
+                )
                 # Navigation Timing 2: loadEventEnd is relative to timeOrigin (epoch ms).
                 # (performance.timing.loadEventEnd, the old API, is epoch ms by itself.)
                 loaded_ms = page.evaluate(
                     "() => performance.timeOrigin"
-                    " + performance.getEntriesByType('navigation')[0].loadEventEnd")
+                    " + performance.getEntriesByType('navigation')[0].loadEventEnd"
+                )
                 latencies.append(loaded_ms / 1000 - saved)
                 print(f"  run {i + 1:>2}: {latencies[-1] * 1000:6.0f} ms", flush=True)
             browser.close()
@@ -134,11 +163,15 @@ def main() -> None:
     ms = sorted(x * 1000 for x in latencies)
     p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
     builds = [float(m.group(1)) for line in log if (m := re.match(r"rebuilt in (\d+) ms", line))]
-    print(f"save -> load event over {len(ms)} saves: median {statistics.median(ms):.0f} ms, "
-          f"p90 {p90:.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms (target: median <= 300 ms)")
+    print(
+        f"save -> load event over {len(ms)} saves: median {statistics.median(ms):.0f} ms, "
+        f"p90 {p90:.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms (target: median <= 300 ms)"
+    )
     if builds:
-        print(f"server-side rebuild: median {statistics.median(builds):.0f} ms "
-              f"(of {len(builds)} rebuilds)")
+        print(
+            f"server-side rebuild: median {statistics.median(builds):.0f} ms "
+            f"(of {len(builds)} rebuilds)"
+        )
 
 
 if __name__ == "__main__":

@@ -47,22 +47,43 @@ def median_of(runs: int, fn: Callable[[], tuple[int, float]]) -> tuple[int, floa
 def rclone_copy(url: str, dest: Path, jobs: int) -> float:
     exe = ws.rclone_path()
     assert exe
-    obscured = subprocess.run([exe, "obscure", ws.PASSWORD], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    env = {**os.environ, "RCLONE_CONFIG": str(dest.parent / "rclone.conf"),
-           "RCLONE_WEBDAV_URL": url, "RCLONE_WEBDAV_USER": ws.USER,
-           "RCLONE_WEBDAV_PASS": obscured, "RCLONE_WEBDAV_VENDOR": "other"}
+    obscured = subprocess.run(
+        [exe, "obscure", ws.PASSWORD], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    env = {
+        **os.environ,
+        "RCLONE_CONFIG": str(dest.parent / "rclone.conf"),
+        "RCLONE_WEBDAV_URL": url,
+        "RCLONE_WEBDAV_USER": ws.USER,
+        "RCLONE_WEBDAV_PASS": obscured,
+        "RCLONE_WEBDAV_VENDOR": "other",
+    }
     start = time.perf_counter()
-    subprocess.run([exe, "copy", ":webdav:", str(dest), "--transfers", str(jobs),
-                    "--checkers", str(jobs), "--log-level", "ERROR"], env=env, check=True)
+    subprocess.run(
+        [
+            exe,
+            "copy",
+            ":webdav:",
+            str(dest),
+            "--transfers",
+            str(jobs),
+            "--checkers",
+            str(jobs),
+            "--log-level",
+            "ERROR",
+        ],
+        env=env,
+        check=True,
+    )
     return time.perf_counter() - start
 
 
 Result = tuple[int, float]
 
 
-def measure(srv: ws.RunningServer, number: int, site: Path, work: Path, repeat: int,
-            jobs: int) -> tuple[Result, Result, Result, float | None]:
+def measure(
+    srv: ws.RunningServer, number: int, site: Path, work: Path, repeat: int, jobs: int
+) -> tuple[Result, Result, Result, float | None]:
     port = srv.base.rsplit(":", 1)[1]
     scheme = "nextcloud+http" if srv.url_prefix else "webdav+http"
     location = parse_location(f"{scheme}://{ws.USER}@127.0.0.1:{port}/Website")
@@ -130,14 +151,20 @@ def main() -> None:
             with cm as srv:
                 row = measure(srv, number, site, work, args.repeat, args.jobs)
             rows.append((name, *row))
-            print(f"{name}: cold {row[0]}, no change {row[1]}, one changed {row[2]}, "
-                  f"rclone copy {row[3]}", file=sys.stderr)
+            print(
+                f"{name}: cold {row[0]}, no change {row[1]}, one changed {row[2]}, "
+                f"rclone copy {row[3]}",
+                file=sys.stderr,
+            )
         print(f"\n1000 files x 2 KB, jobs={args.jobs}, median of {args.repeat} runs\n")
-        head = (f"{'server':32} {'cold':>16} {'no change':>16} {'one changed':>16} "
-                f"{'rclone copy':>12} {'cold/rclone':>11}")
+        head = (
+            f"{'server':32} {'cold':>16} {'no change':>16} {'one changed':>16} "
+            f"{'rclone copy':>12} {'cold/rclone':>11}"
+        )
         print(head)
         print("-" * len(head))
         for name, c, s, o, ref in rows:
+
             def cell(x: tuple[int, float]) -> str:
                 return f"{x[0]:>5} req {x[1]:6.3f}s"
 

@@ -40,7 +40,11 @@ def apply_edit(root: Path, rel: str, text: str | None) -> None:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file below root with its bytes: compare whole trees in one assert."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 class SiteBuilder:

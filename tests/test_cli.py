@@ -23,7 +23,9 @@ def test_version() -> None:
 
 
 def test_build_prints_a_summary(tmp_path: Path) -> None:
-    site = write_tree(tmp_path / "s", {"_layout.html": "{{ content }}", "index.md": "x", "a.png": b"png"})
+    site = write_tree(
+        tmp_path / "s", {"_layout.html": "{{ content }}", "index.md": "x", "a.png": b"png"}
+    )
     r = run("build", str(site), "-o", str(tmp_path / "out"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("built 1 pages, 1 assets in ")
@@ -35,8 +37,10 @@ def test_build_error_exits_1_without_traceback(tmp_path: Path) -> None:
     out = write_tree(tmp_path / "out", {"index.html": "old"})
     r = run("build", str(site), "-o", str(out))
     assert r.returncode == 1
-    assert r.stderr.splitlines() == ["_layout.html:1: undefined variable: 'nope' is undefined",
-                                     "build failed: 1 error"]
+    assert r.stderr.splitlines() == [
+        "_layout.html:1: undefined variable: 'nope' is undefined",
+        "build failed: 1 error",
+    ]
     assert "Traceback" not in r.stderr
     assert snapshot(out) == {"index.html": b"old"}
 

@@ -8,12 +8,24 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent.parent / "sitegen"
 
 LAYERS = {
-    "__init__": 0, "errors": 0,
-    "config": 1, "model": 1, "frontmatter": 1, "changes": 1, "datafiles": 1,
+    "__init__": 0,
+    "errors": 0,
+    "config": 1,
+    "model": 1,
+    "frontmatter": 1,
+    "changes": 1,
+    "datafiles": 1,
     "render": 2,
-    "build": 3, "publish.plan": 3, "publish.manifest": 3,
-    "webdav": 4, "sources": 4, "publish": 4,
-    "serve": 5, "schedule": 5, "cli": 5, "__main__": 5,
+    "build": 3,
+    "publish.plan": 3,
+    "publish.manifest": 3,
+    "webdav": 4,
+    "sources": 4,
+    "publish": 4,
+    "serve": 5,
+    "schedule": 5,
+    "cli": 5,
+    "__main__": 5,
 }
 
 

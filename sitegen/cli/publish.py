@@ -44,8 +44,13 @@ from sitegen.schedule import (
     status_path,
 )
 
-_REMOTE_PREFIXES = ("nextcloud://", "nextcloud+http://", "nextcloud+https://",
-                    "webdav+http://", "webdav+https://")
+_REMOTE_PREFIXES = (
+    "nextcloud://",
+    "nextcloud+http://",
+    "nextcloud+https://",
+    "webdav+http://",
+    "webdav+https://",
+)
 
 
 def default_state_dir() -> Path:
@@ -83,21 +88,31 @@ def load_deploy_file(path: Path) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in targets.items() if isinstance(v, dict)}
 
 
-def resolve_target(spec: str, deploy: Path | None, *, max_delete: str | None,
-                   keep_releases: int | None, user: str | None) -> TargetSettings:
+def resolve_target(
+    spec: str,
+    deploy: Path | None,
+    *,
+    max_delete: str | None,
+    keep_releases: int | None,
+    user: str | None,
+) -> TargetSettings:
     entry: dict[str, Any] = {}
     looks_like_path = "/" in spec or spec.startswith(".") or ":" in spec
     if deploy is not None and not looks_like_path:
         targets = load_deploy_file(deploy)
         if spec not in targets:
-            raise ConfigError(f"{deploy}: no target named {spec!r} "
-                              f"(known: {', '.join(sorted(targets)) or 'none'})")
+            raise ConfigError(
+                f"{deploy}: no target named {spec!r} "
+                f"(known: {', '.join(sorted(targets)) or 'none'})"
+            )
         entry = targets[spec]
         if "to" not in entry:
-            raise ConfigError(f"{deploy}: [targets.{spec}] needs `to = \"...\"`")
+            raise ConfigError(f'{deploy}: [targets.{spec}] needs `to = "..."`')
     elif not looks_like_path and deploy is None and not Path(spec).exists():
-        raise ConfigError(f"--to {spec}: a named target needs --deploy FILE "
-                          "(or write ./{spec} for a local folder)")
+        raise ConfigError(
+            f"--to {spec}: a named target needs --deploy FILE "
+            "(or write ./{spec} for a local folder)"
+        )
     s = TargetSettings(str(entry.get("to", spec)))
     s.mode = str(entry.get("mode", s.mode))
     s.keep_releases = int(keep_releases or entry.get("keep_releases", s.keep_releases))
@@ -108,8 +123,9 @@ def resolve_target(spec: str, deploy: Path | None, *, max_delete: str | None,
     return s
 
 
-def open_target(s: TargetSettings, *, cache_dir: Path | None, jobs: int,
-                overwrite: bool = False) -> Target:
+def open_target(
+    s: TargetSettings, *, cache_dir: Path | None, jobs: int, overwrite: bool = False
+) -> Target:
     if s.to.startswith(NETLIFY_PREFIX):
         raise ConfigError("a netlify-hook target has nothing to open")
     if s.to.startswith(_REMOTE_PREFIXES):
@@ -121,13 +137,22 @@ def open_target(s: TargetSettings, *, cache_dir: Path | None, jobs: int,
         loc = parse_location(s.to, user=s.user)
         assert isinstance(loc, RemoteLocation)
         creds = find_credentials(loc.origin, loc.user)
-        client = Client(loc.root_url, username=creds.user or loc.user, password=creds.password,
-                        server_name="Nextcloud" if loc.kind == "nextcloud" else "The WebDAV server",
-                        max_connections=jobs + 2)
-        return DavTarget(client, label=loc.label, nextcloud=loc.kind == "nextcloud",
-                         cache_dir=cache_dir, workers=jobs, overwrite_conflicts=overwrite)
-    return WebRoot(Path(s.to).expanduser(), mode=s.mode, keep_releases=s.keep_releases,
-                   keep=s.keep)
+        client = Client(
+            loc.root_url,
+            username=creds.user or loc.user,
+            password=creds.password,
+            server_name="Nextcloud" if loc.kind == "nextcloud" else "The WebDAV server",
+            max_connections=jobs + 2,
+        )
+        return DavTarget(
+            client,
+            label=loc.label,
+            nextcloud=loc.kind == "nextcloud",
+            cache_dir=cache_dir,
+            workers=jobs,
+            overwrite_conflicts=overwrite,
+        )
+    return WebRoot(Path(s.to).expanduser(), mode=s.mode, keep_releases=s.keep_releases, keep=s.keep)
 
 
 def target_label(s: TargetSettings) -> str:
@@ -163,8 +188,9 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
     """Sync, build into a temp folder, plan and apply; the published site is untouched on error."""
     from sitegen.sources import open_source
 
-    source = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs,
-                         offline=rs.offline)
+    source = open_source(
+        rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs, offline=rs.offline
+    )
     if rs.target.to.startswith(NETLIFY_PREFIX):
         hook = NetlifyHook.parse(rs.target.to)
         if rs.dry_run:
@@ -176,8 +202,9 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         # Sync straight away (no separate fingerprint request): the root ETag the sync listed
         # is in the mirror's index, read without asking the server again.
         synced = source.sync()
-        fingerprint = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir,
-                                  offline=True).fingerprint()
+        fingerprint = open_source(
+            rs.source, user=rs.user, cache_dir=rs.cache_dir, offline=True
+        ).fingerprint()
         if rs.verbose:
             rs.echo(f"synced {source.label}: {len(synced.changes)} changed")
     if stop():
@@ -189,11 +216,16 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         built = build_site(Path(source.local_dir), out, BuildOptions(drafts=rs.drafts))
         if stop():
             raise Abandoned
-        target = open_target(rs.target, cache_dir=rs.state_dir / "cache", jobs=rs.jobs,
-                             overwrite=rs.overwrite)
-        options = PublishOptions(dry_run=rs.dry_run, max_delete=rs.target.max_delete,
-                                 confirmed=rs.yes, keep=rs.target.keep,
-                                 source_fingerprint=fingerprint)
+        target = open_target(
+            rs.target, cache_dir=rs.state_dir / "cache", jobs=rs.jobs, overwrite=rs.overwrite
+        )
+        options = PublishOptions(
+            dry_run=rs.dry_run,
+            max_delete=rs.target.max_delete,
+            confirmed=rs.yes,
+            keep=rs.target.keep,
+            source_fingerprint=fingerprint,
+        )
         outcome = publish_tree(out, target, options, _progress(rs))
     plan = outcome.plan
     rs.echo(plan.summary())
@@ -245,20 +277,42 @@ def _share(s: TargetSettings, jobs: int) -> str:
 # -- commands ------------------------------------------------------------------------------------
 
 _common_target = [
-    click.option("--to", "to", required=True, help="Target: a folder, nextcloud://…, "
-                 "webdav+https://…, netlify-hook:URL, or a name in --deploy FILE."),
-    click.option("--deploy", type=click.Path(path_type=Path, dir_okay=False),
-                 help="Local TOML file with [targets.NAME] entries."),
+    click.option(
+        "--to",
+        "to",
+        required=True,
+        help="Target: a folder, nextcloud://…, "
+        "webdav+https://…, netlify-hook:URL, or a name in --deploy FILE.",
+    ),
+    click.option(
+        "--deploy",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Local TOML file with [targets.NAME] entries.",
+    ),
     click.option("--max-delete", default=None, help="Delete cap: N files or P% (default 50%)."),
-    click.option("--keep", "keep_releases", type=int, default=None,
-                 help="Web root: releases to keep (default 5)."),
+    click.option(
+        "--keep",
+        "keep_releases",
+        type=int,
+        default=None,
+        help="Web root: releases to keep (default 5).",
+    ),
     click.option("--user", default=None, help="User name for a remote source or target."),
-    click.option("--cache", "cache_dir", type=click.Path(path_type=Path), default=None,
-                 help="Mirror folder for a remote source."),
+    click.option(
+        "--cache",
+        "cache_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Mirror folder for a remote source.",
+    ),
     click.option("--jobs", default=4, show_default=True, help="Parallel transfers."),
     click.option("--drafts", is_flag=True, help="Publish drafts too."),
-    click.option("--state-dir", type=click.Path(path_type=Path), default=None,
-                 help="Locks, status and caches (default: the user state folder)."),
+    click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Locks, status and caches (default: the user state folder).",
+    ),
 ]
 
 
@@ -271,13 +325,32 @@ def _with(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     return apply
 
 
-def _settings(source: str, to: str, deploy: Path | None, max_delete: str | None,
-              keep_releases: int | None, user: str | None, cache_dir: Path | None, jobs: int,
-              drafts: bool, state_dir: Path | None, **more: Any) -> RunSettings:
-    target = resolve_target(to, deploy, max_delete=max_delete, keep_releases=keep_releases,
-                            user=user)
-    return RunSettings(source, target, user=user, cache_dir=cache_dir, jobs=jobs, drafts=drafts,
-                       state_dir=state_dir or default_state_dir(), **more)
+def _settings(
+    source: str,
+    to: str,
+    deploy: Path | None,
+    max_delete: str | None,
+    keep_releases: int | None,
+    user: str | None,
+    cache_dir: Path | None,
+    jobs: int,
+    drafts: bool,
+    state_dir: Path | None,
+    **more: Any,
+) -> RunSettings:
+    target = resolve_target(
+        to, deploy, max_delete=max_delete, keep_releases=keep_releases, user=user
+    )
+    return RunSettings(
+        source,
+        target,
+        user=user,
+        cache_dir=cache_dir,
+        jobs=jobs,
+        drafts=drafts,
+        state_dir=state_dir or default_state_dir(),
+        **more,
+    )
 
 
 def _fail(exc: SitegenError) -> None:
@@ -367,8 +440,13 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         lock.acquire()  # held for the life of the scheduler: a second one exits here
     except SitegenError as exc:
         _fail(exc)
-    sched = Scheduler(label, trigger, src.fingerprint, lambda stop: run_pipeline(rs, stop),
-                      status_path(rs.state_dir, label))
+    sched = Scheduler(
+        label,
+        trigger,
+        src.fingerprint,
+        lambda stop: run_pipeline(rs, stop),
+        status_path(rs.state_dir, label),
+    )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sched.request_stop())
     import time
@@ -390,8 +468,10 @@ def status(state_dir: Path | None) -> None:
     if not rows:
         click.echo("no scheduled publishes have run yet")
     for st in rows:
-        click.echo(f"{st.target}\n  last run: {st.last_run or '-'}  result: {st.result or '-'}\n"
-                   f"  next run: {st.next_run or '-'}")
+        click.echo(
+            f"{st.target}\n  last run: {st.last_run or '-'}  result: {st.result or '-'}\n"
+            f"  next run: {st.next_run or '-'}"
+        )
 
 
 __all__ = ["publish", "rollback", "run_pipeline", "schedule", "status", "verify"]

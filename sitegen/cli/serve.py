@@ -38,8 +38,10 @@ def exposure_warning(host: str, port: int) -> str | None:
             return None
     except ValueError:
         pass  # a host name: it may resolve to anything
-    return (f"warning: serving on {host}: anyone who can reach this machine on port {port} "
-            "can read the preview, drafts included")
+    return (
+        f"warning: serving on {host}: anyone who can reach this machine on port {port} "
+        "can read the preview, drafts included"
+    )
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
@@ -51,17 +53,42 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 @click.command("serve")
 @click.argument("source", default=".", metavar="[SOURCE]")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0: any free port).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but loopback exposes the preview (drafts too).")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback exposes the preview (drafts too).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
 @held_back_options
-@click.option("--poll", default="5s", show_default=True, callback=_duration,
-              help="How often to check a remote source for changes.")
+@click.option(
+    "--poll",
+    default="5s",
+    show_default=True,
+    callback=_duration,
+    help="How often to check a remote source for changes.",
+)
 @source_options
-def serve(source: str, port: int, host: str, open_browser: bool, drafts: bool, future: bool,
-          poll: float, user: str | None, cache_dir: Path | None, offline: bool, jobs: int) -> None:
+def serve(
+    source: str,
+    port: int,
+    host: str,
+    open_browser: bool,
+    drafts: bool,
+    future: bool,
+    poll: float,
+    user: str | None,
+    cache_dir: Path | None,
+    offline: bool,
+    jobs: int,
+) -> None:
     """Preview SOURCE (a folder, or a nextcloud:// or webdav:// URL) with instant reload."""
     from sitegen.serve import Preview, ServeOptions
     from sitegen.sources import open_source
@@ -71,8 +98,9 @@ def serve(source: str, port: int, host: str, open_browser: bool, drafts: bool, f
         click.echo(warning, err=True)
     try:
         src = open_source(source, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
-        preview = Preview(src, ServeOptions(host=host, port=port, drafts=drafts, future=future,
-                                            poll=poll))
+        preview = Preview(
+            src, ServeOptions(host=host, port=port, drafts=drafts, future=future, poll=poll)
+        )
     except SitegenError as exc:
         raise click.ClickException(str(exc)) from None
 

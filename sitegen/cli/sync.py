@@ -22,8 +22,13 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("fetching"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("fetch", total=None)
 
         def update(done: int, total: int) -> None:
@@ -35,10 +40,16 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 @click.command("sync")
 @click.argument("source")
 @click.option("--user", default=None, help="User name, if the URL does not name one.")
-@click.option("--cache", "cache_dir", default=None, type=click.Path(path_type=Path),
-              help="Mirror folder (default: one per source in the user cache folder).")
-@click.option("--jobs", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Parallel transfers.")
+@click.option(
+    "--cache",
+    "cache_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Mirror folder (default: one per source in the user cache folder).",
+)
+@click.option(
+    "--jobs", default=8, show_default=True, type=click.IntRange(1, 64), help="Parallel transfers."
+)
 def sync(source: str, user: str | None, cache_dir: Path | None, jobs: int) -> None:
     """Bring the local mirror of SOURCE up to date, moving only what changed."""
     from sitegen.sources import open_source
@@ -76,5 +87,7 @@ def login(source: str, no_keyring: bool) -> None:
         result = run_login(location, show_url=show, use_keyring=not no_keyring)
     except SitegenError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"logged in as {result.user} at {location.origin}; "
-               f"app password stored in {result.stored_in}")
+    click.echo(
+        f"logged in as {result.user} at {location.origin}; "
+        f"app password stored in {result.stored_in}"
+    )

@@ -83,8 +83,9 @@ def segment_path(first: int, last: int) -> str:
 
 
 class _Uploader(Protocol):
-    def __call__(self, client: Client, path: str, source: Path, *, mtime: float | None,
-                 if_match: str | None) -> str | None: ...
+    def __call__(
+        self, client: Client, path: str, source: Path, *, mtime: float | None, if_match: str | None
+    ) -> str | None: ...
 
 
 @dataclass
@@ -143,13 +144,20 @@ class _Known:
 
 
 class DavTarget:
-    def __init__(self, client: Client, *, label: str, nextcloud: bool = True,
-                 cache_dir: Path | None = None, workers: int = 4,
-                 overwrite_conflicts: bool = False,
-                 chunked: _Uploader | None = None,
-                 compact_ratio: float = COMPACT_RATIO,
-                 compact_min_bytes: int = COMPACT_MIN_BYTES,
-                 compact_max_records: int = COMPACT_MAX_RECORDS) -> None:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        label: str,
+        nextcloud: bool = True,
+        cache_dir: Path | None = None,
+        workers: int = 4,
+        overwrite_conflicts: bool = False,
+        chunked: _Uploader | None = None,
+        compact_ratio: float = COMPACT_RATIO,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+        compact_max_records: int = COMPACT_MAX_RECORDS,
+    ) -> None:
         self.client = client
         self._label = label
         self.nextcloud = nextcloud
@@ -212,8 +220,9 @@ class DavTarget:
         base_seq, legacy = 0, False
         last_seq, last_sha, last_manifest = 0, None, None
         if MANIFEST_PATH in layout.files:
-            base, pending, extra = decode_manifest(self._fetch(MANIFEST_PATH, layout),
-                                                   MANIFEST_PATH)
+            base, pending, extra = decode_manifest(
+                self._fetch(MANIFEST_PATH, layout), MANIFEST_PATH
+            )
             base_pending = dict(pending)
             etags = _str_dict(extra.get("etags"))
             seq = extra.get("seq")
@@ -247,24 +256,33 @@ class DavTarget:
             try:
                 rec = Record.from_line(self._fetch(where, layout))
             except (ValueError, KeyError, TypeError, IndexError):
-                raise PublishError(f"{self._label}: {where} is unreadable; run `sitegen verify`"
-                                   ) from None
+                raise PublishError(
+                    f"{self._label}: {where} is unreadable; run `sitegen verify`"
+                ) from None
             if rec.delta is None:
-                raise PublishError(f"{self._label}: {where} carries no delta; run "
-                                   "`sitegen verify`")
+                raise PublishError(f"{self._label}: {where} carries no delta; run `sitegen verify`")
             published = rec.delta.apply(published)
             for p in rec.delta.removed:
                 etags.pop(p, None)
             etags.update(rec.delta.etags)
-            pending = ({p: e for p, e in rec.delta.removed.items() if p not in published}
-                       if n not in layout.done else {})
+            pending = (
+                {p: e for p, e in rec.delta.removed.items() if p not in published}
+                if n not in layout.done
+                else {}
+            )
         if base_seq > last_seq:  # a base whose record was never written (a cut first publish)
             last_manifest = None
         self._etags = {p: t for p, t in etags.items() if p in published or p in pending}
-        state = TargetState({**pending, **published}, published, last_sha, last_manifest,
-                            max(last_seq, base_seq - 1) + 1)
-        self._known = _Known(layout, state, base_seq, legacy, bool(base_pending), last_seq,
-                             open_records)
+        state = TargetState(
+            {**pending, **published},
+            published,
+            last_sha,
+            last_manifest,
+            max(last_seq, base_seq - 1) + 1,
+        )
+        self._known = _Known(
+            layout, state, base_seq, legacy, bool(base_pending), last_seq, open_records
+        )
         return state
 
     def _fetch(self, path: str, layout: _Layout) -> bytes:
@@ -321,17 +339,21 @@ class DavTarget:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def apply(self, plan: Plan, out_dir: Path, record: Record | None,
-              progress: Progress | None) -> None:
+    def apply(
+        self, plan: Plan, out_dir: Path, record: Record | None, progress: Progress | None
+    ) -> None:
         try:
             self._apply(plan, out_dir, record, progress)
         except WebDAVError as e:
-            raise PublishError(f"publish to {self._label} interrupted: {e}\nwhat is online is "
-                               "consistent (assets before pages); the next publish completes "
-                               "it") from e
+            raise PublishError(
+                f"publish to {self._label} interrupted: {e}\nwhat is online is "
+                "consistent (assets before pages); the next publish completes "
+                "it"
+            ) from e
 
-    def _apply(self, plan: Plan, out_dir: Path, record: Record | None,
-               progress: Progress | None) -> None:
+    def _apply(
+        self, plan: Plan, out_dir: Path, record: Record | None, progress: Progress | None
+    ) -> None:
         if self._known is None:
             self.read_state()
         known = self._known
@@ -391,8 +413,9 @@ class DavTarget:
         covered = max([end for _, end, _ in layout.segments] + [self._legacy_count(layout)])
         records = {n: p for n, p in layout.records.items() if n > covered}
         records[seq] = record_path(seq)
-        lines = [self._written_data.get(p) or self._fetch(p, layout) for _, p in
-                 sorted(records.items())]
+        lines = [
+            self._written_data.get(p) or self._fetch(p, layout) for _, p in sorted(records.items())
+        ]
         if SEGMENT_DIR not in layout.dirs:
             self._mkcol(SEGMENT_DIR)
         body = b"".join(line.rstrip(b"\n") + b"\n" for line in lines)
@@ -410,20 +433,31 @@ class DavTarget:
             return 0
         return len(_lines(self._fetch(LOG_PATH, layout)))
 
-    def _put_base(self, result: dict[str, Entry], seq: int, layout: _Layout,
-                  pending: dict[str, Entry] | None = None) -> None:
+    def _put_base(
+        self,
+        result: dict[str, Entry],
+        seq: int,
+        layout: _Layout,
+        pending: dict[str, Entry] | None = None,
+    ) -> None:
         """Write the base; If-Match on the one read (If-None-Match: none), so a second
         publisher elsewhere makes this fail loudly instead of losing a publish."""
         etags = {p: e for p, e in self._etags.items() if p in result or p in (pending or {})}
         data = encode_manifest(result, pending, {"etags": etags, "seq": seq})
         etag = self._base_etag if self._base_etag is not None else layout.etag(MANIFEST_PATH)
         try:
-            new = self.client.put(MANIFEST_PATH, data, if_match=etag,
-                                  if_none_match=etag is None,
-                                  sha256=hashlib.sha256(data).hexdigest())
+            new = self.client.put(
+                MANIFEST_PATH,
+                data,
+                if_match=etag,
+                if_none_match=etag is None,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
         except PreconditionFailedError:
-            raise PublishError(f"{self._label}: {MANIFEST_PATH} changed while publishing "
-                               "(another publisher?); run the publish again") from None
+            raise PublishError(
+                f"{self._label}: {MANIFEST_PATH} changed while publishing "
+                "(another publisher?); run the publish again"
+            ) from None
         self._base_etag = new
         self._note(MANIFEST_PATH, data, new)
 
@@ -434,13 +468,16 @@ class DavTarget:
         path = record_path(record.seq or 0)
         data = record.to_line()
         try:
-            new = self.client.put(path, data, if_none_match=True,
-                                  sha256=hashlib.sha256(data).hexdigest())
+            new = self.client.put(
+                path, data, if_none_match=True, sha256=hashlib.sha256(data).hexdigest()
+            )
         except PreconditionFailedError:
             # Our own PUT, retried after a lost answer, or another publisher's record N?
             if self.client.get_bytes(path) != data:
-                raise PublishError(f"{self._label}: {path} was written by another publish "
-                                   "meanwhile; run the publish again") from None
+                raise PublishError(
+                    f"{self._label}: {path} was written by another publish "
+                    "meanwhile; run the publish again"
+                ) from None
             new = self.client.stat(path).etag
         self._note(path, data, new)
 
@@ -468,8 +505,9 @@ class DavTarget:
             if e.status != 405:  # 405: it exists already (an interrupted run made it)
                 raise
 
-    def _upload_all(self, paths: list[str], out_dir: Path, changed: set[str],
-                    progress: Progress | None) -> None:
+    def _upload_all(
+        self, paths: list[str], out_dir: Path, changed: set[str], progress: Progress | None
+    ) -> None:
         conflicts: list[str] = []
 
         def one(path: str) -> None:
@@ -483,10 +521,13 @@ class DavTarget:
             for future in [pool.submit(one, p) for p in paths]:
                 future.result()  # the first failure stops the publish before the next batch
         if conflicts:
-            names = "\n".join(f"{p}: changed on the target since the last publish"
-                              for p in sorted(conflicts))
-            raise PublishError(f"{names}\nnot overwritten; check with `sitegen verify`, then "
-                               "publish with --overwrite to replace them")
+            names = "\n".join(
+                f"{p}: changed on the target since the last publish" for p in sorted(conflicts)
+            )
+            raise PublishError(
+                f"{names}\nnot overwritten; check with `sitegen verify`, then "
+                "publish with --overwrite to replace them"
+            )
 
     def _upload(self, path: str, source: Path, replacing: bool) -> bool:
         """PUT one file; False when the server's copy changed under us (a conflict)."""
@@ -507,8 +548,9 @@ class DavTarget:
                 self._etags.pop(path, None)
         return True
 
-    def _send(self, path: str, source: Path, entry: Entry, mtime: float,
-              if_match: str | None) -> str | None:
+    def _send(
+        self, path: str, source: Path, entry: Entry, mtime: float, if_match: str | None
+    ) -> str | None:
         if self.nextcloud and entry.size >= CHUNKED_THRESHOLD:
             return self._chunked(self.client, path, source, mtime=mtime, if_match=if_match)
         return self.client.put(path, source, if_match=if_match, sha256=entry.sha256, mtime=mtime)
@@ -517,8 +559,9 @@ class DavTarget:
 
     def held_files(self) -> dict[str, Entry]:
         resources = self.client.propfind("", "infinity")
-        paths = [r.path for r in resources[1:]
-                 if not r.is_dir and not r.path.startswith(STATE_DIR + "/")]
+        paths = [
+            r.path for r in resources[1:] if not r.is_dir and not r.path.startswith(STATE_DIR + "/")
+        ]
 
         def digest(path: str) -> tuple[str, Entry]:
             data = self.client.get_bytes(path)
@@ -538,8 +581,13 @@ class DavTarget:
             if seen is None:
                 by_seq[seq] = entry
             elif seen.data != entry.data:
-                problems.append(Diagnostic(entry.where, entry.line, f"record {seq} differs "
-                                           f"from its copy in {seen.where}"))
+                problems.append(
+                    Diagnostic(
+                        entry.where,
+                        entry.line,
+                        f"record {seq} differs from its copy in {seen.where}",
+                    )
+                )
 
         legacy = 0
         if LOG_PATH in layout.files:
@@ -550,8 +598,11 @@ class DavTarget:
         for first, last, path in layout.segments:
             lines = _lines(self._fetch(path, layout))
             if len(lines) != last - first + 1:
-                problems.append(Diagnostic(path, None, f"holds {len(lines)} records, its name "
-                                           f"says {last - first + 1}"))
+                problems.append(
+                    Diagnostic(
+                        path, None, f"holds {len(lines)} records, its name says {last - first + 1}"
+                    )
+                )
             for n, line in enumerate(lines):
                 add(first + n, LogEntry(path, n + 1, line))
         for n, path in sorted(layout.records.items()):
@@ -581,8 +632,9 @@ def _str_dict(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def _chunked_upload(client: Client, path: str, source: Path, *, mtime: float | None,
-                    if_match: str | None) -> str | None:
+def _chunked_upload(
+    client: Client, path: str, source: Path, *, mtime: float | None, if_match: str | None
+) -> str | None:
     return chunked_upload(client, path, source, mtime=mtime, if_match=if_match)
 
 
@@ -598,14 +650,19 @@ def public_link(http: httpx.Client, origin: str, folder: str) -> str:
     headers = {"OCS-APIRequest": "true", "Accept": "application/json"}
     url = origin.rstrip("/") + OCS_SHARES
     path = "/" + folder.strip("/")
-    listed = http.get(url, params={"path": path, "reshares": "false", "format": "json"},
-                      headers=headers)
+    listed = http.get(
+        url, params={"path": path, "reshares": "false", "format": "json"}, headers=headers
+    )
     if listed.status_code != 404:  # 404: no shares on that path yet
         for share in _ocs_data(listed, "list shares"):
             if str(share.get("share_type")) == str(PUBLIC_LINK) and share.get("url"):
                 return str(share["url"])
-    created = http.post(url, params={"format": "json"}, headers=headers,
-                        data={"path": path, "shareType": str(PUBLIC_LINK), "permissions": "1"})
+    created = http.post(
+        url,
+        params={"format": "json"},
+        headers=headers,
+        data={"path": path, "shareType": str(PUBLIC_LINK), "permissions": "1"},
+    )
     data = _ocs_data(created, "create a public link")
     share = data[0] if data else {}
     if not share.get("url"):

@@ -40,7 +40,8 @@ class TargetLock:
             os.close(fd)
             raise TargetBusy(
                 f"another sitegen run (pid {holder}) is publishing to {self.target_label}; "
-                f"exiting (lock file {self.path})") from None
+                f"exiting (lock file {self.path})"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
@@ -55,6 +56,10 @@ class TargetLock:
         self.acquire()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.release()

@@ -19,12 +19,21 @@ from sitegen.publish.plan import DEFAULT_KEEP, is_kept
 from sitegen.publish.record import Record, line_sha256, new_record
 from sitegen.publish.target import History, LogEntry, Target
 
-__all__ = ["Checked", "Record", "check_chain", "compare", "line_sha256", "next_record",
-           "rebuild", "verify"]
+__all__ = [
+    "Checked",
+    "Record",
+    "check_chain",
+    "compare",
+    "line_sha256",
+    "next_record",
+    "rebuild",
+    "verify",
+]
 
 
-def next_record(prev_sha: str | None, seq: int, now: datetime, source: str | None,
-                manifest: Manifest) -> Record:
+def next_record(
+    prev_sha: str | None, seq: int, now: datetime, source: str | None, manifest: Manifest
+) -> Record:
     return new_record(prev_sha, seq, now, source, manifest)
 
 
@@ -46,57 +55,96 @@ def check_chain(entries: Sequence[LogEntry]) -> tuple[list[Checked], list[Diagno
         try:
             rec = Record.from_line(entry.data)
         except (ValueError, KeyError, TypeError, IndexError):
-            problems.append(Diagnostic(entry.where, entry.line,
-                                       "unreadable record: the chain is broken"))
+            problems.append(
+                Diagnostic(entry.where, entry.line, "unreadable record: the chain is broken")
+            )
             prev_sha = line_sha256(entry.data)
             expected += 1
             continue
         gap = False
         if rec.seq is not None and rec.seq != expected:
             if rec.seq > expected:
-                gone = (f"record {expected} is" if rec.seq == expected + 1
-                        else f"records {expected} to {rec.seq - 1} are")
-                problems.append(Diagnostic(entry.where, entry.line,
-                                           f"broken chain: {gone} missing before this one"))
+                gone = (
+                    f"record {expected} is"
+                    if rec.seq == expected + 1
+                    else f"records {expected} to {rec.seq - 1} are"
+                )
+                problems.append(
+                    Diagnostic(
+                        entry.where, entry.line, f"broken chain: {gone} missing before this one"
+                    )
+                )
                 gap = True
             else:
-                problems.append(Diagnostic(entry.where, entry.line, f"broken chain: numbered "
-                                           f"{rec.seq} where record {expected} belongs"))
+                problems.append(
+                    Diagnostic(
+                        entry.where,
+                        entry.line,
+                        f"broken chain: numbered {rec.seq} where record {expected} belongs",
+                    )
+                )
             expected = rec.seq
         if not gap and rec.prev != prev_sha:
-            problems.append(Diagnostic(entry.where, entry.line, "broken chain: prev does not "
-                                       "match the sha256 of the record before"))
+            problems.append(
+                Diagnostic(
+                    entry.where,
+                    entry.line,
+                    "broken chain: prev does not match the sha256 of the record before",
+                )
+            )
         records.append(Checked(expected, entry, rec))
         prev_sha = line_sha256(entry.data)
         expected += 1
     return records, problems
 
 
-def rebuild(history: History, records: Sequence[Checked]
-            ) -> tuple[dict[str, Entry], list[Diagnostic]]:
+def rebuild(
+    history: History, records: Sequence[Checked]
+) -> tuple[dict[str, Entry], list[Diagnostic]]:
     """The latest manifest: the base, then the delta of every record after it; and every place
     where a manifest does not have the sha256 its record names."""
     base = history.base
     if not records:
-        return base, [Diagnostic(history.base_where, None,
-                                 "no publish record: nothing to verify against")]
+        return base, [
+            Diagnostic(history.base_where, None, "no publish record: nothing to verify against")
+        ]
     if history.base_seq is None:  # the base is meant to be the latest manifest
         if records[-1].record.manifest_sha256 != manifest_sha256(base):
-            return base, [Diagnostic(history.base_where, None, "does not match the manifest "
-                                     "sha256 of the latest log record")]
+            return base, [
+                Diagnostic(
+                    history.base_where,
+                    None,
+                    "does not match the manifest sha256 of the latest log record",
+                )
+            ]
         return base, []
     problems: list[Diagnostic] = []
     own = [c for c in records if c.seq == history.base_seq]
     if not own:
-        problems.append(Diagnostic(history.base_where, None, f"belongs to record "
-                                   f"{history.base_seq}, which the log does not hold"))
+        problems.append(
+            Diagnostic(
+                history.base_where,
+                None,
+                f"belongs to record {history.base_seq}, which the log does not hold",
+            )
+        )
     else:
         if own[-1].record.manifest_sha256 != manifest_sha256(base):
-            problems.append(Diagnostic(history.base_where, None, "does not match the manifest "
-                                       f"sha256 of record {history.base_seq}"))
+            problems.append(
+                Diagnostic(
+                    history.base_where,
+                    None,
+                    f"does not match the manifest sha256 of record {history.base_seq}",
+                )
+            )
         if history.base_record_sha and history.base_record_sha != line_sha256(own[-1].entry.data):
-            problems.append(Diagnostic(history.base_where, None,
-                                       f"names another record {history.base_seq} than the log's"))
+            problems.append(
+                Diagnostic(
+                    history.base_where,
+                    None,
+                    f"names another record {history.base_seq} than the log's",
+                )
+            )
     manifest = dict(base)
     broken = False  # past the first problem, keep applying: the file comparison says the most
     for c in records:
@@ -104,21 +152,35 @@ def rebuild(history: History, records: Sequence[Checked]
             continue
         if c.record.delta is None:
             if not broken:
-                problems.append(Diagnostic(c.entry.where, c.entry.line, "carries no delta: the "
-                                           "manifest cannot be rebuilt past this record"))
+                problems.append(
+                    Diagnostic(
+                        c.entry.where,
+                        c.entry.line,
+                        "carries no delta: the manifest cannot be rebuilt past this record",
+                    )
+                )
             broken = True
             continue
         manifest = c.record.delta.apply(manifest)
         if not broken and manifest_sha256(manifest) != c.record.manifest_sha256:
-            problems.append(Diagnostic(c.entry.where, c.entry.line, "its delta does not yield "
-                                       "the manifest sha256 it names (every later manifest is "
-                                       "rebuilt from it)"))
+            problems.append(
+                Diagnostic(
+                    c.entry.where,
+                    c.entry.line,
+                    "its delta does not yield "
+                    "the manifest sha256 it names (every later manifest is "
+                    "rebuilt from it)",
+                )
+            )
             broken = True
     return manifest, problems
 
 
-def compare(held: Manifest, manifest: Manifest, keep: tuple[str, ...] = DEFAULT_KEEP,
-            ) -> list[Diagnostic]:
+def compare(
+    held: Manifest,
+    manifest: Manifest,
+    keep: tuple[str, ...] = DEFAULT_KEEP,
+) -> list[Diagnostic]:
     """Every file that differs between what is held and what the manifest says was published."""
     out = []
     for path in sorted(set(held) | set(manifest)):
@@ -128,9 +190,15 @@ def compare(held: Manifest, manifest: Manifest, keep: tuple[str, ...] = DEFAULT_
             if not is_kept(path, keep):
                 out.append(Diagnostic(path, None, "extra: on the target but never published"))
         elif held[path] != manifest[path]:
-            out.append(Diagnostic(path, None, "changed since it was published "
-                                  f"(sha256 {held[path].sha256[:12]}…, "
-                                  f"published {manifest[path].sha256[:12]}…)"))
+            out.append(
+                Diagnostic(
+                    path,
+                    None,
+                    "changed since it was published "
+                    f"(sha256 {held[path].sha256[:12]}…, "
+                    f"published {manifest[path].sha256[:12]}…)",
+                )
+            )
     return out
 
 

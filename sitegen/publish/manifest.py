@@ -125,8 +125,11 @@ class Delta:
         return result
 
     def to_doc(self) -> dict[str, object]:
-        return {"files": entries_to_doc(self.files), "removed": entries_to_doc(self.removed),
-                "etags": dict(sorted(self.etags.items()))}
+        return {
+            "files": entries_to_doc(self.files),
+            "removed": entries_to_doc(self.removed),
+            "etags": dict(sorted(self.etags.items())),
+        }
 
     @classmethod
     def from_doc(cls, doc: object) -> Delta:
@@ -135,13 +138,19 @@ class Delta:
         etags = doc.get("etags") or {}
         if not isinstance(etags, dict):
             raise TypeError("etags must be a table")
-        return cls(entries_from_doc(doc.get("files", {})),
-                   entries_from_doc(doc.get("removed", {})),
-                   {str(k): str(v) for k, v in etags.items()})
+        return cls(
+            entries_from_doc(doc.get("files", {})),
+            entries_from_doc(doc.get("removed", {})),
+            {str(k): str(v) for k, v in etags.items()},
+        )
 
 
-def make_delta(published: Manifest, result: Manifest, removed: Mapping[str, Entry],
-               etags: Mapping[str, str] | None = None) -> Delta:
+def make_delta(
+    published: Manifest,
+    result: Manifest,
+    removed: Mapping[str, Entry],
+    etags: Mapping[str, str] | None = None,
+) -> Delta:
     """The delta that turns `published` into `result`; `removed` may name files `published` no
     longer lists (deletes an interrupted publish left to do), which is harmless on replay."""
     files = {p: e for p, e in result.items() if published.get(p) != e}

@@ -22,7 +22,7 @@ class NetlifyHook:
 
     @classmethod
     def parse(cls, spec: str) -> NetlifyHook:
-        url = spec[len(PREFIX):] if spec.startswith(PREFIX) else spec
+        url = spec[len(PREFIX) :] if spec.startswith(PREFIX) else spec
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ConfigError(f"netlify-hook: expected an http(s) build hook URL, got {url!r}")
@@ -41,11 +41,13 @@ class NetlifyHook:
         own = client is None
         http = client or httpx.Client(timeout=30.0)
         try:
-            response = http.post(self.url, params=params, content=b"{}",
-                                 headers={"Content-Type": "application/json"})
+            response = http.post(
+                self.url, params=params, content=b"{}", headers={"Content-Type": "application/json"}
+            )
         except httpx.HTTPError as exc:
-            raise PublishError(f"{self.label}: could not reach the build hook: "
-                               f"{type(exc).__name__}") from None
+            raise PublishError(
+                f"{self.label}: could not reach the build hook: {type(exc).__name__}"
+            ) from None
         finally:
             if own:
                 http.close()

@@ -120,8 +120,7 @@ class Plan:
         ranked += [(upload_rank(p, False), p) for p in self.changed]
         return [p for _, p in sorted(ranked)]
 
-    def upload_batches(self, links: Mapping[str, Iterable[str]] | None = None
-                       ) -> list[list[str]]:
+    def upload_batches(self, links: Mapping[str, Iterable[str]] | None = None) -> list[list[str]]:
         """The uploads as batches to send one after the other (each may go in parallel): the
         groups of `uploads()`, with the new pages split so that a new page comes after the new
         pages it links to (`links`: page -> paths it refers to). Pages on a link cycle go in
@@ -243,8 +242,11 @@ def check_names(plan: Plan) -> None:
     problems = refused_names(plan.uploads())
     if problems:
         head = "\n".join(str(d) for d in problems)
-        raise PublishError(f"{head}\n{len(problems)} file(s) cannot be published to Nextcloud; "
-                           "nothing was uploaded", problems)
+        raise PublishError(
+            f"{head}\n{len(problems)} file(s) cannot be published to Nextcloud; "
+            "nothing was uploaded",
+            problems,
+        )
 
 
 def _parent(path: str) -> str:

@@ -26,8 +26,12 @@ class Record:
     delta: Delta | None = None
 
     def to_line(self) -> bytes:
-        doc: dict[str, object] = {"time": self.time, "source": self.source,
-                                  "manifest_sha256": self.manifest_sha256, "prev": self.prev}
+        doc: dict[str, object] = {
+            "time": self.time,
+            "source": self.source,
+            "manifest_sha256": self.manifest_sha256,
+            "prev": self.prev,
+        }
         if self.seq is not None:
             doc["seq"] = self.seq
         if self.delta is not None:
@@ -44,8 +48,14 @@ class Record:
         delta = Delta.from_doc(doc["delta"]) if doc.get("delta") is not None else None
         prev = doc.get("prev")
         source = doc.get("source")
-        return cls(str(doc["time"]), None if source is None else str(source),
-                   str(doc["manifest_sha256"]), None if prev is None else str(prev), seq, delta)
+        return cls(
+            str(doc["time"]),
+            None if source is None else str(source),
+            str(doc["manifest_sha256"]),
+            None if prev is None else str(prev),
+            seq,
+            delta,
+        )
 
     @property
     def sha256(self) -> str:
@@ -57,7 +67,8 @@ def line_sha256(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
-def new_record(prev_sha: str | None, seq: int, now: datetime, source: str | None,
-               manifest: Manifest) -> Record:
+def new_record(
+    prev_sha: str | None, seq: int, now: datetime, source: str | None, manifest: Manifest
+) -> Record:
     when = now.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     return Record(when, source, manifest_sha256(manifest), prev_sha, seq)

@@ -38,8 +38,9 @@ class PublishOutcome:
     record: log.Record | None = None
 
 
-def publish_tree(out_dir: Path, target: Target, options: PublishOptions,
-                 progress: Progress | None = None) -> PublishOutcome:
+def publish_tree(
+    out_dir: Path, target: Target, options: PublishOptions, progress: Progress | None = None
+) -> PublishOutcome:
     """Publish `out_dir`; every check runs before the first write, so a refusal changes nothing."""
     source = manifest_of_tree(out_dir)
     state = target.read_state()
@@ -56,7 +57,8 @@ def publish_tree(out_dir: Path, target: Target, options: PublishOptions,
         # Completing an interrupted publish whose record was already written: no second record.
         target.apply(plan, out_dir, None, progress)
         return PublishOutcome(plan, applied=True)
-    record = log.next_record(state.last_record_sha, state.next_seq, options.now(),
-                             options.source_fingerprint, result)
+    record = log.next_record(
+        state.last_record_sha, state.next_seq, options.now(), options.source_fingerprint, result
+    )
     target.apply(plan, out_dir, record, progress)
     return PublishOutcome(plan, applied=True, record=record)

@@ -59,8 +59,9 @@ class Target(Protocol):
 
     def read_state(self) -> TargetState: ...
 
-    def apply(self, plan: Plan, out_dir: Path, record: Record | None,
-              progress: Progress | None) -> None:
+    def apply(
+        self, plan: Plan, out_dir: Path, record: Record | None, progress: Progress | None
+    ) -> None:
         """Carry out `plan` from the built tree `out_dir` and write `record` to the log; with
         None, finish a publish whose record is already written (its deletes)."""
         ...
@@ -72,8 +73,11 @@ class Target(Protocol):
     def history(self) -> History: ...
 
 
-def encode_manifest(files: dict[str, Entry], pending_deletes: dict[str, Entry] | None = None,
-                    extra: dict[str, object] | None = None) -> bytes:
+def encode_manifest(
+    files: dict[str, Entry],
+    pending_deletes: dict[str, Entry] | None = None,
+    extra: dict[str, object] | None = None,
+) -> bytes:
     """A full manifest file; `pending_deletes` lists files still held until deletes finish,
     so a publish interrupted among its deletes is completed by the next run."""
     more: dict[str, object] = dict(extra or {})
@@ -82,8 +86,9 @@ def encode_manifest(files: dict[str, Entry], pending_deletes: dict[str, Entry] |
     return to_json(files, more)
 
 
-def decode_manifest(data: bytes, where: str = "") -> tuple[dict[str, Entry], dict[str, Entry],
-                                                           dict[str, object]]:
+def decode_manifest(
+    data: bytes, where: str = ""
+) -> tuple[dict[str, Entry], dict[str, Entry], dict[str, object]]:
     """(published files, deletes not yet done, the other extras) of a full manifest file."""
     files, extra = parse_json(data, *((where,) if where else ()))
     pending = extra.pop("pending_deletes", None)

@@ -44,8 +44,14 @@ _TMP_PREFIX = ".tmp-"
 class WebRoot:
     checks_nextcloud_names = False
 
-    def __init__(self, root: Path, *, mode: str = "release", keep_releases: int = 5,
-                 keep: tuple[str, ...] = DEFAULT_KEEP) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        mode: str = "release",
+        keep_releases: int = 5,
+        keep: tuple[str, ...] = DEFAULT_KEEP,
+    ) -> None:
         if mode not in ("release", "sync"):
             raise PublishError(f"web root mode must be 'release' or 'sync', not {mode!r}")
         if keep_releases < 1:
@@ -68,8 +74,9 @@ class WebRoot:
         link = self.root / CURRENT
         if not link.is_symlink():
             if link.exists():
-                raise PublishError(f"{link} exists but is not a symlink; use mode = \"sync\" "
-                                   "or move it away")
+                raise PublishError(
+                    f'{link} exists but is not a symlink; use mode = "sync" or move it away'
+                )
             return None
         return link.resolve()
 
@@ -101,8 +108,10 @@ class WebRoot:
     def history(self) -> History:
         log_file = self.root / LOG_PATH
         data = log_file.read_bytes() if log_file.is_file() else b""
-        entries = [LogEntry(LOG_PATH, n, line) for n, line in
-                   enumerate((ln for ln in data.split(b"\n") if ln.strip()), start=1)]
+        entries = [
+            LogEntry(LOG_PATH, n, line)
+            for n, line in enumerate((ln for ln in data.split(b"\n") if ln.strip()), start=1)
+        ]
         return History(entries, self._live_manifest()[0], MANIFEST_PATH)
 
     def held_files(self) -> dict[str, Entry]:
@@ -113,21 +122,24 @@ class WebRoot:
         folder = self.root / RELEASES
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir()
-                      if p.is_dir() and not p.name.startswith(_TMP_PREFIX))
+        return sorted(
+            p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(_TMP_PREFIX)
+        )
 
     # -- writing ------------------------------------------------------------------------------
 
-    def apply(self, plan: Plan, out_dir: Path, record: Record | None,
-              progress: Progress | None) -> None:
+    def apply(
+        self, plan: Plan, out_dir: Path, record: Record | None, progress: Progress | None
+    ) -> None:
         log_line = record.to_line() if record is not None else b""
         if self.mode == "sync":
             self._apply_sync(plan, out_dir, log_line, progress)
         else:
             self._apply_release(plan, out_dir, log_line, progress)
 
-    def _apply_release(self, plan: Plan, out_dir: Path, log_line: bytes,
-                       progress: Progress | None) -> None:
+    def _apply_release(
+        self, plan: Plan, out_dir: Path, log_line: bytes, progress: Progress | None
+    ) -> None:
         previous = self.live_dir()
         result = apply_to_manifest(plan, plan.target)
         uploads = set(plan.uploads())
@@ -187,15 +199,20 @@ class WebRoot:
         if (release / MANIFEST_PATH).is_file():
             files, _, _ = decode_manifest((release / MANIFEST_PATH).read_bytes())
         state = self.read_state()
-        record = log.next_record(state.last_record_sha, state.next_seq,
-                                 now or datetime.now(timezone.utc), f"rollback:{release.name}",
-                                 files)
+        record = log.next_record(
+            state.last_record_sha,
+            state.next_seq,
+            now or datetime.now(timezone.utc),
+            f"rollback:{release.name}",
+            files,
+        )
         self._switch(release)
         _append(self.root / LOG_PATH, record.to_line())
         return release
 
-    def _apply_sync(self, plan: Plan, out_dir: Path, log_line: bytes,
-                    progress: Progress | None) -> None:
+    def _apply_sync(
+        self, plan: Plan, out_dir: Path, log_line: bytes, progress: Progress | None
+    ) -> None:
         result = apply_to_manifest(plan, plan.target)
         for path in [p for batch in new_page_batches(plan, out_dir) for p in batch]:
             _copy(out_dir / path, self.root / path)

@@ -27,23 +27,41 @@ NO_STORE = "no-store"
 WAIT_FOR_BUILD = 120.0  # seconds a request waits for a running build before it is served anyway
 
 _TYPES = {
-    ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
-    ".mjs": "text/javascript", ".json": "application/json", ".map": "application/json",
-    ".svg": "image/svg+xml", ".xml": "application/xml", ".txt": "text/plain",
-    ".webmanifest": "application/manifest+json", ".woff2": "font/woff2", ".woff": "font/woff",
-    ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon", ".md": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".webmanifest": "application/manifest+json",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".md": "text/markdown",
 }
 
-_BUILTIN_404 = (b"<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head>"
-                b"<body><h1>Not found</h1><p>This site has no page here (and no 404 page).</p>"
-                b"</body></html>")
+_BUILTIN_404 = (
+    b"<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head>"
+    b"<body><h1>Not found</h1><p>This site has no page here (and no 404 page).</p>"
+    b"</body></html>"
+)
 
 
 def content_type(path: str) -> str:
     ext = os.path.splitext(path)[1].lower()
     kind = _TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind in ("application/json", "application/xml",
-                                            "image/svg+xml", "application/manifest+json"):
+    if kind.startswith("text/") or kind in (
+        "application/json",
+        "application/xml",
+        "image/svg+xml",
+        "application/manifest+json",
+    ):
         kind += "; charset=utf-8"
     return kind
 
@@ -120,7 +138,7 @@ def make_app(view: SiteView, hub: Hub) -> Starlette:
             if path + "/" == base or path == "/":
                 return RedirectResponse(base, 307)
             return not_found()
-        rel = path[len(base):]
+        rel = path[len(base) :]
         root = view.root()
         target = resolve(root, rel + "index.html" if rel == "" or rel.endswith("/") else rel)
         if target is None:

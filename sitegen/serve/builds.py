@@ -151,15 +151,23 @@ class BuildQueue:
             try:
                 update = self._builder.build(None if changed is None else sorted(changed))
             except SitegenError as exc:
-                outcome = Outcome(self._generation, changed, None, exc.diagnostics, str(exc),
-                                  time.perf_counter() - started)
+                outcome = Outcome(
+                    self._generation,
+                    changed,
+                    None,
+                    exc.diagnostics,
+                    str(exc),
+                    time.perf_counter() - started,
+                )
             except Exception as exc:  # a bug in the build: report it, keep serving
                 message = "".join(traceback.format_exception(exc)).rstrip()
-                outcome = Outcome(self._generation, changed, None, (), message,
-                                  time.perf_counter() - started)
+                outcome = Outcome(
+                    self._generation, changed, None, (), message, time.perf_counter() - started
+                )
             else:
-                outcome = Outcome(self._generation, changed, update, (), "",
-                                  time.perf_counter() - started)
+                outcome = Outcome(
+                    self._generation, changed, update, (), "", time.perf_counter() - started
+                )
         with self._cond:
             if outcome.ok:
                 self._failed = set()

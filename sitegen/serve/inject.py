@@ -45,8 +45,10 @@ def overlay(fragment: str, count: int) -> str:
 
 def snippet(token: str, error_overlay: str | None, status: int = 200) -> bytes:
     """The markup inserted before </body>."""
-    attrs = (f'id="sitegen-live" data-token="{html.escape(token)}" '
-             f'data-ws="{WS_PATH}" data-status="{status}"')
+    attrs = (
+        f'id="sitegen-live" data-token="{html.escape(token)}" '
+        f'data-ws="{WS_PATH}" data-status="{status}"'
+    )
     # "</" cannot end the script early: the client script contains no such sequence.
     script = f"<script {attrs}>{client_script()}</script>"
     return ((error_overlay or "") + script).encode("utf-8")
@@ -59,4 +61,4 @@ def inject(page: bytes, extra: bytes) -> bytes:
         pass
     if last is None:
         return page + extra
-    return page[: last.start()] + extra + page[last.start():]
+    return page[: last.start()] + extra + page[last.start() :]

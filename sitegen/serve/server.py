@@ -74,8 +74,14 @@ def page_urls(base: str, update: UpdateLike) -> list[str] | None:
 class Preview:
     """`sitegen serve` as an object: `start()` serves on a thread (tests), `run()` blocks (CLI)."""
 
-    def __init__(self, source: Source, options: ServeOptions | None = None, *,
-                 builder_factory: BuilderFactory = incremental_builder, log: Log = _stderr) -> None:
+    def __init__(
+        self,
+        source: Source,
+        options: ServeOptions | None = None,
+        *,
+        builder_factory: BuilderFactory = incremental_builder,
+        log: Log = _stderr,
+    ) -> None:
         self.source = source
         self.options = options or ServeOptions()
         self.log = log
@@ -129,10 +135,16 @@ class Preview:
         if remote and not offline:
             fingerprint = self.source.fingerprint()
             result = self.source.sync()
-            self.log(f"synced {self.source.label}: {len(result.changes)} changed, "
-                     f"{result.requests} requests, {result.seconds:.2f} s")
-        options = BuildOptions(drafts=self.options.drafts, future=self.options.future,
-                               base_url=None, jobs=self.options.jobs)
+            self.log(
+                f"synced {self.source.label}: {len(result.changes)} changed, "
+                f"{result.requests} requests, {result.seconds:.2f} s"
+            )
+        options = BuildOptions(
+            drafts=self.options.drafts,
+            future=self.options.future,
+            base_url=None,
+            jobs=self.options.jobs,
+        )
         builder = self._factory(self.site_dir, self.out_dir, options)
         self.queue = BuildQueue(builder, self._on_build)
         self.queue.build_now(None)
@@ -142,8 +154,14 @@ class Preview:
             self.watcher.start()
             self.watcher.wait_ready(5.0)
         elif not offline:
-            self.poller = RemotePoller(self.source, self.options.poll, self.queue.request,
-                                       self.log, self.queue.exclusive, fingerprint)
+            self.poller = RemotePoller(
+                self.source,
+                self.options.poll,
+                self.queue.request,
+                self.log,
+                self.queue.exclusive,
+                fingerprint,
+            )
             self.poller.start()
 
     def _on_build(self, outcome: Outcome) -> None:
@@ -193,7 +211,7 @@ class Preview:
             return None
         candidates = [self.site_dir / d.path]
         if d.path.startswith("themes/"):
-            candidates.append(bundled_themes_dir() / d.path[len("themes/"):])
+            candidates.append(bundled_themes_dir() / d.path[len("themes/") :])
         for path in candidates:
             try:
                 if path.is_file():
@@ -219,8 +237,14 @@ class Preview:
         return socket.create_server((host, self.options.port), family=family)
 
     def _uvicorn(self) -> uvicorn.Server:
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=2, server_header=False)
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+            server_header=False,
+        )
         return uvicorn.Server(config)
 
     def start(self, timeout: float = 30.0) -> str:
@@ -228,8 +252,12 @@ class Preview:
         self.prepare()
         self._sock = self._bind()
         self._server = self._uvicorn()
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="sitegen-serve", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name="sitegen-serve",
+            daemon=True,
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -281,4 +309,3 @@ class Preview:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

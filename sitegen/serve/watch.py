@@ -40,8 +40,15 @@ def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
 class LocalWatcher:
     """Watches a folder on a thread of its own and reports each batch of changes."""
 
-    def __init__(self, root: Path, on_change: OnChange, *, ignore: Iterable[Path] = (),
-                 step_ms: int = STEP_MS, max_batch_ms: int = MAX_BATCH_MS) -> None:
+    def __init__(
+        self,
+        root: Path,
+        on_change: OnChange,
+        *,
+        ignore: Iterable[Path] = (),
+        step_ms: int = STEP_MS,
+        max_batch_ms: int = MAX_BATCH_MS,
+    ) -> None:
         self.root = root.resolve()
         self._on_change = on_change
         self._filter = watchfiles.DefaultFilter(ignore_paths=[str(p) for p in ignore])
@@ -63,10 +70,16 @@ class LocalWatcher:
 
     def _run(self) -> None:
         try:
-            for batch in watchfiles.watch(self.root, watch_filter=self._filter, debounce=self._max,
-                                          step=self._step, stop_event=self._stop,
-                                          rust_timeout=READY_MS, yield_on_timeout=True,
-                                          raise_interrupt=False):
+            for batch in watchfiles.watch(
+                self.root,
+                watch_filter=self._filter,
+                debounce=self._max,
+                step=self._step,
+                stop_event=self._stop,
+                rust_timeout=READY_MS,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
                 self._ready.set()
                 paths = relative_paths(self.root, (path for _, path in batch))
                 if paths:
@@ -79,9 +92,15 @@ class LocalWatcher:
 class RemotePoller:
     """Polls a remote source every `interval` seconds and syncs what changed."""
 
-    def __init__(self, source: Source, interval: float, on_change: OnChange, log: Log,
-                 exclusive: Callable[[], AbstractContextManager[None]],
-                 last_fingerprint: str | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        interval: float,
+        on_change: OnChange,
+        log: Log,
+        exclusive: Callable[[], AbstractContextManager[None]],
+        last_fingerprint: str | None = None,
+    ) -> None:
         self.source = source
         self.interval = interval
         self._on_change = on_change

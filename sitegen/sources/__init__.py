@@ -42,8 +42,14 @@ class Source(Protocol):
         ...
 
 
-def open_source(spec: str, *, user: str | None = None, cache_dir: Path | None = None,
-                jobs: int = 8, offline: bool = False) -> Source:
+def open_source(
+    spec: str,
+    *,
+    user: str | None = None,
+    cache_dir: Path | None = None,
+    jobs: int = 8,
+    offline: bool = False,
+) -> Source:
     """A source from a folder path or a nextcloud:// / webdav+http(s):// URL."""
     location = parse_location(spec, user=user)
     if isinstance(location, LocalLocation):

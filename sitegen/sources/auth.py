@@ -94,8 +94,9 @@ def keyring_password(host: str, user: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def find_credentials(host: str, user: str | None, *, env: Mapping[str, str] | None = None,
-                     use_keyring: bool = True) -> Credentials:
+def find_credentials(
+    host: str, user: str | None, *, env: Mapping[str, str] | None = None, use_keyring: bool = True
+) -> Credentials:
     """User from the URL or --user; password from SITEGEN_PASSWORD, netrc, then the keyring.
     `host` is `host` or `host:port`; a netrc entry for the bare host also counts."""
     env = os.environ if env is None else env
@@ -132,8 +133,13 @@ def store_in_netrc(host: str, user: str, password: str, path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         for line in path.read_text(encoding="utf-8").splitlines():
             words = line.split()
-            ours = (len(words) >= 4 and words[0] == "machine" and words[1] == host
-                    and words[2] == "login" and words[3] == user)
+            ours = (
+                len(words) >= 4
+                and words[0] == "machine"
+                and words[1] == host
+                and words[2] == "login"
+                and words[3] == user
+            )
             if not ours:
                 kept.append(line)
     kept.append(f"machine {host} login {user} password {password}")
@@ -149,8 +155,14 @@ def store_in_netrc(host: str, user: str, password: str, path: Path) -> None:
             os.unlink(tmp)
 
 
-def store_password(host: str, user: str, password: str, *,
-                   env: Mapping[str, str] | None = None, use_keyring: bool = True) -> str:
+def store_password(
+    host: str,
+    user: str,
+    password: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    use_keyring: bool = True,
+) -> str:
     """Store an app password in the keyring if one is usable, else in netrc. Returns where."""
     if use_keyring and _keyring_available():
         import keyring
@@ -182,17 +194,22 @@ def login_flow_v2(
 ) -> tuple[str, str]:
     """Nextcloud Login Flow v2: ask for a login URL, show it, poll until the user has granted
     access; returns (login name, app password)."""
-    client = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0),
-                                  headers={"User-Agent": "sitegen"})
+    client = http or httpx.Client(
+        timeout=httpx.Timeout(30.0, connect=10.0), headers={"User-Agent": "sitegen"}
+    )
     try:
         start = client.post(f"{server_url.rstrip('/')}/index.php/login/v2")
         if start.status_code != 200:
-            raise SourceError(f"{server_url}: Login Flow v2 is not available "
-                              f"(HTTP {start.status_code})")
+            raise SourceError(
+                f"{server_url}: Login Flow v2 is not available (HTTP {start.status_code})"
+            )
         try:
             info = start.json()
-            token, endpoint, login_url = (info["poll"]["token"], info["poll"]["endpoint"],
-                                          info["login"])
+            token, endpoint, login_url = (
+                info["poll"]["token"],
+                info["poll"]["endpoint"],
+                info["login"],
+            )
         except (ValueError, KeyError, TypeError):
             raise SourceError(f"{server_url}: unexpected Login Flow v2 answer") from None
         if _origin(endpoint) != _origin(server_url):
@@ -231,11 +248,17 @@ def login(
     """`sitegen login nextcloud://alice@host`: run Login Flow v2 and store the app password."""
     if location.kind != "nextcloud":
         raise SourceError(f"{location.label}: login works with nextcloud:// sources only")
-    user, password = login_flow_v2(location.server_url, show_url=show_url,
-                                   poll_interval=poll_interval, timeout=timeout, sleep=sleep)
+    user, password = login_flow_v2(
+        location.server_url,
+        show_url=show_url,
+        poll_interval=poll_interval,
+        timeout=timeout,
+        sleep=sleep,
+    )
     if location.user and user != location.user:
-        raise SourceError(f"{location.origin}: you logged in as {user}, not {location.user}; "
-                          "nothing was stored")
+        raise SourceError(
+            f"{location.origin}: you logged in as {user}, not {location.user}; nothing was stored"
+        )
     where = store_password(location.origin, user, password, env=env, use_keyring=use_keyring)
     return LoginResult(user, where)
 

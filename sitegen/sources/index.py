@@ -58,8 +58,14 @@ class Index:
         dirs = {k: v for k, v in data["dirs"].items()}
         for key in (*files, *dirs):
             split_path(key)  # an index edited by hand must not lead outside the mirror
-        return cls(data["source"], data.get("root_etag"), bool(data.get("propagates")),
-                   data.get("infinity"), files, dirs)
+        return cls(
+            data["source"],
+            data.get("root_etag"),
+            bool(data.get("propagates")),
+            data.get("infinity"),
+            files,
+            dirs,
+        )
 
 
 def load_index(path: Path) -> Index | None:

@@ -60,8 +60,10 @@ class Mirror:
         if self.folder.is_dir():
             strangers = [p.name for p in self.folder.iterdir() if p.name not in _OWN_NAMES]
             if strangers and not self.index_path.exists():
-                raise SourceError(f"{self.folder} is not a sitegen cache folder (it holds "
-                                  f"{strangers[0]!r}); choose an empty or new folder")
+                raise SourceError(
+                    f"{self.folder} is not a sitegen cache folder (it holds "
+                    f"{strangers[0]!r}); choose an empty or new folder"
+                )
         self.folder.mkdir(parents=True, exist_ok=True)
         self.files_dir.mkdir(exist_ok=True)
 
@@ -82,8 +84,9 @@ class Mirror:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def sync(self, client: Client, *, jobs: int = 8,
-             progress: Progress | None = None) -> MirrorSync:
+    def sync(
+        self, client: Client, *, jobs: int = 8, progress: Progress | None = None
+    ) -> MirrorSync:
         self._check_folder()
         with self._locked():
             return self._sync(client, jobs=jobs, progress=progress)
@@ -102,7 +105,8 @@ class Mirror:
         local = self._local_files()
         # Also fetch what the index says we have but the disk does not (a crash, a stray edit).
         fetch = sorted(
-            set(changes.added) | set(changes.changed)
+            set(changes.added)
+            | set(changes.changed)
             | {k for k, e in listing.files.items() if local.get(k) != e.size}
         )
         staged, fetched_bytes = self._download(client, listing.files, fetch, jobs, progress)
@@ -110,9 +114,17 @@ class Mirror:
         for key, (_, size) in staged.items():
             new_files[key] = replace(new_files[key], size=size)
         self._apply(staged, listing.dirs, new_files, local)
-        write_index(self.index_path, Index(
-            self.source, root.etag, propagates(root), listing.infinity, new_files, listing.dirs,
-        ))
+        write_index(
+            self.index_path,
+            Index(
+                self.source,
+                root.etag,
+                propagates(root),
+                listing.infinity,
+                new_files,
+                listing.dirs,
+            ),
+        )
         return MirrorSync(changes, fetched_bytes)
 
     # -- disk ---------------------------------------------------------------------------------
@@ -141,7 +153,11 @@ class Mirror:
         return found
 
     def _download(
-        self, client: Client, files: dict[str, FileEntry], keys: list[str], jobs: int,
+        self,
+        client: Client,
+        files: dict[str, FileEntry],
+        keys: list[str],
+        jobs: int,
         progress: Progress | None,
     ) -> tuple[dict[str, tuple[Path, int]], int]:
         shutil.rmtree(self.staging_dir, ignore_errors=True)
@@ -157,8 +173,13 @@ class Mirror:
             nonlocal done
             entry = files[key]
             dest = self.staging_dir / f"{number:08d}"
-            got = client.download(entry.remote or key, dest, expected_size=entry.size,
-                                  expected_etag=entry.etag, temp_dir=self.staging_dir)
+            got = client.download(
+                entry.remote or key,
+                dest,
+                expected_size=entry.size,
+                expected_etag=entry.etag,
+                temp_dir=self.staging_dir,
+            )
             with lock:
                 staged[key] = (dest, got.size)
                 done += 1
@@ -174,8 +195,13 @@ class Mirror:
             pool.shutdown(wait=True, cancel_futures=True)
         return staged, sum(size for _, size in staged.values())
 
-    def _apply(self, staged: dict[str, tuple[Path, int]], dirs: dict[str, str | None],
-               files: dict[str, FileEntry], local: dict[str, int]) -> None:
+    def _apply(
+        self,
+        staged: dict[str, tuple[Path, int]],
+        dirs: dict[str, str | None],
+        files: dict[str, FileEntry],
+        local: dict[str, int],
+    ) -> None:
         for key, (source, _) in staged.items():
             target = self._target(key)
             self._make_parents(target)
@@ -213,4 +239,3 @@ class Mirror:
             if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
                 parent.unlink()
             parent.mkdir(exist_ok=True)
-

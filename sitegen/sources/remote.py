@@ -24,8 +24,15 @@ def default_cache_root() -> Path:
 
 def mirror_folder_name(location: RemoteLocation) -> str:
     """Readable and unique: `cloud.example.com-alice-Website-1a2b3c4d5e6f`."""
-    readable = "-".join(p for p in (location.origin, location.user or "",
-                                    location.folder[-1] if location.folder else "") if p)
+    readable = "-".join(
+        p
+        for p in (
+            location.origin,
+            location.user or "",
+            location.folder[-1] if location.folder else "",
+        )
+        if p
+    )
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", readable)[:80]
     digest = hashlib.sha256(location.root_url.encode()).hexdigest()[:12]
     return f"{readable}-{digest}"
@@ -48,8 +55,11 @@ class RemoteSource:
         self.offline = offline
         self.retry = retry
         self.timeouts = timeouts
-        folder = cache_dir if cache_dir is not None else (
-            default_cache_root() / mirror_folder_name(location))
+        folder = (
+            cache_dir
+            if cache_dir is not None
+            else (default_cache_root() / mirror_folder_name(location))
+        )
         self.mirror = Mirror(folder, location.root_url)
         self.local_dir = self.mirror.files_dir
 
@@ -72,8 +82,10 @@ class RemoteSource:
 
     def _need_mirror(self) -> None:
         if self.mirror.index() is None:
-            raise SourceError(f"there is no mirror of {self.label} yet: run "
-                              f"`sitegen sync {self.label}` while online")
+            raise SourceError(
+                f"there is no mirror of {self.label} yet: run "
+                f"`sitegen sync {self.label}` while online"
+            )
 
     def sync(self, progress: Callable[[int, int], None] | None = None) -> SyncResult:
         start = time.monotonic()
@@ -82,8 +94,9 @@ class RemoteSource:
             return SyncResult(NO_CHANGES, 0, 0, 0.0)
         with self.client() as client:
             done = self.mirror.sync(client, jobs=self.jobs, progress=progress)
-            return SyncResult(done.changes, client.request_count, done.bytes,
-                              time.monotonic() - start)
+            return SyncResult(
+                done.changes, client.request_count, done.bytes, time.monotonic() - start
+            )
 
     def fingerprint(self) -> str | None:
         """The root folder's ETag where folder ETags propagate (one request); elsewhere a digest

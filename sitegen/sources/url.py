@@ -66,8 +66,10 @@ class RemoteLocation:
         prefix: Segments = ()
         if self.kind == "nextcloud":
             if not self.user:
-                raise SourceError(f"{self.label}: a Nextcloud source needs a user "
-                                  "(nextcloud://USER@host/Folder or --user)")
+                raise SourceError(
+                    f"{self.label}: a Nextcloud source needs a user "
+                    "(nextcloud://USER@host/Folder or --user)"
+                )
             prefix = ("remote.php", "dav", "files", self.user)
         segments = prefix + self.folder
         path = quote_segments(segments) + "/" if segments else ""
@@ -76,8 +78,11 @@ class RemoteLocation:
     @property
     def label(self) -> str:
         """The URL as the user wrote it, normalized, never with a password."""
-        scheme = "nextcloud" if self.kind == "nextcloud" and self.scheme == "https" \
+        scheme = (
+            "nextcloud"
+            if self.kind == "nextcloud" and self.scheme == "https"
             else f"{self.kind}+{self.scheme}"
+        )
         user = f"{quote(self.user, safe='')}@" if self.user else ""
         return f"{scheme}://{user}{self.netloc}/{quote_segments(self.folder)}"
 
@@ -109,8 +114,10 @@ def parse_location(spec: str, *, user: str | None = None) -> Location:
     if not parts.hostname:
         raise SourceError(f"{scheme_text}:// URL without a host")
     if parts.query or parts.fragment:
-        raise SourceError(f"{scheme_text}://{parts.hostname}: a source URL has no ?query or "
-                          "#fragment (quote # and ? in folder names as %23 and %3F)")
+        raise SourceError(
+            f"{scheme_text}://{parts.hostname}: a source URL has no ?query or "
+            "#fragment (quote # and ? in folder names as %23 and %3F)"
+        )
     url_user = unquote(parts.username) if parts.username else None
     if user and url_user and user != url_user:
         raise SourceError(f"the URL names the user {url_user} but --user says {user}")

@@ -145,8 +145,13 @@ class Client:
     def sibling(self, root_url: str) -> Client:
         """A client for another folder on the same server, sharing the pool, credentials and
         request counter (Nextcloud's chunked uploads live outside the files folder)."""
-        other = Client(root_url, username=self.username, server_name=self.server_name,
-                       retry=self.retry, _shared=self)
+        other = Client(
+            root_url,
+            username=self.username,
+            server_name=self.server_name,
+            retry=self.retry,
+            _shared=self,
+        )
         other.has_password = self.has_password
         if (other.scheme, other.host, other.port) != (self.scheme, self.host, self.port):
             raise WebDAVError("a sibling client must be on the same server")
@@ -193,8 +198,11 @@ class Client:
             except _Transient as failure:
                 if not repeatable or tries >= policy.attempts:
                     raise failure.error from None
-                wait = (failure.retry_after if failure.retry_after is not None
-                        else policy.backoff(tries))
+                wait = (
+                    failure.retry_after
+                    if failure.retry_after is not None
+                    else policy.backoff(tries)
+                )
                 if policy.clock() - start + wait > policy.deadline:
                     raise failure.error from None
                 policy.sleep(wait)
@@ -221,8 +229,9 @@ class Client:
                 content = iter(lambda: fh.read(_CHUNK), b"")
             else:
                 content = body
-            request = self._http.build_request(method, target, headers=send_headers,
-                                               content=content)
+            request = self._http.build_request(
+                method, target, headers=send_headers, content=content
+            )
             self._counter.add()
             try:
                 response = self._http.send(request, stream=True)
@@ -251,8 +260,10 @@ class Client:
             who = f"{self.username} at {self.origin}" if self.username else f"{self.origin}"
             message = f"{self.server_name} rejected the credentials for {who}"
             if not self.has_password:
-                message += (" (no password was found: set SITEGEN_PASSWORD, add a netrc entry, "
-                            "or run `sitegen login`)")
+                message += (
+                    " (no password was found: set SITEGEN_PASSWORD, add a netrc entry, "
+                    "or run `sitegen login`)"
+                )
             return AuthenticationError(message, status=401, path=path, request_id=request_id)
         detail = ""
         with contextlib.suppress(httpx.HTTPError):
@@ -268,11 +279,22 @@ class Client:
         if 300 <= status < 400:
             reason += f" (redirect to {_redact(response.headers.get('Location', '?'))})"
         cls = error_class_for(status)
-        return cls(f"{method} {path or '/'} on {self.origin}: {status} {reason}{detail}",
-                   status=status, path=path, request_id=request_id)
+        return cls(
+            f"{method} {path or '/'} on {self.origin}: {status} {reason}{detail}",
+            status=status,
+            path=path,
+            request_id=request_id,
+        )
 
-    def _simple(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
-                body: Body | None = None, url: str | None = None) -> httpx.Headers:
+    def _simple(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Body | None = None,
+        url: str | None = None,
+    ) -> httpx.Headers:
         def attempt() -> httpx.Headers:
             with self._response(method, path, headers=headers, body=body, url=url) as r:
                 for _ in r.iter_raw():
@@ -294,15 +316,19 @@ class Client:
             headers = {"Depth": str(depth), "Content-Type": "application/xml; charset=utf-8"}
             with self._response("PROPFIND", path, headers=headers, body=PROPFIND_BODY) as r:
                 if r.status_code != 207:
-                    raise ProtocolError(f"PROPFIND {path or '/'}: expected 207, got "
-                                        f"{r.status_code}", status=r.status_code, path=path)
+                    raise ProtocolError(
+                        f"PROPFIND {path or '/'}: expected 207, got {r.status_code}",
+                        status=r.status_code,
+                        path=path,
+                    )
                 data = bytearray()
                 try:
                     for chunk in r.iter_bytes():
                         data += chunk
                         if len(data) > MAX_MULTISTATUS_BYTES:
-                            raise ProtocolError(f"PROPFIND {path or '/'}: listing too large",
-                                                path=path)
+                            raise ProtocolError(
+                                f"PROPFIND {path or '/'}: listing too large", path=path
+                            )
                 except httpx.TransportError as e:
                     raise _Transient(self._connection_error("PROPFIND", path, e)) from None
                 return bytes(data)
@@ -316,22 +342,30 @@ class Client:
         children: list[Resource] = []
         seen: set[tuple[str, ...]] = set()
         for raw in parse_multistatus(body, path=path):
-            rel, slash = decode_href(raw.href, scheme=self.scheme, host=self.host,
-                                     port=self.port, root=full_root)
+            rel, slash = decode_href(
+                raw.href, scheme=self.scheme, host=self.host, port=self.port, root=full_root
+            )
             if slash and not raw.is_dir:
                 raise ProtocolError(f"{raw.href!r} ends in / but is not a collection", path=path)
             if depth == 0 and rel:
                 raise UnsafePathError(f"Depth 0 PROPFIND of {path!r} listed {raw.href!r}")
             if depth == 1 and len(rel) > 1:
-                raise UnsafePathError(f"Depth 1 PROPFIND of {path!r} listed {raw.href!r}, "
-                                      "more than one level below", path=path)
+                raise UnsafePathError(
+                    f"Depth 1 PROPFIND of {path!r} listed {raw.href!r}, more than one level below",
+                    path=path,
+                )
             key = tuple(nfc(s) for s in rel)
             if key in seen:
                 raise ProtocolError(f"PROPFIND of {path!r} listed {raw.href!r} twice", path=path)
             seen.add(key)
             resource = Resource(
-                segments=want + rel, is_dir=raw.is_dir, etag=raw.etag, size=raw.size,
-                mtime=raw.mtime, fileid=raw.fileid, checksums=raw.checksums,
+                segments=want + rel,
+                is_dir=raw.is_dir,
+                etag=raw.etag,
+                size=raw.size,
+                mtime=raw.mtime,
+                fileid=raw.fileid,
+                checksums=raw.checksums,
                 permissions=raw.permissions,
             )
             if not rel:
@@ -339,8 +373,9 @@ class Client:
             else:
                 children.append(resource)
         if self_entry is None:
-            raise ProtocolError(f"PROPFIND of {path!r} did not describe the folder itself",
-                                path=path)
+            raise ProtocolError(
+                f"PROPFIND of {path!r} did not describe the folder itself", path=path
+            )
         if children and not self_entry.is_dir:
             raise ProtocolError(f"PROPFIND of the file {path!r} listed children", path=path)
         return [self_entry, *children]
@@ -373,9 +408,10 @@ class Client:
             tmp = Path(tmp_name)
             try:
                 # identity: the byte count must be comparable with Content-Length and the listing
-                with os.fdopen(fd, "wb") as out, self._response(
-                    "GET", path, headers={"Accept-Encoding": "identity"}
-                ) as r:
+                with (
+                    os.fdopen(fd, "wb") as out,
+                    self._response("GET", path, headers={"Accept-Encoding": "identity"}) as r,
+                ):
                     digest = hashlib.sha256()
                     size = 0
                     try:
@@ -387,15 +423,21 @@ class Client:
                         raise _Transient(self._connection_error("GET", path, e)) from None
                     etag = normalize_etag(r.headers.get("ETag"))
                     declared = r.headers.get("Content-Length")
-                    if declared is not None and declared.isdigit() and int(declared) != size \
-                            and "Content-Encoding" not in r.headers:
-                        raise _Transient(ProtocolError(
-                            f"GET {path}: got {size} of {declared} bytes", path=path))
+                    if (
+                        declared is not None
+                        and declared.isdigit()
+                        and int(declared) != size
+                        and "Content-Encoding" not in r.headers
+                    ):
+                        raise _Transient(
+                            ProtocolError(f"GET {path}: got {size} of {declared} bytes", path=path)
+                        )
                     unchanged = etag is None or expected_etag is None or etag == expected_etag
                     if expected_size is not None and size != expected_size and unchanged:
                         raise ProtocolError(
                             f"GET {path}: got {size} bytes, the listing said {expected_size}",
-                            path=path)
+                            path=path,
+                        )
                 os.replace(tmp, dest)
                 return Downloaded(etag or expected_etag, size, digest.hexdigest())
             finally:
@@ -468,15 +510,30 @@ class Client:
         h = {"If-Match": f'"{normalize_etag(if_match)}"'} if if_match else {}
         self._simple("DELETE", path, headers=h)
 
-    def move(self, src: str, dst: str, *, overwrite: bool = False,
-             if_match: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+    def move(
+        self,
+        src: str,
+        dst: str,
+        *,
+        overwrite: bool = False,
+        if_match: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._transfer("MOVE", src, dst, overwrite=overwrite, if_match=if_match, headers=headers)
 
     def copy(self, src: str, dst: str, *, overwrite: bool = False) -> None:
         self._transfer("COPY", src, dst, overwrite=overwrite, if_match=None, headers=None)
 
-    def _transfer(self, method: str, src: str, dst: str, *, overwrite: bool,
-                  if_match: str | None, headers: Mapping[str, str] | None) -> None:
+    def _transfer(
+        self,
+        method: str,
+        src: str,
+        dst: str,
+        *,
+        overwrite: bool,
+        if_match: str | None,
+        headers: Mapping[str, str] | None,
+    ) -> None:
         h = dict(headers or {})
         h["Destination"] = self.url(dst)
         h["Overwrite"] = "T" if overwrite else "F"
@@ -484,8 +541,15 @@ class Client:
             h["If-Match"] = f'"{normalize_etag(if_match)}"'
         self._simple(method, src, headers=h)
 
-    def raw(self, method: str, path: str, *, url: str | None = None,
-            headers: Mapping[str, str] | None = None, body: Body | None = None) -> httpx.Headers:
+    def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Body | None = None,
+    ) -> httpx.Headers:
         """Any other request (used for Nextcloud's chunked uploads); retried if idempotent."""
         return self._simple(method, path, headers=headers, body=body, url=url)
 

@@ -56,8 +56,9 @@ def _port(scheme: str, port: int | None) -> int | None:
     return port if port is not None else _DEFAULT_PORTS.get(scheme)
 
 
-def decode_href(href: str, *, scheme: str, host: str, port: int | None,
-                root: Segments) -> tuple[Segments, bool]:
+def decode_href(
+    href: str, *, scheme: str, host: str, port: int | None, root: Segments
+) -> tuple[Segments, bool]:
     """Decode an href from a multistatus into segments relative to `root`, and whether it ends
     in `/` (a folder). Accepts absolute paths and same-origin absolute URLs, lowercase escapes
     and unescaped `:` (as Nextcloud sends them). Refuses other origins, queries, fragments,

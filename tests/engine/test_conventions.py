@@ -285,12 +285,14 @@ def test_dict_keys_shadowing_nothing_and_methods_keep_jinja_semantics(sb: SiteBu
 
 
 def test_summaries_in_listings(sb: SiteBuilder) -> None:
-    sb.build({
-        "_layout.html": "{% for p in site.sections['posts'] %}[{{ p.summary }}]{% endfor %}",
-        "posts/a.md": "---\ndate: 2026-01-03\nsummary: Given & said\n---\nBody.",
-        "posts/b.md": "---\ndate: 2026-01-02\n---\n# B\n\nFirst [link](a.md).\n\nSecond.",
-        "posts/c.md": "---\ndate: 2026-01-01\n---\nOne.\n\nTwo.\n<!-- more -->\nThree.",
-    })
+    sb.build(
+        {
+            "_layout.html": "{% for p in site.sections['posts'] %}[{{ p.summary }}]{% endfor %}",
+            "posts/a.md": "---\ndate: 2026-01-03\nsummary: Given & said\n---\nBody.",
+            "posts/b.md": "---\ndate: 2026-01-02\n---\n# B\n\nFirst [link](a.md).\n\nSecond.",
+            "posts/c.md": "---\ndate: 2026-01-01\n---\nOne.\n\nTwo.\n<!-- more -->\nThree.",
+        }
+    )
     assert sb.read("posts/a/index.html") == (
         '[Given &amp; said][First <a href="/posts/a/">link</a>.][<p>One.</p>\n<p>Two.</p>]'
     )
@@ -306,13 +308,15 @@ def test_rebuilding_the_same_output_again_and_again(sb: SiteBuilder, plain) -> N
 
 
 def test_exclude_patterns_leave_files_out(sb: SiteBuilder, plain) -> None:
-    files = plain(**{
-        "index.md": "x",
-        "drafts/idea.md": "not yet",
-        "notes/a.md": "private",
-        "report.docx": b"PK",
-        "keep/report.txt": "ok",
-    })
+    files = plain(
+        **{
+            "index.md": "x",
+            "drafts/idea.md": "not yet",
+            "notes/a.md": "private",
+            "report.docx": b"PK",
+            "keep/report.txt": "ok",
+        }
+    )
     files["sitegen.toml"] = 'exclude = ["drafts", "*.docx", "notes/*"]'
     sb.build(files)
     assert sb.outputs() == ["index.html", "keep/report.txt"]
@@ -329,12 +333,16 @@ def test_links_out_of_the_site_are_not_followed(sb: SiteBuilder, plain, tmp_path
     sb.build()
     assert sb.outputs() == ["alias.txt", "img/inside.txt", "index.html"]
     errors = sb.errors({"_layout.html": "{{ partial('secret') }}"})
-    assert errors == ["_layout.html:1: partial not found: 'secret' (looked for _partials/secret.html)"]
+    assert errors == [
+        "_layout.html:1: partial not found: 'secret' (looked for _partials/secret.html)"
+    ]
 
 
 def test_partials_cannot_climb_out_of_the_site(sb: SiteBuilder) -> None:
     errors = sb.errors({"_layout.html": "{{ partial('../../etc/passwd') }}", "index.md": ""})
-    assert errors == ["_layout.html:1: partial not found: '../../etc/passwd' (looked for _partials/../../etc/passwd.html)"]
+    assert errors == [
+        "_layout.html:1: partial not found: '../../etc/passwd' (looked for _partials/../../etc/passwd.html)"
+    ]
 
 
 def test_links_find_files_whatever_their_unicode_form(sb: SiteBuilder, plain) -> None:
@@ -342,11 +350,15 @@ def test_links_find_files_whatever_their_unicode_form(sb: SiteBuilder, plain) ->
     import unicodedata
 
     nfd = unicodedata.normalize("NFD", "café")
-    sb.build(plain(**{
-        "index.md": "[menu](café.md) ![photo](img/café.png)",
-        f"{nfd}.md": "menu",
-        f"img/{nfd}.png": b"png",
-    }))
+    sb.build(
+        plain(
+            **{
+                "index.md": "[menu](café.md) ![photo](img/café.png)",
+                f"{nfd}.md": "menu",
+                f"img/{nfd}.png": b"png",
+            }
+        )
+    )
     html = sb.read("index.html")
     from urllib.parse import quote
 

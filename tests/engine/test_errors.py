@@ -58,11 +58,16 @@ def test_template_syntax_error_in_partial_names_the_partial(sb: SiteBuilder) -> 
         "_partials/nav.html": "<nav>\n{% if %}\n</nav>",
         "index.md": "",
     }
-    assert sb.errors(files) == ["_partials/nav.html:2: template syntax: Expected an expression, got 'end of statement block'"]
+    assert sb.errors(files) == [
+        "_partials/nav.html:2: template syntax: Expected an expression, got 'end of statement block'"
+    ]
 
 
 def test_undefined_variable(sb: SiteBuilder) -> None:
-    files = {"_layout.html": "<title>{{ page.title }}</title>\n<p>{{ sitename }}</p>", "index.md": ""}
+    files = {
+        "_layout.html": "<title>{{ page.title }}</title>\n<p>{{ sitename }}</p>",
+        "index.md": "",
+    }
     assert sb.errors(files) == ["_layout.html:2: undefined variable: 'sitename' is undefined"]
 
 
@@ -97,18 +102,30 @@ def test_include_loop(sb: SiteBuilder) -> None:
 
 
 def test_jinja_include_loop(sb: SiteBuilder) -> None:
-    files = {"_layout.html": "{% include '_x.html' %}", "_x.html": "x{% include '_x.html' %}", "index.md": ""}
+    files = {
+        "_layout.html": "{% include '_x.html' %}",
+        "_x.html": "x{% include '_x.html' %}",
+        "index.md": "",
+    }
     [message] = sb.errors(files)
     assert message == "_x.html:1: include loop: a template includes itself"
 
 
 def test_sass_error(sb: SiteBuilder) -> None:
-    files = {**LAYOUT, "css/site.scss": "$pad: 4px;\n.a {\n  margin: $padding;\n}\n", "index.md": ""}
+    files = {
+        **LAYOUT,
+        "css/site.scss": "$pad: 4px;\n.a {\n  margin: $padding;\n}\n",
+        "index.md": "",
+    }
     assert sb.errors(files) == ['css/site.scss:3: sass: Undefined variable: "$padding".']
 
 
 def test_sass_error_in_imported_partial(sb: SiteBuilder) -> None:
-    files = {**LAYOUT, "css/site.scss": '@import "colors";\n', "css/_colors.scss": "a {\n  b: c(;\n}\n"}
+    files = {
+        **LAYOUT,
+        "css/site.scss": '@import "colors";\n',
+        "css/_colors.scss": "a {\n  b: c(;\n}\n",
+    }
     [message] = sb.errors(files)
     assert message.startswith("css/_colors.scss:2: sass: ")
 

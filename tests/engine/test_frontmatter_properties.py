@@ -22,7 +22,9 @@ bodies = st.text(max_size=200)
 
 @given(st.dictionaries(keys, scalars, max_size=6), bodies, st.booleans())
 def test_body_and_meta_round_trip(meta: dict[str, object], body: str, crlf: bool) -> None:
-    meta = {k: v for k, v in meta.items() if k not in {"date", "updated", "publish_date", "expiry_date"}}
+    meta = {
+        k: v for k, v in meta.items() if k not in {"date", "updated", "publish_date", "expiry_date"}
+    }
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) if meta else ""
     text = f"---\n{head}---\n{body}"
     if crlf:

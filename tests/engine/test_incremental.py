@@ -17,7 +17,7 @@ from tests.conftest import NOW, apply_edit, snapshot, write_tree
 SITE = {
     "_layout.html": "<title>{{ page.title }}</title>{{ content }}",
     "index.html": "{% for p in site.sections['posts'] %}<a href='{{ p.url }}'>{{ p.title }}</a>"
-                  "{{ p.summary }}{% endfor %}",
+    "{{ p.summary }}{% endfor %}",
     "posts/2026-01-01-a.md": "---\ntitle: A\n---\nFirst A.\n\nMore of A.",
     "posts/2026-01-02-b.md": "---\ntitle: B\n---\nFirst B.",
     "about.md": "About us.",
@@ -94,25 +94,29 @@ def test_error_keeps_the_output_and_a_fix_recovers(inc, tmp_path: Path) -> None:
 
 
 # Edits a person makes while previewing, each followed by an incremental build.
-EDITS = st.sampled_from([
-    ("posts/2026-01-01-a.md", "---\ntitle: A\n---\nFirst A.\n\nEdited body."),
-    ("posts/2026-01-01-a.md", "---\ntitle: A renamed\n---\nFirst A."),
-    ("posts/2026-01-02-b.md", "---\ntitle: B\ntags: [x]\n---\nNew summary of B."),
-    ("posts/2026-01-03-c.md", "---\ntitle: C\n---\nA new post."),
-    ("posts/2026-01-03-c.md", None),
-    ("posts/2026-01-02-b.md", None),
-    ("about.md", "About, edited."),
-    ("about.md", "---\ndraft: true\n---\nHidden."),
-    ("css/site.scss", "p { color: green; }\n"),
-    ("css/_more.scss", "$x: 1px;\n"),
-    ("img/x.txt", "changed"),
-    ("img/y.txt", "new"),
-    ("_layout.html", "<main>{{ content }}</main>"),
-    ("_data/team.yaml", "a: 1\n"),
-])
+EDITS = st.sampled_from(
+    [
+        ("posts/2026-01-01-a.md", "---\ntitle: A\n---\nFirst A.\n\nEdited body."),
+        ("posts/2026-01-01-a.md", "---\ntitle: A renamed\n---\nFirst A."),
+        ("posts/2026-01-02-b.md", "---\ntitle: B\ntags: [x]\n---\nNew summary of B."),
+        ("posts/2026-01-03-c.md", "---\ntitle: C\n---\nA new post."),
+        ("posts/2026-01-03-c.md", None),
+        ("posts/2026-01-02-b.md", None),
+        ("about.md", "About, edited."),
+        ("about.md", "---\ndraft: true\n---\nHidden."),
+        ("css/site.scss", "p { color: green; }\n"),
+        ("css/_more.scss", "$x: 1px;\n"),
+        ("img/x.txt", "changed"),
+        ("img/y.txt", "new"),
+        ("_layout.html", "<main>{{ content }}</main>"),
+        ("_data/team.yaml", "a: 1\n"),
+    ]
+)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(EDITS, min_size=1, max_size=5))
 def test_incremental_equals_clean(tmp_path_factory: pytest.TempPathFactory, edits) -> None:
     tmp = tmp_path_factory.mktemp("inc")

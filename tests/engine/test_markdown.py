@@ -88,7 +88,9 @@ def test_raw_html_passes_through() -> None:
     assert '<span class="x">y</span>' in md('<span class="x">y</span>')
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=40))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=40)
+)
 def test_slugify_makes_safe_ids(text: str) -> None:
     s = slugify(text)
     assert s and " " not in s and '"' not in s and "<" not in s

@@ -66,11 +66,25 @@ def nginx(tmp_path: Path) -> Iterator[Nginx]:
     site.mkdir()
     port = free_port()
     conf = prefix / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(
-        user="user root;" if os.geteuid() == 0 else "", prefix=prefix, port=port,
-        docroot=site / "current"))
-    cmd = [exe, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log"),
-           "-g", "daemon off;"]
+    conf.write_text(
+        NGINX_CONF.format(
+            user="user root;" if os.geteuid() == 0 else "",
+            prefix=prefix,
+            port=port,
+            docroot=site / "current",
+        )
+    )
+    cmd = [
+        exe,
+        "-p",
+        str(prefix),
+        "-c",
+        str(conf),
+        "-e",
+        str(prefix / "error.log"),
+        "-g",
+        "daemon off;",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(200):  # wait until it listens (readiness, not a timing assertion)
@@ -98,11 +112,11 @@ class Dav:
     root: Path
     killer: Killable
 
-    def target(self, folder: str = "", *, retry: bool = True, cache: Path | None = None,
-               **kw: Any) -> DavTarget:
+    def target(
+        self, folder: str = "", *, retry: bool = True, cache: Path | None = None, **kw: Any
+    ) -> DavTarget:
         url = f"{self.server.base}{NEXTCLOUD_ROOT}/{folder}"
-        client = Client(url, username=USER, password=PASSWORD,
-                        retry=None if retry else NO_RETRY)
+        client = Client(url, username=USER, password=PASSWORD, retry=None if retry else NO_RETRY)
         return DavTarget(client, label=url, cache_dir=cache, **kw)
 
 

@@ -59,8 +59,11 @@ class RequestLog:
     def bytes_sent(self, under: str | None = None) -> int:
         """Request body bytes, in all or to paths containing `under`."""
         with self.lock:
-            return sum(n for (_, p), n in zip(self.entries, self.sizes, strict=True)
-                       if under is None or under in p)
+            return sum(
+                n
+                for (_, p), n in zip(self.entries, self.sizes, strict=True)
+                if under is None or under in p
+            )
 
     def methods(self) -> list[str]:
         with self.lock:
@@ -79,9 +82,11 @@ def serve_wsgi(app: Callable[..., Any], threads: int = 8) -> Iterator[RunningSer
     log = RequestLog()
 
     def logged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        log.add(environ["REQUEST_METHOD"],
-                environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""),
-                int(environ.get("CONTENT_LENGTH") or 0))
+        log.add(
+            environ["REQUEST_METHOD"],
+            environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""),
+            int(environ.get("CONTENT_LENGTH") or 0),
+        )
         return app(environ, start_response)
 
     server = wsgi.Server(("127.0.0.1", 0), logged, numthreads=threads)
@@ -99,17 +104,23 @@ def wsgidav_app(root: Path) -> Any:
     """wsgidav serving `root` where Nextcloud serves a user's files, with basic auth."""
     from wsgidav.wsgidav_app import WsgiDAVApp
 
-    return WsgiDAVApp({
-        "provider_mapping": {NEXTCLOUD_ROOT: str(root)},
-        "http_authenticator": {"domain_controller": None, "accept_basic": True,
-                               "accept_digest": False, "default_to_digest": False},
-        "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
-        "verbose": 0,
-        "logging": {"enable": False},
-        "dir_browser": {"enable": False},
-        "lock_storage": True,
-        "property_manager": True,
-    })
+    return WsgiDAVApp(
+        {
+            "provider_mapping": {NEXTCLOUD_ROOT: str(root)},
+            "http_authenticator": {
+                "domain_controller": None,
+                "accept_basic": True,
+                "accept_digest": False,
+                "default_to_digest": False,
+            },
+            "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
+            "verbose": 0,
+            "logging": {"enable": False},
+            "dir_browser": {"enable": False},
+            "lock_storage": True,
+            "property_manager": True,
+        }
+    )
 
 
 class Killable:

@@ -53,8 +53,10 @@ def test_named_targets_only_from_a_deploy_file(tmp_path: Path, state: Path) -> N
     code, out = run(publish, str(site), "--to", "prod")
     assert code == 1 and "a named target needs --deploy FILE" in out
     deploy = tmp_path / "deploy.toml"
-    deploy.write_text(f'[targets.prod]\nto = "{tmp_path / "www"}"\nmode = "sync"\n'
-                      'keep = ["google*.html"]\nmax_delete = "10%"\n')
+    deploy.write_text(
+        f'[targets.prod]\nto = "{tmp_path / "www"}"\nmode = "sync"\n'
+        'keep = ["google*.html"]\nmax_delete = "10%"\n'
+    )
     code, out = run(publish, str(site), "--to", "prod", "--deploy", str(deploy))
     assert code == 0, out
     assert (tmp_path / "www/index.html").is_file()  # sync mode: no releases/
@@ -75,7 +77,8 @@ def test_a_build_error_leaves_the_published_site_intact(tmp_path: Path, state: P
 
 
 def test_a_one_shot_publish_syncs_without_a_separate_fingerprint_request(
-        tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The source's root ETag for the log record comes from the sync's own listing."""
     nc = pytest.importorskip("tests.webdav.webdav_servers")  # Nextcloud-like folder ETags
     from sitegen.cli.publish import RunSettings, TargetSettings, run_pipeline
@@ -89,8 +92,15 @@ def test_a_one_shot_publish_syncs_without_a_separate_fingerprint_request(
         base = server.base.removeprefix("http://")
         url = f"nextcloud+http://{USER}@{base}/src"
         www = tmp_path / "www"
-        run_pipeline(RunSettings(url, TargetSettings(str(www)), user=USER,
-                                 cache_dir=tmp_path / "mirror", state_dir=state))
+        run_pipeline(
+            RunSettings(
+                url,
+                TargetSettings(str(www)),
+                user=USER,
+                cache_dir=tmp_path / "mirror",
+                state_dir=state,
+            )
+        )
         log = server.log
     root = f"{NEXTCLOUD_ROOT}/src"
     stats = [p for m, p in log.entries if m == "PROPFIND" and p.rstrip("/") == root]

@@ -25,7 +25,7 @@ V1: dict[str, str | bytes] = {
 }
 V2: dict[str, str | bytes] = {
     "index.html": '<link href="css/site.v2.css"><img src="img/b/c.png">'
-                  '<a href="news/new.html">n</a>',
+    '<a href="news/new.html">n</a>',
     "about.html": '<link href="css/site.v2.css"><script src="js/app.js"></script>',
     "news/new.html": '<link href="../css/site.v2.css"><img src="../img/b/c.png">',
     "css/site.v2.css": "body{background:url(../img/b/c.png)}",
@@ -60,7 +60,8 @@ def _normalise(parts: tuple[str, ...]) -> list[str]:
 
 
 def test_publish_uploads_only_changes_and_a_no_change_publish_only_reads(
-        tmp_path: Path, dav: Dav) -> None:
+    tmp_path: Path, dav: Dav
+) -> None:
     cache = tmp_path / "cache"
     out = write_tree(tmp_path / "out", V1)
     t = dav.target(cache=cache)
@@ -80,12 +81,14 @@ def test_publish_uploads_only_changes_and_a_no_change_publish_only_reads(
     # the listing, the page, one journal record (manifest delta and log record): changed + 2
     assert dav.server.log.entries[1:] == [
         ("PUT", "/remote.php/dav/files/alice/about.html"),
-        ("PUT", "/remote.php/dav/files/alice/.sitegen/journal/000002.json")]
+        ("PUT", "/remote.php/dav/files/alice/.sitegen/journal/000002.json"),
+    ]
 
 
 @pytest.mark.parametrize("cut", range(1, 16))
 def test_a_killed_publish_never_leaves_a_page_with_missing_files_and_is_resumed(
-        tmp_path: Path, dav: Dav, cut: int) -> None:
+    tmp_path: Path, dav: Dav, cut: int
+) -> None:
     publish_tree(write_tree(tmp_path / "v1", V1), dav.target(), ALL)
     out = write_tree(tmp_path / "v2", V2)
     dav.killer.budget = cut  # the server dies after `cut` more requests
@@ -109,7 +112,9 @@ def test_every_cut_point_is_exercised(tmp_path: Path, dav: Dav) -> None:
     publish_tree(write_tree(tmp_path / "v2", V2), dav.target(), ALL)
     assert len(dav.server.log.entries) == 16
     assert dav.server.log.entries[-1] == (
-        "PUT", "/remote.php/dav/files/alice/.sitegen/journal/000002.done")
+        "PUT",
+        "/remote.php/dav/files/alice/.sitegen/journal/000002.done",
+    )
 
 
 def test_a_hand_edit_on_the_server_is_not_overwritten(tmp_path: Path, dav: Dav) -> None:
@@ -182,8 +187,12 @@ def test_public_link_is_created_once_then_reused(dav: Dav) -> None:
         qs = parse_qs(environ.get("QUERY_STRING", ""))
         if environ["REQUEST_METHOD"] == "POST":
             form = parse_qs(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])).decode())
-            share = {"id": len(shares) + 1, "share_type": int(form["shareType"][0]),
-                     "path": form["path"][0], "url": f"https://cloud.test/s/tok{len(shares)}"}
+            share = {
+                "id": len(shares) + 1,
+                "share_type": int(form["shareType"][0]),
+                "path": form["path"][0],
+                "url": f"https://cloud.test/s/tok{len(shares)}",
+            }
             shares.append(share)
             data: object = share
         else:

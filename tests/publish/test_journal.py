@@ -49,8 +49,9 @@ def site(n: int, pages: int = 40) -> dict[str, str | bytes]:
 
 
 def state_files(dav: Dav) -> list[str]:
-    return sorted(str(p.relative_to(dav.root)) for p in (dav.root / ".sitegen").rglob("*")
-                  if p.is_file())
+    return sorted(
+        str(p.relative_to(dav.root)) for p in (dav.root / ".sitegen").rglob("*") if p.is_file()
+    )
 
 
 def test_steady_state_sends_the_page_and_one_small_record(tmp_path: Path, dav: Dav) -> None:
@@ -79,8 +80,7 @@ def test_steady_state_sends_the_page_and_one_small_record(tmp_path: Path, dav: D
     assert verify(dav.target()) == []
 
 
-def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path,
-                                                                  dav: Dav) -> None:
+def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path, dav: Dav) -> None:
     cache = tmp_path / "cache"
     out = write_tree(tmp_path / "out", site(0))
 
@@ -128,8 +128,7 @@ def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path
 
 
 @pytest.mark.parametrize("cut", range(1, 8))
-def test_a_cut_compaction_is_completed_by_the_next_run(tmp_path: Path, dav: Dav,
-                                                       cut: int) -> None:
+def test_a_cut_compaction_is_completed_by_the_next_run(tmp_path: Path, dav: Dav, cut: int) -> None:
     out = write_tree(tmp_path / "out", site(0))
     publish_tree(out, dav.target(), PublishOptions())
     for n in (1, 2):
@@ -137,12 +136,14 @@ def test_a_cut_compaction_is_completed_by_the_next_run(tmp_path: Path, dav: Dav,
     write_tree(out, site(3))
     dav.killer.budget = cut  # a publish that compacts takes 8 requests after its 2 GETs
     with pytest.raises(SitegenError):
-        publish_tree(out, dav.target(retry=False, compact_ratio=0.0, compact_min_bytes=0),
-                     PublishOptions())
+        publish_tree(
+            out, dav.target(retry=False, compact_ratio=0.0, compact_min_bytes=0), PublishOptions()
+        )
     dav.killer.budget = None
     publish_tree(out, dav.target(), PublishOptions())
-    assert (dav.root / "p/000.html").read_text().startswith("<link href='../css/site.css'>"
-                                                             "page 0 v3")
+    assert (
+        (dav.root / "p/000.html").read_text().startswith("<link href='../css/site.css'>page 0 v3")
+    )
     assert verify(dav.target()) == []
     publish_tree(write_tree(out, site(4)), dav.target(), PublishOptions())
     assert verify(dav.target()) == []
@@ -179,8 +180,9 @@ def test_verify_reports_a_missing_record_and_a_broken_chain(tmp_path: Path, dav:
     three_publishes(tmp_path, dav)
     journal(dav, 2).unlink()
     problems = [str(d) for d in verify(dav.target())]
-    assert f"{JOURNAL_DIR}/000003.json: broken chain: record 2 is missing before this one" \
-        in problems
+    assert (
+        f"{JOURNAL_DIR}/000003.json: broken chain: record 2 is missing before this one" in problems
+    )
 
     dav2 = tmp_path / "again"
     dav2.mkdir()
@@ -188,12 +190,15 @@ def test_verify_reports_a_missing_record_and_a_broken_chain(tmp_path: Path, dav:
     rec = journal(dav, 4)
     rec.write_bytes(rec.read_bytes().replace(b'"time":"', b'"time":"1999'))
     problems = [str(d) for d in verify(dav.target())]
-    assert f"{JOURNAL_DIR}/000005.json: broken chain: prev does not match the sha256 of the " \
+    assert (
+        f"{JOURNAL_DIR}/000005.json: broken chain: prev does not match the sha256 of the "
         "record before" in problems
+    )
 
 
 def test_an_interrupted_publish_among_its_deletes_is_finished_by_the_next_run(
-        tmp_path: Path, dav: Dav) -> None:
+    tmp_path: Path, dav: Dav
+) -> None:
     cache = tmp_path / "cache"
     out = write_tree(tmp_path / "out", site(0, pages=6))
     publish_tree(out, dav.target(cache=cache), PublishOptions())
@@ -245,11 +250,17 @@ def test_a_target_in_the_old_layout_is_verified_then_migrated(tmp_path: Path, da
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
     assert [(m, p.removeprefix(DAV + "/")) for m, p in dav.server.log.entries] == [
-        ("PROPFIND", ".sitegen"), ("GET", MANIFEST_PATH), ("GET", LOG_PATH),
+        ("PROPFIND", ".sitegen"),
+        ("GET", MANIFEST_PATH),
+        ("GET", LOG_PATH),
         ("PUT", "p/000.html"),  # no If-Match possible: the old manifest had no ETag for it
-        ("MKCOL", JOURNAL_DIR), ("PUT", f"{JOURNAL_DIR}/000003.json"),
-        ("MKCOL", SEGMENT_DIR), ("PUT", f"{SEGMENT_DIR}/000003-000003.jsonl"),
-        ("PUT", MANIFEST_PATH), ("DELETE", JOURNAL_DIR), ("MKCOL", JOURNAL_DIR),
+        ("MKCOL", JOURNAL_DIR),
+        ("PUT", f"{JOURNAL_DIR}/000003.json"),
+        ("MKCOL", SEGMENT_DIR),
+        ("PUT", f"{SEGMENT_DIR}/000003-000003.jsonl"),
+        ("PUT", MANIFEST_PATH),
+        ("DELETE", JOURNAL_DIR),
+        ("MKCOL", JOURNAL_DIR),
     ]
     assert (dav.root / LOG_PATH).read_bytes() == legacy_log  # history kept as it was
     assert json.loads((dav.root / MANIFEST_PATH).read_bytes())["seq"] == 3
@@ -282,8 +293,10 @@ def dav_without_infinity(tmp_path: Path) -> Iterator[Dav]:
     app = wsgidav_app(root)
 
     def finite(environ: dict[str, Any], start_response: Any) -> Any:
-        if environ["REQUEST_METHOD"] == "PROPFIND" and \
-                environ.get("HTTP_DEPTH", "").lower() == "infinity":
+        if (
+            environ["REQUEST_METHOD"] == "PROPFIND"
+            and environ.get("HTTP_DEPTH", "").lower() == "infinity"
+        ):
             start_response("403 Forbidden", [("Content-Length", "0")])
             return [b""]
         return app(environ, start_response)
@@ -294,7 +307,8 @@ def dav_without_infinity(tmp_path: Path) -> Iterator[Dav]:
 
 
 def test_state_is_listed_folder_by_folder_where_infinity_is_refused(
-        tmp_path: Path, dav_without_infinity: Dav) -> None:
+    tmp_path: Path, dav_without_infinity: Dav
+) -> None:
     dav = dav_without_infinity
     cache = tmp_path / "cache"
     out = write_tree(tmp_path / "out", site(0, pages=5))
@@ -303,8 +317,10 @@ def test_state_is_listed_folder_by_folder_where_infinity_is_refused(
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
     assert dav.server.log.methods() == ["PROPFIND", "PROPFIND", "PROPFIND", "PUT", "PUT"]
-    assert [p for _, p in dav.server.log.entries[1:3]] == [f"{DAV}/.sitegen",
-                                                          f"{DAV}/{JOURNAL_DIR}"]
+    assert [p for _, p in dav.server.log.entries[1:3]] == [
+        f"{DAV}/.sitegen",
+        f"{DAV}/{JOURNAL_DIR}",
+    ]
 
 
 # -- new pages that link to each other -----------------------------------------------------------
@@ -320,17 +336,29 @@ CHAIN: dict[str, str | bytes] = {
 
 def test_link_order_puts_a_new_page_after_the_new_pages_it_links_to() -> None:
     assert page_links("a/index.html", b'<a href="../b/index.html"> <img src="/i.png">') == {
-        "b/index.html", "b/index.html/index.html", "i.png", "i.png/index.html"}
+        "b/index.html",
+        "b/index.html/index.html",
+        "i.png",
+        "i.png/index.html",
+    }
     assert page_links("a/x.html", b'<a href="./"><a href="mailto:x@y">') == {"a/index.html"}
     links = {p: page_links(p, str(v).encode()) for p, v in CHAIN.items() if p.endswith("html")}
-    assert link_order(sorted(links), links) == [["c.html"], ["b/index.html"], ["a/index.html"],
-                                                ["index.html"]]
+    assert link_order(sorted(links), links) == [
+        ["c.html"],
+        ["b/index.html"],
+        ["a/index.html"],
+        ["index.html"],
+    ]
     cyclic = {"x.html": {"y.html"}, "y.html": {"x.html"}, "z.html": set()}
-    assert link_order(["x.html", "y.html", "z.html"], cyclic) == [["z.html"],
-                                                                 ["x.html", "y.html"]]
+    assert link_order(["x.html", "y.html", "z.html"], cyclic) == [["z.html"], ["x.html", "y.html"]]
     plan = make_plan({p: manifest_of_tree_entry() for p in CHAIN}, {})
-    assert plan.upload_batches(links) == [["i.png"], ["c.html"], ["b/index.html"],
-                                          ["a/index.html"], ["index.html"]]
+    assert plan.upload_batches(links) == [
+        ["i.png"],
+        ["c.html"],
+        ["b/index.html"],
+        ["a/index.html"],
+        ["index.html"],
+    ]
 
 
 def manifest_of_tree_entry() -> Any:
@@ -341,7 +369,8 @@ def manifest_of_tree_entry() -> Any:
 
 @pytest.mark.parametrize("cut", range(1, 8))
 def test_new_pages_linking_to_each_other_never_link_to_a_missing_page(
-        tmp_path: Path, dav: Dav, cut: int) -> None:
+    tmp_path: Path, dav: Dav, cut: int
+) -> None:
     out = write_tree(tmp_path / "out", CHAIN)
     dav.killer.budget = cut
     with pytest.raises(SitegenError):
@@ -356,8 +385,11 @@ def test_records_name_the_time_and_chain(tmp_path: Path, dav: Dav) -> None:
     out = write_tree(tmp_path / "out", site(0, pages=3))
     when = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
     publish_tree(out, dav.target(), PublishOptions(now=lambda: when, source_fingerprint="E1"))
-    publish_tree(write_tree(out, site(1, pages=3)), dav.target(),
-                 PublishOptions(now=lambda: when, source_fingerprint="E2"))
+    publish_tree(
+        write_tree(out, site(1, pages=3)),
+        dav.target(),
+        PublishOptions(now=lambda: when, source_fingerprint="E2"),
+    )
     one = Record.from_line(journal(dav, 1).read_bytes())
     two = Record.from_line(journal(dav, 2).read_bytes())
     assert (one.seq, one.source, one.prev, one.delta) == (1, "E1", None, None)  # in the base

@@ -45,7 +45,8 @@ def test_build_hook_is_posted(hook_server: HookServer) -> None:
     hook = NetlifyHook.parse(f"netlify-hook:http://127.0.0.1:{port}/build_hooks/abc123")
     assert hook.trigger(title="Nextcloud source changed") == 200
     assert hook_server.calls == [
-        ("POST", "/build_hooks/abc123?trigger_title=Nextcloud+source+changed", b"{}")]
+        ("POST", "/build_hooks/abc123?trigger_title=Nextcloud+source+changed", b"{}")
+    ]
     assert "abc123" not in hook.label
 
 

@@ -36,21 +36,32 @@ def test_plan_new_changed_deleted_with_bytes() -> None:
 def test_upload_order_assets_then_pages() -> None:
     target = {"old.css": E("a"), "index.html": E("b"), "img/old.png": E("c")}
     source = {
-        "old.css": E("x"), "index.html": E("y"), "img/old.png": E("z"),
-        "new.html": E("1"), "img/new.png": E("2"), "new.css": E("3"),
+        "old.css": E("x"),
+        "index.html": E("y"),
+        "img/old.png": E("z"),
+        "new.html": E("1"),
+        "img/new.png": E("2"),
+        "new.css": E("3"),
     }
     plan = make_plan(source, target)
     assert plan.uploads() == [
-        "img/new.png", "new.css",  # new assets; referring ones (CSS) after plain ones
-        "img/old.png", "old.css",  # changed assets
+        "img/new.png",
+        "new.css",  # new assets; referring ones (CSS) after plain ones
+        "img/old.png",
+        "old.css",  # changed assets
         "new.html",  # new pages before the changed pages that may link to them
         "index.html",
     ]
 
 
 def test_deletes_pages_first_and_keep_list() -> None:
-    target = {"CNAME": E("a"), ".well-known/x": E("b"), "a.css": E("c"), "p.html": E("d"),
-              "google1.html": E("e")}
+    target = {
+        "CNAME": E("a"),
+        ".well-known/x": E("b"),
+        "a.css": E("c"),
+        "p.html": E("d"),
+        "google1.html": E("e"),
+    }
     plan = make_plan({}, target, keep=(*DEFAULT_KEEP, "google*.html"))
     assert plan.deletes() == ["p.html", "a.css"]
     assert set(plan.kept) == {"CNAME", ".well-known/x", "google1.html"}
@@ -59,8 +70,9 @@ def test_deletes_pages_first_and_keep_list() -> None:
 
 
 def test_folders_to_create() -> None:
-    plan = make_plan({"a/b/c/x.png": E("a"), "a/y.png": E("b"), "z.png": E("c")},
-                     {"a/old.png": E("d")})
+    plan = make_plan(
+        {"a/b/c/x.png": E("a"), "a/y.png": E("b"), "z.png": E("c")}, {"a/old.png": E("d")}
+    )
     assert plan.folders_to_create() == ["a/b", "a/b/c"]
 
 
@@ -81,8 +93,16 @@ def test_delete_cap() -> None:
 
 
 def test_refused_names_reported_file_by_file() -> None:
-    paths = [".htaccess", "dl/big.part", "a\\b.html", "ok/index.html", "x.FILEPART",
-             "sub/.HTACCESS/f.txt", "ctl\x01.txt", "y" * 251]
+    paths = [
+        ".htaccess",
+        "dl/big.part",
+        "a\\b.html",
+        "ok/index.html",
+        "x.FILEPART",
+        "sub/.HTACCESS/f.txt",
+        "ctl\x01.txt",
+        "y" * 251,
+    ]
     got = {d.path: d.message for d in refused_names(paths)}
     assert set(got) == set(paths) - {"ok/index.html"}
     assert "forbidden file or folder name" in got[".htaccess"]
@@ -100,15 +120,26 @@ def test_manifest_json_round_trip_and_identity() -> None:
     assert manifest_sha256(m) == manifest_sha256(dict(reversed(list(m.items()))))
 
 
-paths = st.sampled_from(["index.html", "a.css", "CNAME", ".well-known/x", "p/q.html",
-                         "img/i.png", "js/app.js", "keepme.txt"])
+paths = st.sampled_from(
+    [
+        "index.html",
+        "a.css",
+        "CNAME",
+        ".well-known/x",
+        "p/q.html",
+        "img/i.png",
+        "js/app.js",
+        "keepme.txt",
+    ]
+)
 entries = st.builds(Entry, st.sampled_from(["0" * 64, "1" * 64, "2" * 64]), st.integers(0, 9))
 manifests = st.dictionaries(paths, entries, max_size=8)
 
 
 @given(source=manifests, target=manifests)
-def test_applying_a_plan_yields_the_source(source: dict[str, Entry],
-                                           target: dict[str, Entry]) -> None:
+def test_applying_a_plan_yields_the_source(
+    source: dict[str, Entry], target: dict[str, Entry]
+) -> None:
     keep = (*DEFAULT_KEEP, "keep*.txt")
     plan = make_plan(source, target, keep)
     result = apply_to_manifest(plan, target)

@@ -59,8 +59,15 @@ class FakeSource:
 
 
 def make(tmp_path: Path, src: FakeSource, clock: FakeClock, trigger: object = None) -> Scheduler:
-    return Scheduler("/srv/www", trigger or Every.parse("10m"), src.fingerprint, src.job,  # type: ignore[arg-type]
-                     status_path(tmp_path, "/srv/www"), clock=clock, sleep=clock.sleep)
+    return Scheduler(
+        "/srv/www",
+        trigger or Every.parse("10m"),
+        src.fingerprint,
+        src.job,  # type: ignore[arg-type]
+        status_path(tmp_path, "/srv/www"),
+        clock=clock,
+        sleep=clock.sleep,
+    )
 
 
 def test_ticks_run_only_when_the_source_changed(tmp_path: Path) -> None:
@@ -110,8 +117,15 @@ def test_stop_request_abandons_cleanly_between_steps(tmp_path: Path) -> None:
             raise Abandoned
         return RunOutcome("never")
 
-    s = Scheduler("t", Every(60), src.fingerprint, job, status_path(tmp_path, "t"),
-                  clock=clock, sleep=clock.sleep)
+    s = Scheduler(
+        "t",
+        Every(60),
+        src.fingerprint,
+        job,
+        status_path(tmp_path, "t"),
+        clock=clock,
+        sleep=clock.sleep,
+    )
     s.run()
     assert s.status.result == "abandoned: stop requested"
     assert s.status.fingerprint is None  # the next run starts over
@@ -137,8 +151,12 @@ def test_a_second_run_on_the_same_target_exits_clearly(tmp_path: Path) -> None:
             f"try:\n    TargetLock(Path({str(path)!r}), '/srv/www').acquire()\n"
             "except TargetBusy as e:\n    print(e); sys.exit(3)\n"
         )
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           cwd=Path(__file__).parents[2])
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        )
         assert r.returncode == 3, r.stderr
         assert "another sitegen run (pid" in r.stdout and "/srv/www" in r.stdout
         with pytest.raises(TargetBusy):

@@ -129,8 +129,11 @@ def test_verify_reports_tampering_file_by_file(tmp_path: Path) -> None:
     root = tmp_path / "site"
     target = WebRoot(root)
     for n in (1, 2, 3):
-        publish_tree(write_tree(tmp_path / "out", site_version(n)), target, PublishOptions(
-            now=lambda: datetime(2026, 1, 1, tzinfo=timezone.utc)))
+        publish_tree(
+            write_tree(tmp_path / "out", site_version(n)),
+            target,
+            PublishOptions(now=lambda: datetime(2026, 1, 1, tzinfo=timezone.utc)),
+        )
     live = target.live_dir()
     assert live
     (live / "index.html").write_text("defaced")

@@ -25,9 +25,15 @@ from tests.conftest import NOW, write_tree
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webdav"))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 LAYOUT = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{{ page.title }}</title>
@@ -49,6 +55,7 @@ SITE = {
 
 # --- the builder: the engine's incremental one when it is there, else a stand-in ---------------
 
+
 @dataclass(frozen=True)
 class Update:
     written: tuple[str, ...]
@@ -59,8 +66,11 @@ class Update:
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in root.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 class FullBuilder:
@@ -78,8 +88,9 @@ class FullBuilder:
         written = tuple(sorted(p for p, d in after.items() if before.get(p) != d))
         removed = tuple(sorted(p for p in before if p not in after))
         styles = (".scss", ".sass", ".css")
-        css_only = changed is not None and bool(changed) and all(
-            c.endswith(styles) for c in changed)
+        css_only = (
+            changed is not None and bool(changed) and all(c.endswith(styles) for c in changed)
+        )
         return Update(written, removed, css_only, changed is None, time.perf_counter() - started)
 
 
@@ -114,6 +125,7 @@ class GatedBuilder:
 
 # --- a running preview ---------------------------------------------------------------------------
 
+
 class Running:
     def __init__(self, preview: Preview, url: str, site: Path) -> None:
         self.preview, self.url, self.site = preview, url, site
@@ -131,8 +143,9 @@ class Running:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 15.0,
-                 what: str = "condition") -> None:
+    def wait_for(
+        self, predicate: Callable[[], bool], timeout: float = 15.0, what: str = "condition"
+    ) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
@@ -157,8 +170,13 @@ def start_preview(tmp_path: Path) -> Iterator[StartPreview]:
     """start_preview(source=None, files=None, wrap=None, **options) -> Running; stops them all."""
     started: list[Preview] = []
 
-    def start(source: Source | None = None, *, site_dir: Path | None = None,
-              wrap: Callable[[SiteBuilder], SiteBuilder] | None = None, **options: Any) -> Running:
+    def start(
+        source: Source | None = None,
+        *,
+        site_dir: Path | None = None,
+        wrap: Callable[[SiteBuilder], SiteBuilder] | None = None,
+        **options: Any,
+    ) -> Running:
         if source is None:
             source = LocalSource(site_dir or tmp_path / "site")
         factory = engine_builder()
@@ -169,8 +187,7 @@ def start_preview(tmp_path: Path) -> Iterator[StartPreview]:
 
         lines: list[str] = []
         options.setdefault("port", 0)
-        preview = Preview(source, ServeOptions(**options), builder_factory=make,
-                          log=lines.append)
+        preview = Preview(source, ServeOptions(**options), builder_factory=make, log=lines.append)
         started.append(preview)
         url = preview.start()
         running = Running(preview, url, Path(source.local_dir))
@@ -183,6 +200,7 @@ def start_preview(tmp_path: Path) -> Iterator[StartPreview]:
 
 
 # --- the browser ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:

@@ -18,8 +18,11 @@ from .conftest import SITE, StartPreview
 
 pytestmark = pytest.mark.browser
 
-LONG = "---\ntitle: Long\n---\n# A long page\n\n" + "\n\n".join(
-    f"Paragraph {i}. " + "Words to fill the line. " * 12 for i in range(120)) + "\n"
+LONG = (
+    "---\ntitle: Long\n---\n# A long page\n\n"
+    + "\n\n".join(f"Paragraph {i}. " + "Words to fill the line. " * 12 for i in range(120))
+    + "\n"
+)
 
 
 def open_live(page: Any, url: str) -> None:
@@ -29,14 +32,16 @@ def open_live(page: Any, url: str) -> None:
     page.evaluate("() => { window.__marker = 42; }")
 
 
-def test_editing_markdown_changes_the_open_page(site: Path, start_preview: StartPreview,
-                                                page: Any) -> None:
+def test_editing_markdown_changes_the_open_page(
+    site: Path, start_preview: StartPreview, page: Any
+) -> None:
     run = start_preview()
     open_live(page, run.url + "about/")
     assert page.text_content("main p") == "The first version."
     run.write("about.md", "---\ntitle: About\n---\n# About us\n\nThe second version.\n")
-    page.wait_for_function("() => document.querySelector('main p')?.textContent"
-                           " === 'The second version.'")
+    page.wait_for_function(
+        "() => document.querySelector('main p')?.textContent === 'The second version.'"
+    )
     assert page.evaluate("() => window.__marker") is None  # it was a reload, done by the page
 
 
@@ -78,8 +83,9 @@ def test_a_broken_template_shows_the_overlay_and_the_fix_clears_it(
     assert page.text_content("h1") == "About us"
 
 
-def test_a_full_reload_keeps_the_scroll_position(site: Path, start_preview: StartPreview,
-                                                 page: Any) -> None:
+def test_a_full_reload_keeps_the_scroll_position(
+    site: Path, start_preview: StartPreview, page: Any
+) -> None:
     run = start_preview()
     run.write("long.md", LONG)
     run.wait_for(lambda: (run.preview.out_dir / "long/index.html").exists(), what="long page")
@@ -91,19 +97,22 @@ def test_a_full_reload_keeps_the_scroll_position(site: Path, start_preview: Star
     page.wait_for_function("() => Math.abs(window.scrollY - 1500) < 2")
 
 
-def test_the_page_reconnects_after_a_server_restart(site: Path, start_preview: StartPreview,
-                                                    page: Any) -> None:
+def test_the_page_reconnects_after_a_server_restart(
+    site: Path, start_preview: StartPreview, page: Any
+) -> None:
     first = start_preview()
     port = int(first.url.split(":")[2].split("/")[0])
     open_live(page, first.url + "about/")
     first.preview.close()
     (site / "about.md").write_text("---\ntitle: About\n---\n# About us\n\nAfter the restart.\n")
     start_preview(port=port)
-    page.wait_for_function("() => document.querySelector('main p')?.textContent"
-                           " === 'After the restart.'")
+    page.wait_for_function(
+        "() => document.querySelector('main p')?.textContent === 'After the restart.'"
+    )
 
 
 # --- a remote source: the test WebDAV server (Nextcloud-like: folder ETags propagate) ----------
+
 
 @pytest.fixture
 def dav_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path, Any]]:
@@ -130,8 +139,9 @@ def test_a_change_on_the_webdav_server_reaches_the_open_page(
     open_live(page, run.url + "about/")
     assert page.text_content("main p") == "The first version."
     (served / "about.md").write_text("---\ntitle: About\n---\n# About us\n\nEdited in the cloud.\n")
-    page.wait_for_function("() => document.querySelector('main p')?.textContent"
-                           " === 'Edited in the cloud.'")
+    page.wait_for_function(
+        "() => document.querySelector('main p')?.textContent === 'Edited in the cloud.'"
+    )
     poller = run.preview.poller
     assert poller is not None and poller.polls >= 1
 

@@ -22,8 +22,13 @@ def test_serve_command_serves_and_cleans_up_on_ctrl_c(site: Path, tmp_path: Path
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(REPO)}
     code = "from sitegen.cli.serve import serve; serve(prog_name='sitegen serve')"
-    proc = subprocess.Popen([sys.executable, "-c", code, str(site), "--port", "0"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(site), "--port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
     lines: list[str] = []
     ready = threading.Event()
 
@@ -56,10 +61,19 @@ def test_serve_command_serves_and_cleans_up_on_ctrl_c(site: Path, tmp_path: Path
     assert list(tmp.iterdir()) == [], "the private output folder was left behind"
 
 
-@pytest.mark.parametrize("host, warns", [
-    ("127.0.0.1", False), ("localhost", False), ("::1", False), ("127.0.0.2", False),
-    ("0.0.0.0", True), ("192.168.1.20", True), ("::", True), ("myhost.example", True),
-])
+@pytest.mark.parametrize(
+    "host, warns",
+    [
+        ("127.0.0.1", False),
+        ("localhost", False),
+        ("::1", False),
+        ("127.0.0.2", False),
+        ("0.0.0.0", True),
+        ("192.168.1.20", True),
+        ("::", True),
+        ("myhost.example", True),
+    ],
+)
 def test_warns_when_not_bound_to_loopback(host: str, warns: bool) -> None:
     warning = exposure_warning(host, 8000)
     assert bool(warning) == warns
@@ -73,6 +87,14 @@ def test_help_lists_the_options() -> None:
     from sitegen.cli.serve import serve
 
     out = CliRunner().invoke(serve, ["--help"]).output
-    for option in ("--port", "--host", "--open", "--drafts", "--future", "--poll", "--user",
-                   "--cache"):
+    for option in (
+        "--port",
+        "--host",
+        "--open",
+        "--drafts",
+        "--future",
+        "--poll",
+        "--user",
+        "--cache",
+    ):
         assert option in out

@@ -165,12 +165,14 @@ def test_a_build_error_is_reported_and_never_stops_the_server(
     missing = httpx.get(run.url + "nope")
     assert missing.status_code == 404 and b'id="sitegen-error"' in missing.content
     run.write("_layout.html", good)
-    run.wait_for(lambda: b'id="sitegen-error"' not in httpx.get(run.url + "about/").content,
-                 what="the fix")
+    run.wait_for(
+        lambda: b'id="sitegen-error"' not in httpx.get(run.url + "about/").content, what="the fix"
+    )
 
 
-@pytest.mark.parametrize("value, seconds", [("5s", 5.0), ("500ms", 0.5), ("2m", 120.0),
-                                            ("1.5", 1.5)])
+@pytest.mark.parametrize(
+    "value, seconds", [("5s", 5.0), ("500ms", 0.5), ("2m", 120.0), ("1.5", 1.5)]
+)
 def test_poll_durations(value: str, seconds: float) -> None:
     from sitegen.cli.serve import parse_duration
 

@@ -127,13 +127,21 @@ class FakeSource:
 
 
 def poller(source: FakeSource, last: str | None) -> RemotePoller:
-    return RemotePoller(source, 1.0, lambda paths: None, lambda line: None,
-                        contextlib.nullcontext, last_fingerprint=last)
+    return RemotePoller(
+        source,
+        1.0,
+        lambda paths: None,
+        lambda line: None,
+        contextlib.nullcontext,
+        last_fingerprint=last,
+    )
 
 
 def test_the_poller_syncs_only_when_the_fingerprint_changed() -> None:
-    src = FakeSource(fingerprints=["e1", "e1", "e2"],
-                     changes=[Changes(("new.md",), ("a.md",), (".~lock.a.md#", "old.md"))])
+    src = FakeSource(
+        fingerprints=["e1", "e1", "e2"],
+        changes=[Changes(("new.md",), ("a.md",), (".~lock.a.md#", "old.md"))],
+    )
     p = poller(src, "e1")
     assert p.poll_once() == set() and src.syncs == 0
     assert p.poll_once() == set() and src.syncs == 0
@@ -151,8 +159,14 @@ def test_without_a_fingerprint_the_poller_syncs_every_poll() -> None:
 
 
 def test_watched_paths_are_site_relative_without_editor_debris(tmp_path: Path) -> None:
-    paths = [tmp_path / "posts/a.md", tmp_path / ".a.md.swp", tmp_path / "b.md~",
-             tmp_path / ".git/index", tmp_path, Path("/elsewhere/x.md")]
+    paths = [
+        tmp_path / "posts/a.md",
+        tmp_path / ".a.md.swp",
+        tmp_path / "b.md~",
+        tmp_path / ".git/index",
+        tmp_path,
+        Path("/elsewhere/x.md"),
+    ]
     assert relative_paths(tmp_path, map(str, paths)) == {"posts/a.md"}
 
 
@@ -163,10 +177,18 @@ def test_inject_goes_before_the_last_body_end_or_at_the_end() -> None:
 
 
 def test_reload_targets() -> None:
-    up = Update(("index.html", "posts/hello/index.html", "a b.html"), ("old/index.html",),
-                False, False, 0.0)
+    up = Update(
+        ("index.html", "posts/hello/index.html", "a b.html"), ("old/index.html",), False, False, 0.0
+    )
     assert page_urls("/blog/", up) == [
-        "/blog/", "/blog/index.html", "/blog/posts/hello/", "/blog/posts/hello/index.html",
-        "/blog/a%20b", "/blog/a%20b.html", "/blog/old/", "/blog/old/index.html"]
+        "/blog/",
+        "/blog/index.html",
+        "/blog/posts/hello/",
+        "/blog/posts/hello/index.html",
+        "/blog/a%20b",
+        "/blog/a%20b.html",
+        "/blog/old/",
+        "/blog/old/index.html",
+    ]
     assert page_urls("/", Update(("img/a.png",), (), False, False, 0.0)) is None
     assert page_urls("/", Update(("a.html",), (), False, True, 0.0)) is None

@@ -36,12 +36,14 @@ class Remote:
     def kind(self) -> str:
         return self.server.kind
 
-    def source(self, cache: Path, *, jobs: int = 4, retry: RetryPolicy | None = None,
-               offline: bool = False) -> RemoteSource:
+    def source(
+        self, cache: Path, *, jobs: int = 4, retry: RetryPolicy | None = None, offline: bool = False
+    ) -> RemoteSource:
         location = parse_location(self.spec)
         assert isinstance(location, RemoteLocation)
-        return RemoteSource(location, cache_dir=cache, jobs=jobs, offline=offline,
-                            retry=retry or FAST_RETRY)
+        return RemoteSource(
+            location, cache_dir=cache, jobs=jobs, offline=offline, retry=retry or FAST_RETRY
+        )
 
 
 FAST_RETRY = RetryPolicy(attempts=3, sleep=lambda s: None, jitter=lambda d: d)
@@ -49,11 +51,15 @@ FAST_RETRY = RetryPolicy(attempts=3, sleep=lambda s: None, jitter=lambda d: d)
 SERVER_KINDS = [
     "wsgidav",
     "wsgidav-nc",
-    pytest.param("rclone", marks=[
-        pytest.mark.rclone,
-        pytest.mark.skipif(ws.rclone_path() is None,
-                           reason="rclone is not installed (apt-get install rclone)"),
-    ]),
+    pytest.param(
+        "rclone",
+        marks=[
+            pytest.mark.rclone,
+            pytest.mark.skipif(
+                ws.rclone_path() is None, reason="rclone is not installed (apt-get install rclone)"
+            ),
+        ],
+    ),
 ]
 
 

@@ -40,9 +40,14 @@ class HostileApp:
         path = environ.get("REQUEST_URI", environ["PATH_INFO"]).split("?")[0]
         expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         if environ.get("HTTP_AUTHORIZATION") != expected:
-            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="x"'),
-                                                ("X-Request-Id", "req-401"),
-                                                ("Content-Length", "0")])
+            start_response(
+                "401 Unauthorized",
+                [
+                    ("WWW-Authenticate", 'Basic realm="x"'),
+                    ("X-Request-Id", "req-401"),
+                    ("Content-Length", "0"),
+                ],
+            )
             return [b""]
         queued = self.failures.get(method)
         if queued:
@@ -73,8 +78,10 @@ class HostileApp:
             if depth != "0":
                 listed += self.entries
             body = multistatus(listed)
-        start_response("207 Multi-Status", [("Content-Type", "application/xml"),
-                                            ("Content-Length", str(len(body)))])
+        start_response(
+            "207 Multi-Status",
+            [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
 

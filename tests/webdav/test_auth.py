@@ -22,19 +22,25 @@ from sitegen.sources.auth import find_credentials, netrc_password, store_in_netr
 
 def test_env_wins_then_netrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     netrc = tmp_path / "netrc"
-    netrc.write_text("machine other login x password y\n"
-                     "machine cloud.example.com login bob password bobpw\n"
-                     "machine cloud.example.com login alice password \"alice pw\"\n")
+    netrc.write_text(
+        "machine other login x password y\n"
+        "machine cloud.example.com login bob password bobpw\n"
+        'machine cloud.example.com login alice password "alice pw"\n'
+    )
     env = {"NETRC": str(netrc)}
     creds = find_credentials("cloud.example.com", "alice", env=env, use_keyring=False)
     assert (creds.user, creds.password, creds.origin) == ("alice", "alice pw", "netrc")
     assert "alice pw" not in repr(creds)
-    assert find_credentials("cloud.example.com:8443", "bob", env=env,
-                            use_keyring=False).password == "bobpw"
+    assert (
+        find_credentials("cloud.example.com:8443", "bob", env=env, use_keyring=False).password
+        == "bobpw"
+    )
     env["SITEGEN_PASSWORD"] = "from-env"
     assert find_credentials("cloud.example.com", "alice", env=env).origin == "environment"
-    assert find_credentials("nowhere", "alice", env={"NETRC": str(netrc)},
-                            use_keyring=False).password is None
+    assert (
+        find_credentials("nowhere", "alice", env={"NETRC": str(netrc)}, use_keyring=False).password
+        is None
+    )
 
 
 def test_store_in_netrc_replaces_and_is_private(tmp_path: Path) -> None:
@@ -58,8 +64,10 @@ class LoginFlow:
     def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
         path = environ["PATH_INFO"]
         if path == "/index.php/login/v2":
-            body = {"poll": {"token": "tok", "endpoint": self.base + "/index.php/login/v2/poll"},
-                    "login": self.base + "/index.php/login/v2/flow/abc"}
+            body = {
+                "poll": {"token": "tok", "endpoint": self.base + "/index.php/login/v2/poll"},
+                "login": self.base + "/index.php/login/v2/flow/abc",
+            }
             return self._json(start, body)
         if path == "/index.php/login/v2/poll":
             form = parse_qs(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])).decode())
@@ -68,8 +76,14 @@ class LoginFlow:
             if self.polls < 3:
                 start("404 Not Found", [("Content-Length", "0")])
                 return [b""]
-            return self._json(start, {"server": self.base, "loginName": "alice",
-                                      "appPassword": "app-Passw0rd-from-flow"})
+            return self._json(
+                start,
+                {
+                    "server": self.base,
+                    "loginName": "alice",
+                    "appPassword": "app-Passw0rd-from-flow",
+                },
+            )
         start("404 Not Found", [("Content-Length", "0")])
         return [b""]
 
@@ -87,15 +101,17 @@ def flow_server() -> Iterator[tuple[LoginFlow, RunningServer]]:
         yield app, srv
 
 
-def test_login_command_stores_in_netrc(flow_server: tuple[LoginFlow, RunningServer],
-                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_login_command_stores_in_netrc(
+    flow_server: tuple[LoginFlow, RunningServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, srv = flow_server
     netrc = tmp_path / "login-netrc"
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setattr("time.sleep", lambda s: None)
     port = srv.base.rsplit(":", 1)[1]
-    result = CliRunner().invoke(login, [f"nextcloud+http://alice@127.0.0.1:{port}/Website",
-                                        "--no-keyring"])
+    result = CliRunner().invoke(
+        login, [f"nextcloud+http://alice@127.0.0.1:{port}/Website", "--no-keyring"]
+    )
     assert result.exit_code == 0, result.output
     assert "/index.php/login/v2/flow/abc" in result.output
     assert "app-Passw0rd-from-flow" not in result.output
@@ -114,8 +130,9 @@ def test_sync_command(remote: Remote, cache: Path) -> None:
     assert PASSWORD not in (cache / "index.json").read_text()
 
 
-def test_sync_command_wrong_password(remote: Remote, cache: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_command_wrong_password(
+    remote: Remote, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SITEGEN_PASSWORD", "Wrong-Secret-777")
     result = CliRunner().invoke(sync, [remote.spec, "--cache", str(cache)])
     assert result.exit_code == 1

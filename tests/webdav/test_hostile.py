@@ -48,13 +48,19 @@ def policy(sleeps: Sleeps, **kw: float) -> RetryPolicy:
     return RetryPolicy(sleep=sleeps, jitter=lambda d: d, **kw)  # type: ignore[arg-type]
 
 
-def source_for(server: RunningServer, cache: Path, retry: RetryPolicy,
-               read_timeout: float = 2.0) -> RemoteSource:
+def source_for(
+    server: RunningServer, cache: Path, retry: RetryPolicy, read_timeout: float = 2.0
+) -> RemoteSource:
     port = server.base.rsplit(":", 1)[1]
     location = parse_location(f"nextcloud+http://alice@127.0.0.1:{port}/Website")
     assert isinstance(location, RemoteLocation)
-    return RemoteSource(location, cache_dir=cache, jobs=2, retry=retry,
-                        timeouts=Timeouts(connect=2, read=read_timeout))
+    return RemoteSource(
+        location,
+        cache_dir=cache,
+        jobs=2,
+        retry=retry,
+        timeouts=Timeouts(connect=2, read=read_timeout),
+    )
 
 
 def snapshot(root: Path, exclude: Path) -> dict[str, tuple[int, int]]:
@@ -106,12 +112,17 @@ def test_hostile_href_is_refused_and_nothing_outside_is_touched(
     assert server.log.count("GET") == 0
 
 
-@pytest.mark.parametrize("names", [
-    ("dup.md", "dup.md"),
-    (unicodedata.normalize("NFC", "é.md"), unicodedata.normalize("NFD", "é.md")),
-], ids=["same", "nfc-nfd"])
-def test_duplicate_names_are_refused(app: HostileApp, server: RunningServer, tmp_path: Path,
-                                     names: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("dup.md", "dup.md"),
+        (unicodedata.normalize("NFC", "é.md"), unicodedata.normalize("NFD", "é.md")),
+    ],
+    ids=["same", "nfc-nfd"],
+)
+def test_duplicate_names_are_refused(
+    app: HostileApp, server: RunningServer, tmp_path: Path, names: tuple[str, str]
+) -> None:
     from urllib.parse import quote
 
     app.entries = [Entry(ROOT + quote(n), size=1) for n in names]
@@ -121,16 +132,21 @@ def test_duplicate_names_are_refused(app: HostileApp, server: RunningServer, tmp
 
 def test_depth_1_must_be_exactly_one_level(app: HostileApp, server: RunningServer) -> None:
     app.entries = [Entry(ROOT + "sub/too-deep.md", size=1)]
-    with Client(server.base + ROOT, username="alice", password=PASSWORD) as c, \
-            pytest.raises(UnsafePathError, match="more than one level"):
+    with (
+        Client(server.base + ROOT, username="alice", password=PASSWORD) as c,
+        pytest.raises(UnsafePathError, match="more than one level"),
+    ):
         c.list_folder("")
 
 
 def test_a_dtd_is_refused(app: HostileApp, server: RunningServer) -> None:
-    app.raw_multistatus = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
-                           b'<d:multistatus xmlns:d="DAV:"/>')
-    with Client(server.base + ROOT, username="alice", password=PASSWORD) as c, \
-            pytest.raises(ProtocolError, match="DTD"):
+    app.raw_multistatus = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><d:multistatus xmlns:d="DAV:"/>'
+    )
+    with (
+        Client(server.base + ROOT, username="alice", password=PASSWORD) as c,
+        pytest.raises(ProtocolError, match="DTD"),
+    ):
         c.stat("")
 
 
@@ -145,8 +161,9 @@ def test_lowercase_escapes_and_bare_colons_are_accepted(
     assert (source.local_dir / "café:notes.md").read_bytes() == b"ok"
 
 
-def test_500_then_success_is_retried_once(app: HostileApp, server: RunningServer,
-                                          tmp_path: Path) -> None:
+def test_500_then_success_is_retried_once(
+    app: HostileApp, server: RunningServer, tmp_path: Path
+) -> None:
     app.entries = [Entry(ROOT + "a.md", size=1)]
     app.files = {ROOT + "a.md": b"a"}
     app.fail_next("PROPFIND", 500)
@@ -177,8 +194,9 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(
     assert sleeps == [] and server.log.count() == 1
 
 
-def test_retries_stop_after_the_attempts(app: HostileApp, server: RunningServer,
-                                         tmp_path: Path) -> None:
+def test_retries_stop_after_the_attempts(
+    app: HostileApp, server: RunningServer, tmp_path: Path
+) -> None:
     for _ in range(10):
         app.fail_next("PROPFIND", 504)
     sleeps = Sleeps()
@@ -189,8 +207,9 @@ def test_retries_stop_after_the_attempts(app: HostileApp, server: RunningServer,
 
 
 @pytest.mark.parametrize("status,error", [(401, AuthenticationError), (403, ForbiddenError)])
-def test_401_and_403_are_never_retried(app: HostileApp, server: RunningServer, tmp_path: Path,
-                                       status: int, error: type[Exception]) -> None:
+def test_401_and_403_are_never_retried(
+    app: HostileApp, server: RunningServer, tmp_path: Path, status: int, error: type[Exception]
+) -> None:
     app.fail_next("PROPFIND", status)
     with pytest.raises(error) as info:
         source_for(server, tmp_path / "cache", policy(Sleeps())).sync()
@@ -198,15 +217,17 @@ def test_401_and_403_are_never_retried(app: HostileApp, server: RunningServer, t
     assert info.value.status == status  # type: ignore[attr-defined]
 
 
-def test_wrong_password_message(app: HostileApp, server: RunningServer, tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_password_message(
+    app: HostileApp, server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SITEGEN_PASSWORD", "wrong-Passw0rd-123")
     port = server.base.rsplit(":", 1)[1]
     with pytest.raises(AuthenticationError) as info:
         source_for(server, tmp_path / "cache", policy(Sleeps())).sync()
     e = info.value
-    assert str(e) == (f"Nextcloud rejected the credentials for alice at 127.0.0.1:{port} "
-                      "(request id req-401)")
+    assert str(e) == (
+        f"Nextcloud rejected the credentials for alice at 127.0.0.1:{port} (request id req-401)"
+    )
     assert (e.status, e.path, e.request_id) == (401, "", "req-401")
     assert server.log.count() == 1
     for text in (str(e), repr(e), repr(e.args), repr(e.__dict__)):
@@ -215,8 +236,7 @@ def test_wrong_password_message(app: HostileApp, server: RunningServer, tmp_path
 
 def test_non_idempotent_requests_are_not_retried(app: HostileApp, server: RunningServer) -> None:
     sleeps = Sleeps()
-    with Client(server.base + ROOT, username="alice", password=PASSWORD,
-                retry=policy(sleeps)) as c:
+    with Client(server.base + ROOT, username="alice", password=PASSWORD, retry=policy(sleeps)) as c:
         app.fail_next("MKCOL", 503)
         with pytest.raises(ServerError):
             c.mkcol("new")

@@ -23,8 +23,13 @@ def test_server_killed_mid_sync(tmp_path: Path) -> None:
     port = free_port()
     location = parse_location(f"nextcloud+http://{USER}@127.0.0.1:{port}/Website")
     assert isinstance(location, RemoteLocation)
-    source = RemoteSource(location, cache_dir=tmp_path / "cache", jobs=2, retry=FAST_RETRY,
-                          timeouts=Timeouts(connect=1, read=2))
+    source = RemoteSource(
+        location,
+        cache_dir=tmp_path / "cache",
+        jobs=2,
+        retry=FAST_RETRY,
+        timeouts=Timeouts(connect=1, read=2),
+    )
     with wsgidav_process(served, port):
         source.sync()
     old_state = read_tree(source.local_dir)

@@ -18,7 +18,8 @@ ROOT = ("remote.php", "dav", "files", "alice", "Web site")
 
 segment = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\\x00"),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 ).filter(lambda s: unicodedata.normalize("NFC", s) not in (".", ".."))
 segments = st.lists(segment, min_size=0, max_size=5).map(tuple)
 
@@ -29,7 +30,7 @@ def href_for(segs: tuple[str, ...], *, lower: bool = False, folder: bool = False
         out, i = [], 0
         while i < len(path):
             if path[i] == "%":
-                out.append(path[i:i + 3].lower())
+                out.append(path[i : i + 3].lower())
                 i += 3
             else:
                 out.append(path[i])
@@ -40,8 +41,13 @@ def href_for(segs: tuple[str, ...], *, lower: bool = False, folder: bool = False
 
 @given(segments, st.booleans(), st.booleans())
 def test_quote_then_decode_round_trips(segs: tuple[str, ...], lower: bool, folder: bool) -> None:
-    got, is_dir = decode_href(href_for(segs, lower=lower, folder=folder and bool(segs)),
-                              scheme="http", host="127.0.0.1", port=8080, root=ROOT)
+    got, is_dir = decode_href(
+        href_for(segs, lower=lower, folder=folder and bool(segs)),
+        scheme="http",
+        host="127.0.0.1",
+        port=8080,
+        root=ROOT,
+    )
     assert got == segs
     assert is_dir == (folder and bool(segs))
 
@@ -81,14 +87,21 @@ def test_root_compared_in_nfc() -> None:
     assert decode_href(href, scheme="https", host="h", port=None, root=root)[0] == ("x.md",)
 
 
-@pytest.mark.parametrize("spec,root_url", [
-    ("nextcloud://alice@cloud.example.com/Website",
-     "https://cloud.example.com/remote.php/dav/files/alice/Website/"),
-    ("nextcloud+http://alice@127.0.0.1:8080/My%20Site/sub",
-     "http://127.0.0.1:8080/remote.php/dav/files/alice/My%20Site/sub/"),
-    ("webdav+https://bob@dav.example.org/some/path/", "https://dav.example.org/some/path/"),
-    ("webdav+http://127.0.0.1:9000/x%23y", "http://127.0.0.1:9000/x%23y/"),
-])
+@pytest.mark.parametrize(
+    "spec,root_url",
+    [
+        (
+            "nextcloud://alice@cloud.example.com/Website",
+            "https://cloud.example.com/remote.php/dav/files/alice/Website/",
+        ),
+        (
+            "nextcloud+http://alice@127.0.0.1:8080/My%20Site/sub",
+            "http://127.0.0.1:8080/remote.php/dav/files/alice/My%20Site/sub/",
+        ),
+        ("webdav+https://bob@dav.example.org/some/path/", "https://dav.example.org/some/path/"),
+        ("webdav+http://127.0.0.1:9000/x%23y", "http://127.0.0.1:9000/x%23y/"),
+    ],
+)
 def test_url_forms(spec: str, root_url: str) -> None:
     location = parse_location(spec)
     assert isinstance(location, RemoteLocation)
@@ -102,13 +115,16 @@ def test_user_option_fills_in_and_must_agree() -> None:
         parse_location("nextcloud://alice@cloud.example.com/W", user="carol")
 
 
-@pytest.mark.parametrize("spec,message", [
-    ("nextcloud://alice:hunter2-secret@host/W", "do not put a password"),
-    ("ftp://host/x", "unknown source scheme"),
-    ("webdav+https://host/a/..%2F../b", "refusing"),
-    ("webdav+https://host/a/../b", "refusing"),
-    ("webdav+https://host/a?x=1", "no \\?query"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("nextcloud://alice:hunter2-secret@host/W", "do not put a password"),
+        ("ftp://host/x", "unknown source scheme"),
+        ("webdav+https://host/a/..%2F../b", "refusing"),
+        ("webdav+https://host/a/../b", "refusing"),
+        ("webdav+https://host/a?x=1", "no \\?query"),
+    ],
+)
 def test_bad_urls(spec: str, message: str) -> None:
     with pytest.raises(SourceError, match=message) as info:
         parse_location(spec)

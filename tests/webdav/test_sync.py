@@ -57,8 +57,17 @@ def test_cold_sync_mirrors_tricky_names(remote: Remote, cache: Path) -> None:
 
 
 def test_changes_between_syncs(remote: Remote, cache: Path) -> None:
-    write_tree(remote.site, {"keep.md": "keep", "edit.md": "v1", "gone.md": "bye",
-                             "old name.md": "moving", "sub/deeper/x.md": "x", "drop/me.md": "d"})
+    write_tree(
+        remote.site,
+        {
+            "keep.md": "keep",
+            "edit.md": "v1",
+            "gone.md": "bye",
+            "old name.md": "moving",
+            "sub/deeper/x.md": "x",
+            "drop/me.md": "d",
+        },
+    )
     source = remote.source(cache)
     source.sync()
 

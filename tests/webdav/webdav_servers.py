@@ -72,11 +72,13 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def serve_wsgi(app: Callable[..., Any], *, threads: int = 16,
-               port: int = 0) -> Iterator[RunningServer]:
+def serve_wsgi(
+    app: Callable[..., Any], *, threads: int = 16, port: int = 0
+) -> Iterator[RunningServer]:
     log = RequestLog()
-    server = wsgi.Server(("127.0.0.1", port), logging_middleware(app, log), numthreads=threads,
-                         shutdown_timeout=1)
+    server = wsgi.Server(
+        ("127.0.0.1", port), logging_middleware(app, log), numthreads=threads, shutdown_timeout=1
+    )
     server.expiration_interval = 0.05  # a quick stop()
     server.prepare()
     port = server.bind_addr[1]
@@ -209,10 +211,27 @@ def serve_rclone(root: Path) -> Iterator[RunningServer]:
     confdir = tempfile.mkdtemp(prefix="sitegen-rclone-conf-")
     env = {**os.environ, "RCLONE_CONFIG": os.path.join(confdir, "rclone.conf")}
     proc = subprocess.Popen(
-        [exe, "serve", "webdav", str(root), "--addr", f"127.0.0.1:{port}",
-         "--user", USER, "--pass", PASSWORD, "--dir-cache-time", "0s",
-         "--poll-interval", "0", "--log-level", "ERROR"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            exe,
+            "serve",
+            "webdav",
+            str(root),
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--user",
+            USER,
+            "--pass",
+            PASSWORD,
+            "--dir-cache-time",
+            "0s",
+            "--poll-interval",
+            "0",
+            "--log-level",
+            "ERROR",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
     def stop() -> None:
@@ -246,14 +265,16 @@ def slow_gets(app: Callable[..., Any], delay: float) -> Callable[..., Any]:
 
 
 @contextlib.contextmanager
-def wsgidav_process(root: Path, port: int, *,
-                    get_delay: float = 0.0) -> Iterator[subprocess.Popen[bytes]]:
+def wsgidav_process(
+    root: Path, port: int, *, get_delay: float = 0.0
+) -> Iterator[subprocess.Popen[bytes]]:
     """wsgidav in a child process, so a test can kill it (SIGKILL) like a crashed server."""
     import sys
 
     proc = subprocess.Popen(
         [sys.executable, __file__, str(root), str(port), str(get_delay)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port)
@@ -268,6 +289,7 @@ if __name__ == "__main__":  # python webdav_servers.py ROOT PORT GET_DELAY
     import sys
 
     root_arg, port_arg, delay_arg = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    server = wsgi.Server(("127.0.0.1", port_arg),
-                         slow_gets(wsgidav_app(Path(root_arg)), delay_arg), numthreads=8)
+    server = wsgi.Server(
+        ("127.0.0.1", port_arg), slow_gets(wsgidav_app(Path(root_arg)), delay_arg), numthreads=8
+    )
     server.safe_start()
