@@ -185,6 +185,20 @@ def test_sandbox_violation_refused_when_not_strict(sb: SiteBuilder) -> None:
     ]
 
 
+def test_sandbox_still_guards_attributes_once_the_safe_ones_are_known(sb: SiteBuilder) -> None:
+    # Pages render in order, so b.md reads page.title through the path for attributes already
+    # found safe; str.format (which can reach __class__ through its fields) and a private
+    # attribute must still be refused there.
+    layout = "{{ page.title.upper() }}{% if page.title == 'B' %}{{ BAD }}{% endif %}"
+    for bad, message in [
+        ("'{0.__class__}'.format(page.title)", "access to attribute '__class__' of 'str'"),
+        ("page.title.__class__", "access to attribute '__class__' of 'str'"),
+    ]:
+        files = {"_layout.html": layout.replace("BAD", bad), "a.md": "# A", "b.md": "# B"}
+        [error] = sb.errors(files)
+        assert error.startswith("_layout.html:1: template security: ") and message in error
+
+
 def test_bad_data_file(sb: SiteBuilder) -> None:
     files = {**LAYOUT, "_data/team.yaml": "a: 1\nb: [\n", "index.md": ""}
     [message] = sb.errors(files)
