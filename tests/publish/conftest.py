@@ -14,11 +14,11 @@ import pytest
 
 from sitegen.publish.davtarget import DavTarget
 from sitegen.webdav import NO_RETRY, Client
-from tests.publish.helpers import (
+from tests.publish.helpers import Killable
+from tests.webdav.webdav_servers import (
     NEXTCLOUD_ROOT,
     PASSWORD,
     USER,
-    Killable,
     RunningServer,
     free_port,
     serve_wsgi,

@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli.publish import publish, rollback, status, verify
-from tests.publish.helpers import NEXTCLOUD_ROOT, PASSWORD, USER, serve_wsgi, write_tree
+from tests.publish.helpers import write_tree
+from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, PASSWORD, USER, serve_wsgi, wsgidav_app
 
 SITE: dict[str, str | bytes] = {
     "sitegen.toml": 'title = "T"\n',
@@ -80,7 +81,6 @@ def test_a_one_shot_publish_syncs_without_a_separate_fingerprint_request(
     tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The source's root ETag for the log record comes from the sync's own listing."""
-    nc = pytest.importorskip("tests.webdav.webdav_servers")  # Nextcloud-like folder ETags
     from sitegen.cli.publish import RunSettings, TargetSettings, run_pipeline
     from sitegen.publish.manifest import LOG_PATH
     from sitegen.publish.record import Record
@@ -88,7 +88,7 @@ def test_a_one_shot_publish_syncs_without_a_separate_fingerprint_request(
     monkeypatch.setenv("SITEGEN_PASSWORD", PASSWORD)
     (tmp_path / "dav").mkdir()
     write_tree(tmp_path / "dav/src", SITE)
-    with serve_wsgi(nc.wsgidav_app(tmp_path / "dav", nextcloud_like=True)) as server:
+    with serve_wsgi(wsgidav_app(tmp_path / "dav", nextcloud_like=True)) as server:  # folder ETags
         base = server.base.removeprefix("http://")
         url = f"nextcloud+http://{USER}@{base}/src"
         www = tmp_path / "www"

@@ -173,7 +173,7 @@ def test_large_files_go_through_the_chunked_uploader(tmp_path: Path, dav: Dav) -
 
 def test_public_link_is_created_once_then_reused(dav: Dav) -> None:
     from sitegen.publish.davtarget import OCS_SHARES, public_link
-    from tests.publish.helpers import serve_wsgi
+    from tests.webdav.webdav_servers import serve_wsgi
 
     shares: list[dict[str, object]] = []
 

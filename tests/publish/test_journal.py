@@ -27,14 +27,9 @@ from sitegen.publish.record import Record, line_sha256
 from sitegen.publish.runner import PublishOptions, publish_tree
 from sitegen.publish.target import encode_manifest
 from tests.publish.conftest import Dav
-from tests.publish.helpers import (
-    NEXTCLOUD_ROOT,
-    Killable,
-    serve_wsgi,
-    write_tree,
-    wsgidav_app,
-)
+from tests.publish.helpers import Killable, write_tree
 from tests.publish.test_davtarget import ALL, broken_links
+from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, serve_wsgi, wsgidav_app
 
 DAV = NEXTCLOUD_ROOT
 

@@ -34,28 +34,44 @@ OC_NS = "http://owncloud.org/ns"
 
 @dataclass
 class RequestLog:
-    """Requests as the server saw them: (method, raw path)."""
+    """Requests as the server saw them: (method, raw path), and the body bytes of each."""
 
     entries: list[tuple[str, str]] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)  # request body bytes, beside each entry
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, method: str, path: str) -> None:
+    def add(self, method: str, path: str, size: int = 0) -> None:
         with self.lock:
             self.entries.append((method, path))
+            self.sizes.append(size)
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.sizes.clear()
 
     def count(self, method: str | None = None) -> int:
         with self.lock:
             return sum(1 for m, _ in self.entries if method is None or m == method)
 
+    def methods(self) -> list[str]:
+        with self.lock:
+            return [m for m, _ in self.entries]
+
+    def bytes_sent(self, under: str | None = None) -> int:
+        """Request body bytes, in all or to paths containing `under`."""
+        with self.lock:
+            return sum(
+                n
+                for (_, p), n in zip(self.entries, self.sizes, strict=True)
+                if under is None or under in p
+            )
+
 
 def logging_middleware(app: Callable[..., Any], log: RequestLog) -> Callable[..., Any]:
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         raw = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
-        log.add(environ["REQUEST_METHOD"], raw)
+        log.add(environ["REQUEST_METHOD"], raw, int(environ.get("CONTENT_LENGTH") or 0))
         return app(environ, start_response)
 
     return wrapped
