@@ -124,7 +124,12 @@ def resolve_target(
 
 
 def open_target(
-    s: TargetSettings, *, cache_dir: Path | None, jobs: int, overwrite: bool = False
+    s: TargetSettings,
+    *,
+    cache_dir: Path | None,
+    jobs: int,
+    overwrite: bool = False,
+    repair: bool = False,
 ) -> Target:
     if s.to.startswith(NETLIFY_PREFIX):
         raise ConfigError("a netlify-hook target has nothing to open")
@@ -151,6 +156,8 @@ def open_target(
             cache_dir=cache_dir,
             workers=jobs,
             overwrite_conflicts=overwrite,
+            repair=repair,
+            keep=s.keep,
         )
     return WebRoot(Path(s.to).expanduser(), mode=s.mode, keep_releases=s.keep_releases, keep=s.keep)
 
@@ -178,6 +185,7 @@ class RunSettings:
     dry_run: bool = False
     yes: bool = False
     overwrite: bool = False
+    repair: bool = False
     share: bool = False
     verbose: bool = False
     state_dir: Path = field(default_factory=default_state_dir)
@@ -217,7 +225,11 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         if stop():
             raise Abandoned
         target = open_target(
-            rs.target, cache_dir=rs.state_dir / "cache", jobs=rs.jobs, overwrite=rs.overwrite
+            rs.target,
+            cache_dir=rs.state_dir / "cache",
+            jobs=rs.jobs,
+            overwrite=rs.overwrite,
+            repair=rs.repair,
         )
         options = PublishOptions(
             dry_run=rs.dry_run,
@@ -228,6 +240,8 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         )
         outcome = publish_tree(out, target, options, _progress(rs))
     plan = outcome.plan
+    for d in outcome.drift:
+        rs.echo(f"warning: {d}")
     rs.echo(plan.summary())
     if rs.verbose or rs.dry_run:
         details = plan.details()
@@ -364,6 +378,12 @@ def _fail(exc: SitegenError) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--yes", is_flag=True, help="Confirm deletions over the cap.")
 @click.option("--overwrite", is_flag=True, help="Replace files edited on the target by hand.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Restore the target to the last publish: replace changed files, upload missing ones, "
+    "delete files that are not the site's (implies --overwrite).",
+)
 @click.option("--share", is_flag=True, help="Create or reuse a Nextcloud public link; print it.")
 @click.option("--offline", is_flag=True, help="Build from the local mirror of the source.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file of the plan.")

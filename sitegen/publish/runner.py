@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sitegen.errors import Diagnostic
 from sitegen.publish import log
 from sitegen.publish.manifest import manifest_of_tree, manifest_sha256
 from sitegen.publish.plan import (
@@ -36,6 +37,7 @@ class PublishOutcome:
     plan: Plan
     applied: bool
     record: log.Record | None = None
+    drift: tuple[Diagnostic, ...] = ()  # what differed from the last manifest before this run
 
 
 def publish_tree(
@@ -49,16 +51,16 @@ def publish_tree(
         check_names(plan)
     check_delete_cap(plan, options.max_delete, options.confirmed)
     if options.dry_run:
-        return PublishOutcome(plan, applied=False)
+        return PublishOutcome(plan, applied=False, drift=state.drift)
     result = apply_to_manifest(plan, state.manifest)
     if state.last_manifest_sha == manifest_sha256(result):
         if plan.empty:  # nothing to change and the log already names this manifest
-            return PublishOutcome(plan, applied=False)
+            return PublishOutcome(plan, applied=False, drift=state.drift)
         # Completing an interrupted publish whose record was already written: no second record.
         target.apply(plan, out_dir, None, progress)
-        return PublishOutcome(plan, applied=True)
+        return PublishOutcome(plan, applied=True, drift=state.drift)
     record = log.next_record(
         state.last_record_sha, state.next_seq, options.now(), options.source_fingerprint, result
     )
     target.apply(plan, out_dir, record, progress)
-    return PublishOutcome(plan, applied=True, record=record)
+    return PublishOutcome(plan, applied=True, record=record, drift=state.drift)

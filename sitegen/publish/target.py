@@ -24,6 +24,8 @@ class TargetState:
     last_record_sha: str | None = None  # the `prev` of the next record
     last_manifest_sha: str | None = None  # the manifest the latest record names
     next_seq: int = 1
+    # Files that differ from the last manifest (changed, missing, extra), found while reading.
+    drift: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)

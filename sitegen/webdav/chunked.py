@@ -45,7 +45,11 @@ def chunked_upload(
     transfer = f"sitegen-{secrets.token_hex(16)}"
     destination = {"Destination": client.url(path)}
     total = source.stat().st_size
-    uploads.mkcol(transfer, headers=destination)
+    try:
+        uploads.mkcol(transfer, headers=destination)
+    except WebDAVError as e:
+        if e.status != 405:  # 405: a retried MKCOL whose first try made the folder
+            raise
     try:
         with open(source, "rb") as fh, tempfile.TemporaryDirectory(prefix="sitegen-chunks-") as tmp:
             number = 0
@@ -64,7 +68,16 @@ def chunked_upload(
             headers["X-OC-MTime"] = str(int(mtime))
         if if_match is not None:
             headers["If-Match"] = f'"{normalize_etag(if_match)}"'
-        got = uploads.raw("MOVE", f"{transfer}/.file", headers=headers)
+        try:
+            got = uploads.raw("MOVE", f"{transfer}/.file", headers=headers, repeatable=True)
+        except WebDAVError as e:
+            # A retried MOVE whose first try assembled the file finds its upload folder gone.
+            if e.status != 404:
+                raise
+            held = client.stat(path)
+            if held.size != total:
+                raise
+            return held.etag
         return normalize_etag(got.get("OC-ETag") or got.get("ETag"))
     except BaseException:
         with contextlib.suppress(WebDAVError, OSError):

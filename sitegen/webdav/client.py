@@ -294,6 +294,7 @@ class Client:
         headers: Mapping[str, str] | None = None,
         body: Body | None = None,
         url: str | None = None,
+        repeatable: bool | None = None,
     ) -> httpx.Headers:
         def attempt() -> httpx.Headers:
             with self._response(method, path, headers=headers, body=body, url=url) as r:
@@ -301,7 +302,8 @@ class Client:
                     pass
                 return r.headers
 
-        repeatable = method in IDEMPOTENT_METHODS
+        if repeatable is None:
+            repeatable = method in IDEMPOTENT_METHODS
         return self._run(method, path, attempt, repeatable=repeatable)
 
     # -- reading ------------------------------------------------------------------------------
@@ -488,8 +490,10 @@ class Client:
         return normalize_etag(got.get("OC-ETag") or got.get("ETag"))
 
     def mkcol(self, path: str, *, headers: Mapping[str, str] | None = None) -> None:
-        """Create a folder (its parent must exist: 409 otherwise; 405 if it already exists)."""
-        self._simple("MKCOL", path, headers=headers)
+        """Create a folder (its parent must exist: 409 otherwise; 405 if it already exists).
+        Retried like an idempotent request: a retry whose first try landed answers 405, which
+        callers take as success."""
+        self._simple("MKCOL", path, headers=headers, repeatable=True)
 
     def makedirs(self, path: str) -> None:
         """Create `path` and any missing parents (one PROPFIND per level that may exist)."""
@@ -539,7 +543,9 @@ class Client:
         h["Overwrite"] = "T" if overwrite else "F"
         if if_match:
             h["If-Match"] = f'"{normalize_etag(if_match)}"'
-        self._simple(method, src, headers=h)
+        # Retried: a MOVE whose first try landed answers 404 on the retry; the caller checks
+        # the destination. A COPY simply copies again.
+        self._simple(method, src, headers=h, repeatable=True)
 
     def raw(
         self,
@@ -549,9 +555,13 @@ class Client:
         url: str | None = None,
         headers: Mapping[str, str] | None = None,
         body: Body | None = None,
+        repeatable: bool | None = None,
     ) -> httpx.Headers:
-        """Any other request (used for Nextcloud's chunked uploads); retried if idempotent."""
-        return self._simple(method, path, headers=headers, body=body, url=url)
+        """Any other request (used for Nextcloud's chunked uploads); retried if idempotent or
+        if the caller says a repeat is safe (`repeatable`)."""
+        return self._simple(
+            method, path, headers=headers, body=body, url=url, repeatable=repeatable
+        )
 
 
 def _redact(url: str) -> str:

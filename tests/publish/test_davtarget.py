@@ -73,19 +73,22 @@ def test_publish_uploads_only_changes_and_a_no_change_publish_only_reads(
     dav.server.log.clear()
     again = dav.target(cache=cache)
     assert not publish_tree(out, again, PublishOptions()).applied
-    assert dav.server.log.entries == [("PROPFIND", "/remote.php/dav/files/alice/.sitegen")]
+    assert dav.server.log.entries == [("PROPFIND", "/remote.php/dav/files/alice/")]
 
     (out / "about.html").write_text("changed")
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
-    # the listing, the page, one journal record (manifest delta and log record): changed + 2
+    # the listing, the lease, the page, one journal record (manifest delta and log record),
+    # the lease's release: changed + 4
     assert dav.server.log.entries[1:] == [
+        ("PUT", "/remote.php/dav/files/alice/.sitegen/lease.json"),
         ("PUT", "/remote.php/dav/files/alice/about.html"),
         ("PUT", "/remote.php/dav/files/alice/.sitegen/journal/000002.json"),
+        ("DELETE", "/remote.php/dav/files/alice/.sitegen/lease.json"),
     ]
 
 
-@pytest.mark.parametrize("cut", range(1, 16))
+@pytest.mark.parametrize("cut", range(1, 18))
 def test_a_killed_publish_never_leaves_a_page_with_missing_files_and_is_resumed(
     tmp_path: Path, dav: Dav, cut: int
 ) -> None:
@@ -105,16 +108,17 @@ def test_a_killed_publish_never_leaves_a_page_with_missing_files_and_is_resumed(
 
 
 def test_every_cut_point_is_exercised(tmp_path: Path, dav: Dav) -> None:
-    """The cuts above (the server dies after 1..15 requests) cover every point of the publish:
-    it takes 16 requests, the last being the marker that its deletes are done."""
+    """The cuts above (the server dies after 1..17 requests) cover every point of the publish:
+    it takes 18 requests, the last two being the marker that its deletes are done and the
+    release of the lease."""
     publish_tree(write_tree(tmp_path / "v1", V1), dav.target(), ALL)
     dav.server.log.clear()
     publish_tree(write_tree(tmp_path / "v2", V2), dav.target(), ALL)
-    assert len(dav.server.log.entries) == 16
-    assert dav.server.log.entries[-1] == (
-        "PUT",
-        "/remote.php/dav/files/alice/.sitegen/journal/000002.done",
-    )
+    assert len(dav.server.log.entries) == 18
+    assert dav.server.log.entries[-2:] == [
+        ("PUT", "/remote.php/dav/files/alice/.sitegen/journal/000002.done"),
+        ("DELETE", "/remote.php/dav/files/alice/.sitegen/lease.json"),
+    ]
 
 
 def test_a_hand_edit_on_the_server_is_not_overwritten(tmp_path: Path, dav: Dav) -> None:

@@ -64,10 +64,12 @@ def test_steady_state_sends_the_page_and_one_small_record(tmp_path: Path, dav: D
         dav.server.log.clear()
         publish_tree(out, dav.target(cache=cache), PublishOptions())
         assert dav.server.log.entries == [
-            ("PROPFIND", f"{DAV}/.sitegen"),
+            ("PROPFIND", f"{DAV}/"),
+            ("PUT", f"{DAV}/.sitegen/lease.json"),
             ("PUT", f"{DAV}/p/000.html"),
             ("PUT", f"{DAV}/{JOURNAL_DIR}/{n + 1:06d}.json"),
-        ]  # changed files + 2: no MKCOL, no GET, no rewrite of the base or of the log
+            ("DELETE", f"{DAV}/.sitegen/lease.json"),
+        ]  # changed files + 4: no MKCOL, no GET, no rewrite of the base or of the log
         changed = (out / "p/000.html").stat().st_size
         assert dav.server.log.bytes_sent() <= 2 * changed
         assert dav.server.log.bytes_sent(".sitegen") < 1000  # whatever the size of the base
@@ -87,14 +89,15 @@ def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path
         write_tree(out, site(n))
         dav.server.log.clear()
         publish_tree(out, target(), PublishOptions())
-        if any(m == "DELETE" for m in dav.server.log.methods()):
+        if ("DELETE", f"{DAV}/{JOURNAL_DIR}") in dav.server.log.entries:
             break
     else:
         pytest.fail("no compaction")
     assert n > 2
     segment = f"{SEGMENT_DIR}/000001-{n + 1:06d}.jsonl"
     assert dav.server.log.entries == [
-        ("PROPFIND", f"{DAV}/.sitegen"),
+        ("PROPFIND", f"{DAV}/"),
+        ("PUT", f"{DAV}/.sitegen/lease.json"),
         ("PUT", f"{DAV}/p/000.html"),
         ("PUT", f"{DAV}/{JOURNAL_DIR}/{n + 1:06d}.json"),
         ("MKCOL", f"{DAV}/{SEGMENT_DIR}"),  # the first compaction only
@@ -102,6 +105,7 @@ def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path
         ("PUT", f"{DAV}/{MANIFEST_PATH}"),
         ("DELETE", f"{DAV}/{JOURNAL_DIR}"),
         ("MKCOL", f"{DAV}/{JOURNAL_DIR}"),
+        ("DELETE", f"{DAV}/.sitegen/lease.json"),
     ]
     assert state_files(dav) == sorted([MANIFEST_PATH, segment])
     assert json.loads((dav.root / MANIFEST_PATH).read_bytes())["seq"] == n + 1
@@ -111,7 +115,7 @@ def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path
     write_tree(out, site(99))
     dav.server.log.clear()
     publish_tree(out, target(), PublishOptions())
-    assert dav.server.log.methods() == ["PROPFIND", "PUT", "PUT"]
+    assert dav.server.log.methods() == ["PROPFIND", "PUT", "PUT", "PUT", "DELETE"]
     dav.server.log.clear()
     assert not publish_tree(out, target(), PublishOptions()).applied
     assert dav.server.log.methods() == ["PROPFIND"]
@@ -199,7 +203,7 @@ def test_an_interrupted_publish_among_its_deletes_is_finished_by_the_next_run(
     publish_tree(out, dav.target(cache=cache), PublishOptions())
     smaller = {k: v for k, v in site(0, pages=6).items() if k not in ("p/004.html", "p/005.html")}
     write_tree(out, smaller)
-    dav.killer.budget = 3  # PROPFIND, the record, the first DELETE; then the server dies
+    dav.killer.budget = 4  # PROPFIND, the lease, the record, the first DELETE; then it dies
     with pytest.raises(SitegenError):
         publish_tree(out, dav.target(cache=cache, retry=False), PublishOptions())
     dav.killer.budget = None
@@ -207,7 +211,17 @@ def test_an_interrupted_publish_among_its_deletes_is_finished_by_the_next_run(
     dav.server.log.clear()
     again = publish_tree(out, dav.target(cache=cache), PublishOptions())
     assert again.applied and again.record is None  # no second record
-    assert dav.server.log.methods() == ["PROPFIND", "DELETE", "DELETE", "PUT"]  # 404, then done
+    # the listing, the stale lease read and broken, the deletes (the first a 404), the done
+    # marker, the lease released
+    assert dav.server.log.methods() == [
+        "PROPFIND",
+        "GET",
+        "PUT",
+        "DELETE",
+        "DELETE",
+        "PUT",
+        "DELETE",
+    ]
     assert not (dav.root / "p/005.html").exists()
     dav.server.log.clear()
     assert not publish_tree(out, dav.target(cache=cache), PublishOptions()).applied
@@ -245,9 +259,10 @@ def test_a_target_in_the_old_layout_is_verified_then_migrated(tmp_path: Path, da
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
     assert [(m, p.removeprefix(DAV + "/")) for m, p in dav.server.log.entries] == [
-        ("PROPFIND", ".sitegen"),
+        ("PROPFIND", ""),
         ("GET", MANIFEST_PATH),
         ("GET", LOG_PATH),
+        ("PUT", ".sitegen/lease.json"),
         ("PUT", "p/000.html"),  # no If-Match possible: the old manifest had no ETag for it
         ("MKCOL", JOURNAL_DIR),
         ("PUT", f"{JOURNAL_DIR}/000003.json"),
@@ -256,6 +271,7 @@ def test_a_target_in_the_old_layout_is_verified_then_migrated(tmp_path: Path, da
         ("PUT", MANIFEST_PATH),
         ("DELETE", JOURNAL_DIR),
         ("MKCOL", JOURNAL_DIR),
+        ("DELETE", ".sitegen/lease.json"),
     ]
     assert (dav.root / LOG_PATH).read_bytes() == legacy_log  # history kept as it was
     assert json.loads((dav.root / MANIFEST_PATH).read_bytes())["seq"] == 3
@@ -264,7 +280,7 @@ def test_a_target_in_the_old_layout_is_verified_then_migrated(tmp_path: Path, da
     write_tree(out, site(2, pages=5))
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
-    assert dav.server.log.methods() == ["PROPFIND", "PUT", "PUT"]
+    assert dav.server.log.methods() == ["PROPFIND", "PUT", "PUT", "PUT", "DELETE"]
     assert verify(dav.target()) == []
 
 
@@ -311,11 +327,15 @@ def test_state_is_listed_folder_by_folder_where_infinity_is_refused(
     write_tree(out, site(1, pages=5))
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
-    assert dav.server.log.methods() == ["PROPFIND", "PROPFIND", "PROPFIND", "PUT", "PUT"]
-    assert [p for _, p in dav.server.log.entries[1:3]] == [
-        f"{DAV}/.sitegen",
-        f"{DAV}/{JOURNAL_DIR}",
-    ]
+    # Depth infinity refused, then Depth 1 of the target and of each of its folders (p/,
+    # .sitegen/, .sitegen/journal/): a server that refuses infinity costs a request a folder.
+    listed = [p for m, p in dav.server.log.entries if m == "PROPFIND"]
+    assert listed[0] == f"{DAV}/"
+    assert sorted(listed[1:]) == sorted(
+        [f"{DAV}/", f"{DAV}/css", f"{DAV}/p", f"{DAV}/.sitegen", f"{DAV}/{JOURNAL_DIR}"]
+    )
+    assert dav.server.log.methods()[len(listed) :] == ["PUT", "PUT", "PUT", "DELETE"]
+    assert verify(dav.target()) == []
 
 
 # -- new pages that link to each other -----------------------------------------------------------

@@ -1,0 +1,385 @@
+"""Layer 4: a store target's bookkeeping: the base manifest, the journal, the log segments.
+
+A store cannot append, so the bookkeeping is kept in files that are written once each and
+never rewritten, except on compaction:
+
+    .sitegen/manifest.json            the base: the full manifest as of publish `seq`, with ETags
+    .sitegen/journal/000124.json      one record per publish since the base, carrying its delta
+    .sitegen/journal/000124.done      written after the deletes of a publish that deletes files
+    .sitegen/log/000001-000123.jsonl  closed segments of the log (records moved out of journal/)
+    .sitegen/publish-log.jsonl        the log of targets published before journals, kept as is
+
+Reading needs one listing (the caller's) and, with a warm cache, no other request. Records are
+created only (`create_only`), so two publishers cannot both write publish number N; the base is
+replaced only with `if_match` on the one read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from sitegen.errors import Diagnostic, PublishError
+from sitegen.publish.manifest import JOURNAL_DIR, LOG_PATH, MANIFEST_PATH, SEGMENT_DIR, Entry
+from sitegen.publish.record import Record, line_sha256
+from sitegen.publish.statecache import StateCache
+from sitegen.publish.store import Stat, Store, StoreConflict
+from sitegen.publish.target import History, LogEntry, TargetState, decode_manifest, encode_manifest
+
+# A publish writes a fresh base when the journal's records outgrow this share of the base ...
+COMPACT_RATIO = 0.2
+# ... and this many bytes (small sites: a base of a few KB is not rewritten every publish) ...
+COMPACT_MIN_BYTES = 64 * 1024
+# ... or when the journal holds this many records (it is listed on every publish).
+COMPACT_MAX_RECORDS = 1000
+
+_RECORD = re.compile(r"(\d{6,})\.json")
+_DONE = re.compile(r"(\d{6,})\.done")
+_SEGMENT = re.compile(r"(\d{6,})-(\d{6,})\.jsonl")
+
+
+def record_path(seq: int) -> str:
+    return f"{JOURNAL_DIR}/{seq:06d}.json"
+
+
+def done_path(seq: int) -> str:
+    return f"{JOURNAL_DIR}/{seq:06d}.done"
+
+
+def segment_path(first: int, last: int) -> str:
+    return f"{SEGMENT_DIR}/{first:06d}-{last:06d}.jsonl"
+
+
+@dataclass
+class Layout:
+    """What `.sitegen/` holds, from the listing: names, ETags and sizes, no contents."""
+
+    files: dict[str, Stat] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+
+    def _numbered(self, pattern: re.Pattern[str]) -> dict[int, str]:
+        out = {}
+        for path in self.files:
+            parent, _, name = path.rpartition("/")
+            m = pattern.fullmatch(name)
+            if parent == JOURNAL_DIR and m:
+                out[int(m.group(1))] = path
+        return out
+
+    @property
+    def records(self) -> dict[int, str]:
+        return self._numbered(_RECORD)
+
+    @property
+    def done(self) -> set[int]:
+        return set(self._numbered(_DONE))
+
+    @property
+    def segments(self) -> list[tuple[int, int, str]]:
+        out = []
+        for path in self.files:
+            folder, _, name = path.rpartition("/")
+            m = _SEGMENT.fullmatch(name)
+            if folder == SEGMENT_DIR and m and int(m.group(1)) <= int(m.group(2)):
+                out.append((int(m.group(1)), int(m.group(2)), path))
+        return sorted(out)
+
+    def etag(self, path: str) -> str | None:
+        return self.files[path].etag if path in self.files else None
+
+    def size(self, path: str) -> int:
+        return self.files[path].size if path in self.files else 0
+
+
+@dataclass
+class Known:
+    """What `read` learnt, for the writes that follow."""
+
+    layout: Layout
+    state: TargetState
+    etags: dict[str, str]  # the target's ETag of each published file, when known
+    base_seq: int = 0  # the publish the base belongs to (0: no base)
+    base_legacy: bool = False  # a manifest.json from before journals (no `seq`)
+    base_pending: bool = False  # the base lists deletes not done yet
+    last_seq: int = 0  # the newest record anywhere in the log
+    open_records: list[int] = field(default_factory=list)  # journal records after the base
+
+
+class Ledger:
+    def __init__(
+        self,
+        store: Store,
+        cache: StateCache,
+        *,
+        compact_ratio: float = COMPACT_RATIO,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+        compact_max_records: int = COMPACT_MAX_RECORDS,
+    ) -> None:
+        self.store = store
+        self.cache = cache
+        self.compact_ratio = compact_ratio
+        self.compact_min_bytes = compact_min_bytes
+        self.compact_max_records = compact_max_records
+        self._written: dict[str, bytes] = {}  # state files this run wrote
+        self._base_etag: str | None = None  # of the base this run wrote
+
+    @property
+    def label(self) -> str:
+        return self.store.label
+
+    def fetch(self, path: str, layout: Layout) -> bytes:
+        etag = layout.etag(path)
+        cached = self.cache.read(path, etag)
+        if cached is not None:
+            return cached
+        data = self.store.read(path)
+        self.cache.write(path, data, etag)
+        return data
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read(self, layout: Layout) -> Known:
+        self.cache.prune(set(layout.files))
+        etags: dict[str, str] = {}
+        base: dict[str, Entry] = {}
+        pending: dict[str, Entry] = {}
+        base_pending = False
+        base_seq, legacy = 0, False
+        last_seq, last_sha, last_manifest = 0, None, None
+        if MANIFEST_PATH in layout.files:
+            base, pending, extra = decode_manifest(self.fetch(MANIFEST_PATH, layout), MANIFEST_PATH)
+            base_pending = bool(pending)
+            etags = _str_dict(extra.get("etags"))
+            seq = extra.get("seq")
+            if isinstance(seq, int) and seq > 0:
+                base_seq = seq
+            else:
+                legacy = True
+        if LOG_PATH in layout.files:  # the log from before journals: records 1..m
+            lines = _lines(self.fetch(LOG_PATH, layout))
+            if lines:
+                last_seq, last_sha = len(lines), line_sha256(lines[-1])
+                last_manifest = _manifest_sha_of(lines[-1])
+            if legacy:
+                base_seq = len(lines)
+        segments, records = layout.segments, layout.records
+        newest_journal = max(records, default=0)
+        if segments and segments[-1][1] > max(last_seq, newest_journal):
+            lines = _lines(self.fetch(segments[-1][2], layout))
+            if lines:
+                last_seq, last_sha = segments[-1][1], line_sha256(lines[-1])
+                last_manifest = _manifest_sha_of(lines[-1])
+        elif newest_journal > last_seq:
+            data = self.fetch(records[newest_journal], layout).rstrip(b"\n")
+            last_seq, last_sha = newest_journal, line_sha256(data)
+            last_manifest = _manifest_sha_of(data)
+        published = dict(base)
+        open_records = sorted(n for n in records if n > base_seq)
+        for n in open_records:
+            rec = self._journal_record(records[n], layout)
+            assert rec.delta is not None
+            published = rec.delta.apply(published)
+            for p in rec.delta.removed:
+                etags.pop(p, None)
+            etags.update(rec.delta.etags)
+            pending = (
+                {p: e for p, e in rec.delta.removed.items() if p not in published}
+                if n not in layout.done
+                else {}
+            )
+        if base_seq > last_seq:  # a base whose record was never written (a cut first publish)
+            last_manifest = None
+        state = TargetState(
+            {**pending, **published},
+            published,
+            last_sha,
+            last_manifest,
+            max(last_seq, base_seq - 1) + 1,
+        )
+        etags = {p: t for p, t in etags.items() if p in state.manifest}
+        return Known(layout, state, etags, base_seq, legacy, base_pending, last_seq, open_records)
+
+    def _journal_record(self, where: str, layout: Layout) -> Record:
+        try:
+            rec = Record.from_line(self.fetch(where, layout))
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise PublishError(
+                f"{self.label}: {where} is unreadable; run `sitegen verify`"
+            ) from None
+        if rec.delta is None:
+            raise PublishError(f"{self.label}: {where} carries no delta; run `sitegen verify`")
+        return rec
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def put_base(
+        self,
+        result: dict[str, Entry],
+        seq: int,
+        known: Known,
+        pending: dict[str, Entry] | None = None,
+    ) -> None:
+        """Write the base; if_match on the one read (create_only: none), so a second publisher
+        elsewhere makes this fail loudly instead of losing a publish."""
+        keep = result.keys() | (pending or {}).keys()
+        etags = {p: e for p, e in known.etags.items() if p in keep}
+        data = encode_manifest(result, pending, {"etags": etags, "seq": seq})
+        etag = self._base_etag if self._base_etag is not None else known.layout.etag(MANIFEST_PATH)
+        try:
+            new = self.store.write(
+                MANIFEST_PATH,
+                data,
+                if_match=etag,
+                create_only=etag is None,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        except StoreConflict:
+            if etag is None and self.store.read(MANIFEST_PATH) == data:
+                new = None  # our own write, retried after its answer was lost
+            else:
+                raise PublishError(
+                    f"{self.label}: {MANIFEST_PATH} changed while publishing "
+                    "(another publisher?); run the publish again"
+                ) from None
+        self._base_etag = new
+        self._note(MANIFEST_PATH, data, new)
+
+    def put_record(self, record: Record, known: Known) -> None:
+        """Create the record's file; it never replaces one."""
+        if JOURNAL_DIR not in known.layout.dirs:
+            self.store.make_folder(JOURNAL_DIR)
+            known.layout.dirs.add(JOURNAL_DIR)
+        path = record_path(record.seq or 0)
+        data = record.to_line()
+        try:
+            new = self.store.write(
+                path, data, create_only=True, sha256=hashlib.sha256(data).hexdigest()
+            )
+        except StoreConflict:
+            # Our own write, retried after a lost answer, or another publisher's record N?
+            if self.store.read(path) != data:
+                raise PublishError(
+                    f"{self.label}: {path} was written by another publish "
+                    "meanwhile; run the publish again"
+                ) from None
+            new = None
+        self._note(path, data, new)
+
+    def put_done(self, seq: int) -> None:
+        self._put_file(done_path(seq), b"")
+
+    def _put_file(self, path: str, data: bytes) -> None:
+        new = self.store.write(path, data, sha256=hashlib.sha256(data).hexdigest())
+        self._note(path, data, new)
+
+    def _note(self, path: str, data: bytes, etag: str | None) -> None:
+        self._written[path] = data
+        self.cache.write(path, data, etag)
+
+    def wants_compaction(self, known: Known, record: Record) -> bool:
+        layout = known.layout
+        if known.base_legacy or MANIFEST_PATH not in layout.files:
+            return True  # move a target from before journals to the journal layout
+        journal = sum(layout.size(layout.records[n]) for n in known.open_records)
+        journal += len(record.to_line())
+        limit = max(self.compact_ratio * layout.size(MANIFEST_PATH), self.compact_min_bytes)
+        return journal > limit or len(known.open_records) + 1 >= self.compact_max_records
+
+    def compact(self, result: dict[str, Entry], seq: int, known: Known) -> None:
+        """A closed segment for the journal's records, a fresh base, an empty journal. Each step
+        leaves a readable target: the segment repeats records, the base is written after the
+        deletes, and the journal's records are all in a segment before it is emptied."""
+        layout = known.layout
+        covered = max([end for _, end, _ in layout.segments] + [self._legacy_count(layout)])
+        records = {n: p for n, p in layout.records.items() if n > covered}
+        records[seq] = record_path(seq)
+        lines = [self._written.get(p) or self.fetch(p, layout) for _, p in sorted(records.items())]
+        if SEGMENT_DIR not in layout.dirs:
+            self.store.make_folder(SEGMENT_DIR)
+        body = b"".join(line.rstrip(b"\n") + b"\n" for line in lines)
+        self._put_file(segment_path(min(records), seq), body)
+        self.put_base(result, seq, known)
+        self.store.delete(JOURNAL_DIR)
+        self.store.make_folder(JOURNAL_DIR)  # so that the next publish sends only its record
+
+    def _legacy_count(self, layout: Layout) -> int:
+        if LOG_PATH not in layout.files:
+            return 0
+        return len(_lines(self.fetch(LOG_PATH, layout)))
+
+    # -- verify --------------------------------------------------------------------------------
+
+    def history(self, layout: Layout) -> History:
+        """Every record (the old log, the closed segments, the journal) in order, and the base."""
+        problems: list[Diagnostic] = []
+        by_seq: dict[int, LogEntry] = {}
+
+        def add(seq: int, entry: LogEntry) -> None:
+            seen = by_seq.get(seq)
+            if seen is None:
+                by_seq[seq] = entry
+            elif seen.data != entry.data:
+                problems.append(
+                    Diagnostic(
+                        entry.where,
+                        entry.line,
+                        f"record {seq} differs from its copy in {seen.where}",
+                    )
+                )
+
+        legacy = 0
+        if LOG_PATH in layout.files:
+            lines = _lines(self.fetch(LOG_PATH, layout))
+            legacy = len(lines)
+            for n, line in enumerate(lines, start=1):
+                add(n, LogEntry(LOG_PATH, n, line))
+        for first, last, path in layout.segments:
+            lines = _lines(self.fetch(path, layout))
+            if len(lines) != last - first + 1:
+                problems.append(
+                    Diagnostic(
+                        path, None, f"holds {len(lines)} records, its name says {last - first + 1}"
+                    )
+                )
+            for n, line in enumerate(lines):
+                add(first + n, LogEntry(path, n + 1, line))
+        for n, path in sorted(layout.records.items()):
+            add(n, LogEntry(path, None, self.fetch(path, layout).rstrip(b"\n")))
+        base: dict[str, Entry] = {}
+        base_seq: int | None = None
+        if MANIFEST_PATH in layout.files:
+            base, _, extra = decode_manifest(self.fetch(MANIFEST_PATH, layout), MANIFEST_PATH)
+            seq = extra.get("seq")
+            base_seq = seq if isinstance(seq, int) and seq > 0 else (legacy or None)
+        entries = [by_seq[n] for n in sorted(by_seq)]
+        return History(entries, base, MANIFEST_PATH, base_seq, None, problems)
+
+
+def layout_of(listing: dict[str, Stat], state_dir: str) -> Layout:
+    layout = Layout()
+    for path, st in listing.items():
+        if path == state_dir or path.startswith(state_dir + "/"):
+            if st.is_dir:
+                layout.dirs.add(path)
+            else:
+                layout.files[path] = st
+    return layout
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return [ln for ln in data.split(b"\n") if ln.strip()]
+
+
+def _manifest_sha_of(line: bytes) -> str | None:
+    try:
+        return Record.from_line(line).manifest_sha256
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _str_dict(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+__all__ = ["Known", "Layout", "Ledger", "layout_of", "record_path"]
