@@ -32,7 +32,6 @@ from sitegen.publish.store import Stat, Store, StoreConflict, is_temp_name
 from sitegen.publish.target import History, Progress, TargetState
 from sitegen.webdav import WebDAVError
 
-
 _UPLOADS = " (publish --repair restores it)"
 _DELETES = " (publish --repair deletes it)"
 
