@@ -10,6 +10,12 @@ import pytest
 
 from sitegen.build.pipeline import BuildOptions, BuildResult, build_site
 from sitegen.errors import BuildError, SitegenError
+from tests.servers.faultproxy import fault_proxy
+from tests.servers.nextcloud import nc_env, nextcloud
+
+# Real servers for every test folder: the shared Nextcloud (one per run, skipped when
+# ../shared/nextcloud is absent) and the fault-injecting proxy (tests/servers/).
+pytest_plugins = ("tests.servers.plugin",)
 
 Files = Mapping[str, "str | bytes"]
 
@@ -103,4 +109,14 @@ def plain() -> Callable[..., dict[str, str]]:
     return make
 
 
-__all__ = ["NOW", "BuildError", "SiteBuilder", "apply_edit", "snapshot", "write_tree"]
+__all__ = [
+    "NOW",
+    "BuildError",
+    "SiteBuilder",
+    "apply_edit",
+    "fault_proxy",
+    "nc_env",
+    "nextcloud",
+    "snapshot",
+    "write_tree",
+]
