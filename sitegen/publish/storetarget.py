@@ -142,6 +142,7 @@ class StoreTarget:
             )
             if self.repair:
                 manifest[path] = Entry("", st.size)  # not the site's: the plan deletes it
+        drift.sort(key=lambda d: d.path)
         return replace(state, manifest=manifest, drift=tuple(drift))
 
     def _sha_of(self, path: str) -> str:

@@ -140,7 +140,9 @@ def test_a_second_cut_before_the_first_is_finished_still_converges(tmp_path: Pat
 VERSIONS = [V1, V2, V3]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     runs=st.lists(
         st.tuples(st.integers(0, 2), st.one_of(st.none(), st.integers(1, 20))),

@@ -1,0 +1,183 @@
+"""Publishing to the real Nextcloud 34 of ../shared/nextcloud, directly and through the fault
+proxy: the first publish into a folder that does not exist, retries of every request kind,
+a publish cut at chosen requests then finished by the next, drift repair, and the lease."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sitegen.errors import PublishError, SitegenError
+from sitegen.publish.davtarget import DavTarget
+from sitegen.publish.lease import LEASE_PATH, LeaseInfo, TargetBusy
+from sitegen.publish.log import verify
+from sitegen.publish.manifest import manifest_of_tree
+from sitegen.publish.runner import publish_tree
+from sitegen.publish.storetarget import StoreTarget
+from sitegen.webdav import NO_RETRY, Client, RetryPolicy
+from tests.publish.helpers import write_tree
+from tests.publish.test_crash_steps import V3, broken
+from tests.publish.test_davtarget import ALL, V1, V2
+from tests.servers.faultproxy import FaultProxy, Rule
+from tests.servers.nextcloud import NextcloudServer
+
+pytestmark = pytest.mark.nextcloud
+Proxy = Callable[..., FaultProxy]
+FAST_RETRY = RetryPolicy(attempts=8, base_delay=0.05, max_delay=1.0, deadline=60.0)
+
+
+def target(
+    nc: NextcloudServer, folder: str, *, via: str | None = None, retry: bool = True, **kw: object
+) -> StoreTarget:
+    base = (via or nc.url) + f"/remote.php/dav/files/{nc.user}/{folder}"
+    client = Client(
+        base,
+        username=nc.user,
+        password=nc.app_password,
+        server_name="Nextcloud",
+        retry=FAST_RETRY if retry else NO_RETRY,
+    )
+    return DavTarget(client, label=f"nextcloud:{folder}", **kw)  # type: ignore[arg-type]
+
+
+def held(nc: NextcloudServer, folder: str) -> dict[str, bytes]:
+    root = nc.files_dir / folder
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".sitegen" not in p.relative_to(root).parts
+    }
+
+
+def as_bytes(files: dict[str, str | bytes]) -> dict[str, bytes]:
+    return {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+
+
+def test_first_publish_creates_the_folder_and_its_parents(
+    tmp_path: Path, nextcloud: NextcloudServer
+) -> None:
+    folder = f"{nextcloud.new_folder('Public')}/deep/site"
+    out = write_tree(tmp_path / "out", V1)
+    cache = tmp_path / "cache"
+    assert publish_tree(out, target(nextcloud, folder, cache_dir=cache), ALL).applied
+    assert held(nextcloud, folder) == as_bytes(V1)
+    assert verify(target(nextcloud, folder)) == []
+    again = target(nextcloud, folder, cache_dir=cache)
+    assert not publish_tree(out, again, ALL).applied
+    assert again.store.request_count == 1  # the one listing
+
+
+def test_publishes_through_faults_succeed_or_fail_cleanly_and_converge(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
+) -> None:
+    """A few percent of every fault kind on every request; three versions published in turn."""
+    folder = nextcloud.new_folder("faults")
+    rates = {
+        "reset_before": 0.03,
+        "reset_after": 0.03,
+        "status_503": 0.03,
+        "status_429": 0.03,
+        "status_502": 0.02,
+        "truncate": 0.03,
+    }
+    proxy = fault_proxy(nextcloud.url, seed=7, rates=rates, retry_after="0")
+    outcomes = []
+    for n, version in enumerate([V1, V2, V3, V2]):
+        out = write_tree(tmp_path / f"v{n}", version)
+        try:
+            publish_tree(out, target(nextcloud, folder, via=proxy.url), ALL)
+            outcomes.append("ok")
+        except SitegenError as e:  # a clean failure: named, and the site consistent
+            outcomes.append(str(e).splitlines()[0])
+        assert broken(held(nextcloud, folder)) == []
+    assert proxy.faults(), "the proxy injected nothing"
+    assert outcomes.count("ok") >= 3, outcomes
+    final = write_tree(tmp_path / "final", V2)
+    publish_tree(final, target(nextcloud, folder), ALL)
+    assert held(nextcloud, folder) == {**as_bytes(V2), "CNAME": b"example.org"}
+    assert verify(target(nextcloud, folder)) == []
+
+
+@pytest.mark.parametrize("cut", [3, 7, 11, 13, 15])
+def test_a_publish_cut_at_a_request_is_finished_by_the_next(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy, cut: int
+) -> None:
+    folder = nextcloud.new_folder("cut")
+    publish_tree(write_tree(tmp_path / "v1", V1), target(nextcloud, folder, workers=1), ALL)
+    proxy = fault_proxy(nextcloud.url, rules=[Rule("reset_after", nth=cut, times=1)])
+    with pytest.raises(SitegenError):
+        publish_tree(
+            write_tree(tmp_path / "v2", V2),
+            target(nextcloud, folder, via=proxy.url, retry=False, workers=1),
+            ALL,
+        )
+    assert broken(held(nextcloud, folder)) == []
+    publish_tree(write_tree(tmp_path / "v3", V3), target(nextcloud, folder), ALL)
+    assert held(nextcloud, folder) == {**as_bytes(V3), "CNAME": b"example.org"}
+    assert verify(target(nextcloud, folder)) == []
+
+
+def test_drift_is_reported_then_repaired(tmp_path: Path, nextcloud: NextcloudServer) -> None:
+    folder = nextcloud.new_folder("drift")
+    out = write_tree(tmp_path / "out", V1)
+    publish_tree(out, target(nextcloud, folder), ALL)
+    with nextcloud.client() as http:
+        base = nextcloud.dav_url(folder)
+        assert http.put(f"{base}/about.html", content=b"<script>evil()</script>").is_success
+        assert http.put(f"{base}/extra.txt", content=b"left by hand").is_success
+        assert http.delete(f"{base}/img/a.png").is_success
+    outcome = publish_tree(out, target(nextcloud, folder), ALL)
+    assert [str(d) for d in outcome.drift] == [
+        "about.html: changed on the target since the last publish (publish --repair restores it)",
+        "extra.txt: on the target but not in the last publish (publish --repair deletes it)",
+        "img/a.png: missing on the target since the last publish (publish --repair restores it)",
+    ]
+    assert len(verify(target(nextcloud, folder))) == 3
+    publish_tree(out, target(nextcloud, folder, repair=True), ALL)
+    assert held(nextcloud, folder) == as_bytes(V1)
+    assert verify(target(nextcloud, folder)) == []
+
+
+def test_a_live_lease_elsewhere_keeps_a_second_publisher_out(
+    tmp_path: Path, nextcloud: NextcloudServer
+) -> None:
+    folder = nextcloud.new_folder("lease")
+    out = write_tree(tmp_path / "out", V1)
+    publish_tree(out, target(nextcloud, folder), ALL)
+    other = LeaseInfo("bob", "other-host", 4242, time.time() + 600, {})
+    with nextcloud.client() as http:
+        lease_url = f"{nextcloud.dav_url(folder)}/{LEASE_PATH}"
+        assert http.put(lease_url, content=other.to_bytes()).is_success
+        write_tree(out, V2)
+        with pytest.raises(TargetBusy, match=r"being published by bob on other-host \(pid 4242\)"):
+            publish_tree(out, target(nextcloud, folder), ALL)
+        assert held(nextcloud, folder) == as_bytes(V1)  # nothing was touched
+        expired = LeaseInfo("bob", "other-host", 4242, time.time() - 1, {})
+        assert http.put(lease_url, content=expired.to_bytes()).is_success
+        publish_tree(out, target(nextcloud, folder), ALL)  # an expired lease is broken
+        assert http.get(lease_url).status_code == 404  # and ours released
+    assert held(nextcloud, folder) == {**as_bytes(V2), "CNAME": b"example.org"}
+
+
+def test_the_lease_records_the_intent_before_the_first_upload(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
+) -> None:
+    folder = nextcloud.new_folder("intent")
+    publish_tree(write_tree(tmp_path / "v1", V1), target(nextcloud, folder), ALL)
+    proxy = fault_proxy(nextcloud.url, rules=[Rule("reset_before", method="PUT", path=r"\.html$")])
+    with pytest.raises(PublishError):
+        publish_tree(
+            write_tree(tmp_path / "v2", V2),
+            target(nextcloud, folder, via=proxy.url, retry=False, workers=1),
+            ALL,
+        )
+    lease = json.loads((nextcloud.files_dir / folder / LEASE_PATH).read_bytes())
+    assert lease["host"] == socket.gethostname()
+    assert lease["expires"] <= time.time() + 1  # abandoned: breakable at once
+    want = manifest_of_tree(tmp_path / "v2")
+    assert lease["intent"]["news/new.html"] == [want["news/new.html"].sha256]
