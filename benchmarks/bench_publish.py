@@ -36,7 +36,7 @@ from sitegen.publish.manifest import STATE_DIR  # noqa: E402
 from sitegen.publish.runner import PublishOptions, publish_tree  # noqa: E402
 from sitegen.schedule import Every, RunOutcome, Scheduler, status_path  # noqa: E402
 from sitegen.webdav import Client  # noqa: E402
-from tests.publish.helpers import NEXTCLOUD_ROOT, PASSWORD, USER, wsgidav_app  # noqa: E402
+from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, PASSWORD, USER, wsgidav_app  # noqa: E402
 
 
 class Meter:
@@ -161,7 +161,9 @@ def main() -> None:
                 files = len(p.new) + len(p.changed)
                 compacted = any(m == "DELETE" for m in target_meter.methods) and not p.deleted
                 if not quiet or compacted:
-                    budget_r, budget_b = files + 3, 2 * changed
+                    budget_r, budget_b = (
+                        files + 4
+                    )  # the listing, the lease taken and released, the record, 2 * changed
                     sent = target_meter.payload + target_meter.bookkeeping
                     rows.append(
                         f"| {label} | {files} ({changed} B) | {target_meter.requests} "
