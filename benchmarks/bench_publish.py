@@ -49,6 +49,7 @@ class Meter:
     def reset(self) -> None:
         self.requests, self.payload, self.bookkeeping = 0, 0, 0
         self.methods: dict[str, int] = {}
+        self.compacted = False  # the journal folder was emptied (a compaction)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         n = int(environ.get("CONTENT_LENGTH") or 0)
@@ -57,6 +58,7 @@ class Meter:
             m = environ["REQUEST_METHOD"]
             self.methods[m] = self.methods.get(m, 0) + 1
             path = environ.get("PATH_INFO", "")
+            self.compacted |= m == "DELETE" and path.rstrip("/").endswith(f"/{STATE_DIR}/journal")
             if f"/{STATE_DIR}/" in path or path.rstrip("/").endswith(f"/{STATE_DIR}"):
                 self.bookkeeping += n
             else:
@@ -159,7 +161,7 @@ def main() -> None:
                 p = outcome.plan
                 changed = p.new_bytes + p.changed_bytes
                 files = len(p.new) + len(p.changed)
-                compacted = any(m == "DELETE" for m in target_meter.methods) and not p.deleted
+                compacted = target_meter.compacted
                 if not quiet or compacted:
                     budget_r, budget_b = (
                         files + 4
