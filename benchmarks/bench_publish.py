@@ -163,9 +163,8 @@ def main() -> None:
                 files = len(p.new) + len(p.changed)
                 compacted = target_meter.compacted
                 if not quiet or compacted:
-                    budget_r, budget_b = (
-                        files + 4
-                    )  # the listing, the lease taken and released, the record, 2 * changed
+                    # the listing, the lease taken and released, the record
+                    budget_r, budget_b = files + 4, 2 * changed
                     sent = target_meter.payload + target_meter.bookkeeping
                     rows.append(
                         f"| {label} | {files} ({changed} B) | {target_meter.requests} "
