@@ -96,16 +96,24 @@ def serve(
     cache_dir: Path | None,
     offline: bool,
     jobs: int,
+    limits: tuple[str, ...],
 ) -> None:
     """Preview SOURCE (a folder, or a nextcloud:// or webdav:// URL) with instant reload."""
     from sitegen.serve import Preview, ServeOptions
-    from sitegen.sources import open_source
+    from sitegen.sources import SyncLimits, open_source
 
     warning = exposure_warning(host, port)
     if warning:
         click.echo(warning, err=True)
     try:
-        src = open_source(source, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
+        src = open_source(
+            source,
+            user=user,
+            cache_dir=cache_dir,
+            jobs=jobs,
+            offline=offline,
+            limits=SyncLimits().with_settings(limits),
+        )
         preview = Preview(
             src,
             ServeOptions(

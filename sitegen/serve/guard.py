@@ -48,7 +48,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     values = [v for k, v in scope.get("headers", ()) if k.lower() == name]
     if len(values) != 1:  # missing, or sent twice (which one would a proxy have read?)
         return None
-    return values[0].decode("latin-1")
+    value: bytes = values[0]
+    return value.decode("latin-1")
 
 
 def origin_allowed(origin: str, host_header: str, allowed: frozenset[str]) -> bool:

@@ -177,9 +177,7 @@ def test_redirects_stay_on_this_server(
 
 
 @pytest.mark.parametrize("path", ["/\\evil.example", "/%5Cevil.example", "/%5C%5Cevil.example"])
-def test_backslash_paths_are_not_found(
-    site: Path, start_preview: StartPreview, path: str
-) -> None:
+def test_backslash_paths_are_not_found(site: Path, start_preview: StartPreview, path: str) -> None:
     (site / "evil.example").mkdir()
     (site / "evil.example" / "index.md").write_text("---\ntitle: E\n---\nfolder\n")
     run = start_preview()
