@@ -66,6 +66,13 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     show_default=True,
     help="Address to listen on. Anything but loopback exposes the preview (drafts too).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable); others get 400.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
 @held_back_options
 @click.option(
@@ -80,6 +87,7 @@ def serve(
     source: str,
     port: int,
     host: str,
+    allow_hosts: tuple[str, ...],
     open_browser: bool,
     drafts: bool,
     future: bool,
@@ -88,18 +96,34 @@ def serve(
     cache_dir: Path | None,
     offline: bool,
     jobs: int,
+    limits: tuple[str, ...],
 ) -> None:
     """Preview SOURCE (a folder, or a nextcloud:// or webdav:// URL) with instant reload."""
     from sitegen.serve import Preview, ServeOptions
-    from sitegen.sources import open_source
+    from sitegen.sources import SyncLimits, open_source
 
     warning = exposure_warning(host, port)
     if warning:
         click.echo(warning, err=True)
     try:
-        src = open_source(source, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
+        src = open_source(
+            source,
+            user=user,
+            cache_dir=cache_dir,
+            jobs=jobs,
+            offline=offline,
+            limits=SyncLimits().with_settings(limits),
+        )
         preview = Preview(
-            src, ServeOptions(host=host, port=port, drafts=drafts, future=future, poll=poll)
+            src,
+            ServeOptions(
+                host=host,
+                port=port,
+                drafts=drafts,
+                future=future,
+                poll=poll,
+                allow_hosts=allow_hosts,
+            ),
         )
     except SitegenError as exc:
         raise click.ClickException(str(exc)) from None

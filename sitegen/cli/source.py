@@ -27,6 +27,17 @@ def held_back_options(f: F) -> F:
     return click.option("--drafts", is_flag=True, help="Include pages marked draft.")(f)
 
 
+def limit_option(f: F) -> F:
+    """--limit KEY=VALUE: what a sync accepts from the server (docs/sources.md)."""
+    return click.option(
+        "--limit",
+        "limits",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="A sync limit: size=2GB, request=5m, sync=30m, depth=32, entries=100000.",
+    )(f)
+
+
 def source_options(f: F) -> F:
     """The options every command that reads a site source takes."""
     f = click.option("--user", default=None, help="User name for a remote source.")(f)
@@ -39,7 +50,7 @@ def source_options(f: F) -> F:
     )(f)
     f = click.option("--offline", is_flag=True, help="Build from the local mirror; no network.")(f)
     f = click.option("--jobs", default=8, show_default=True, help="Parallel transfers.")(f)
-    return f
+    return limit_option(f)
 
 
 def resolve_site(
@@ -50,6 +61,7 @@ def resolve_site(
     cache_dir: Path | None = None,
     offline: bool = False,
     jobs: int = 8,
+    limits: tuple[str, ...] = (),
     **_: object,
 ) -> Path:
     """The local folder to build: the folder itself, or a remote source's freshly synced mirror."""
@@ -58,9 +70,16 @@ def resolve_site(
         if not path.is_dir():
             raise SitegenError(f"{spec}: no such folder")
         return path
-    from sitegen.sources import open_source
+    from sitegen.sources import SyncLimits, open_source
 
-    source = open_source(spec, user=user, cache_dir=cache_dir, jobs=jobs, offline=offline)
+    source = open_source(
+        spec,
+        user=user,
+        cache_dir=cache_dir,
+        jobs=jobs,
+        offline=offline,
+        limits=SyncLimits().with_settings(limits),
+    )
     result = source.sync()  # offline: checks that a mirror exists, fetches nothing
     if not offline and not quiet:
         click.echo(

@@ -12,6 +12,8 @@ import click
 
 from sitegen.errors import SitegenError
 
+from .source import limit_option
+
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None] | None]:
@@ -50,12 +52,21 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 @click.option(
     "--jobs", default=8, show_default=True, type=click.IntRange(1, 64), help="Parallel transfers."
 )
-def sync(source: str, user: str | None, cache_dir: Path | None, jobs: int) -> None:
+@limit_option
+def sync(
+    source: str, user: str | None, cache_dir: Path | None, jobs: int, limits: tuple[str, ...]
+) -> None:
     """Bring the local mirror of SOURCE up to date, moving only what changed."""
-    from sitegen.sources import open_source
+    from sitegen.sources import SyncLimits, open_source
 
     try:
-        src = open_source(source, user=user, cache_dir=cache_dir, jobs=jobs)
+        src = open_source(
+            source,
+            user=user,
+            cache_dir=cache_dir,
+            jobs=jobs,
+            limits=SyncLimits().with_settings(limits),
+        )
         with _progress() as progress:
             result = src.sync(progress)
     except SitegenError as e:

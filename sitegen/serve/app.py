@@ -92,6 +92,14 @@ def resolve(root: str, rel: str) -> str | None:
     return real
 
 
+def local_location(path: str) -> str:
+    """The folder URL `/a/b/` for a request path, always a path on this server: empty segments
+    are dropped, so `//evil.example/x` (which a browser reads as another host) becomes
+    `/evil.example/x/`, and every segment is quoted (a `\\` cannot turn into a `/`)."""
+    parts = [quote(p, safe="") for p in path.split("/") if p]
+    return "/" + "".join(p + "/" for p in parts)
+
+
 class NoStore:
     """Every HTTP response carries Cache-Control: no-store (also starlette's own 405s)."""
 
@@ -136,7 +144,7 @@ def make_app(view: SiteView, hub: Hub) -> Starlette:
         base = view.base_path
         if not path.startswith(base):
             if path + "/" == base or path == "/":
-                return RedirectResponse(base, 307)
+                return RedirectResponse(local_location(base), 307)
             return not_found()
         rel = path[len(base) :]
         root = view.root()
@@ -147,7 +155,7 @@ def make_app(view: SiteView, hub: Hub) -> Starlette:
             return send_file(target)
         if os.path.isdir(target) and os.path.isfile(os.path.join(target, "index.html")):
             query = f"?{request.url.query}" if request.url.query else ""
-            return RedirectResponse(quote(path) + "/" + query, 307)
+            return RedirectResponse(local_location(path) + query, 307)
         if not rel.endswith("/"):
             flat = resolve(root, rel + ".html")  # urls = "html": /about reaches about.html
             if flat is not None and os.path.isfile(flat):

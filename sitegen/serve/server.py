@@ -27,6 +27,7 @@ from sitegen.sources import LocalSource, Source
 
 from .app import SiteView, make_app
 from .builds import BuildQueue, Outcome, SiteBuilder, UpdateLike
+from .guard import HostGuard, allowed_hosts
 from .inject import overlay
 from .reload import Hub, Message
 from .watch import LocalWatcher, RemotePoller
@@ -43,6 +44,7 @@ class ServeOptions:
     future: bool = False
     poll: float = 5.0  # seconds between polls of a remote source
     jobs: int | None = None  # render processes for a full build
+    allow_hosts: tuple[str, ...] = ()  # names besides loopback and `host` it answers for
 
 
 def incremental_builder(site_dir: Path, out_dir: Path, options: BuildOptions) -> SiteBuilder:
@@ -94,7 +96,8 @@ class Preview:
         self._factory = builder_factory
         self.view = SiteView(self.out_dir, self._wait_idle, self._idle, token=self._token())
         self.hub = Hub(self._hello)
-        self.app = make_app(self.view, self.hub)
+        hosts = allowed_hosts(self.options.host, self.options.allow_hosts)
+        self.app = HostGuard(make_app(self.view, self.hub), hosts)
         self.queue: BuildQueue | None = None
         self.watcher: LocalWatcher | None = None
         self.poller: RemotePoller | None = None

@@ -12,17 +12,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from sitegen.sources.limits import LimitError, SyncLimits
 from sitegen.sources.local import LocalSource
 from sitegen.sources.remote import RemoteSource
 from sitegen.sources.result import SyncResult
 from sitegen.sources.url import LocalLocation, RemoteLocation, parse_location
 
 __all__ = [
+    "LimitError",
     "LocalLocation",
     "LocalSource",
     "RemoteLocation",
     "RemoteSource",
     "Source",
+    "SyncLimits",
     "SyncResult",
     "open_source",
     "parse_location",
@@ -49,9 +52,10 @@ def open_source(
     cache_dir: Path | None = None,
     jobs: int = 8,
     offline: bool = False,
+    limits: SyncLimits | None = None,
 ) -> Source:
     """A source from a folder path or a nextcloud:// / webdav+http(s):// URL."""
     location = parse_location(spec, user=user)
     if isinstance(location, LocalLocation):
         return LocalSource(location.path)
-    return RemoteSource(location, cache_dir=cache_dir, jobs=jobs, offline=offline)
+    return RemoteSource(location, cache_dir=cache_dir, jobs=jobs, offline=offline, limits=limits)

@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from sitegen.sources.index import FileEntry, Index
+from sitegen.sources.limits import SyncGuard, SyncLimits
 from sitegen.webdav import Client, Resource, WebDAVError
 
 # Statuses with which servers refuse Depth infinity (Nextcloud can be configured to refuse it).
@@ -30,25 +31,38 @@ def propagates(root: Resource) -> bool:
     return root.etag is not None and root.fileid is not None
 
 
-def list_remote(client: Client, root: Resource, old: Index | None, *, jobs: int) -> Listing:
-    """The full listing below the root, reusing `old` where folder ETags prove it still holds."""
+def list_remote(
+    client: Client,
+    root: Resource,
+    old: Index | None,
+    *,
+    jobs: int,
+    guard: SyncGuard | None = None,
+) -> Listing:
+    """The full listing below the root, reusing `old` where folder ETags prove it still holds.
+    Every entry the server sends passes `guard` (names, depth, count, time) as it arrives."""
+    guard = guard or SyncGuard(SyncLimits(), client.root_url)
     usable = old is not None and old.propagates and propagates(root)
     if usable and old is not None:
         if old.root_etag == root.etag:
             return Listing(dict(old.files), dict(old.dirs), old.infinity)
-        return _walk(client, old, jobs=jobs, infinity=old.infinity)
+        return _walk(client, old, guard, jobs=jobs, infinity=old.infinity)
     if old is None or old.infinity is not False:
         try:
-            return _from_resources(client.propfind("", "infinity")[1:], infinity=True)
+            found = client.propfind("", "infinity")[1:]
+            return _from_resources(found, guard, infinity=True)
         except WebDAVError as e:
             if e.status not in _NO_INFINITY:
                 raise
-    return _walk(client, None, jobs=jobs, infinity=False)
+    return _walk(client, None, guard, jobs=jobs, infinity=False)
 
 
-def _from_resources(resources: list[Resource], *, infinity: bool | None) -> Listing:
+def _from_resources(
+    resources: list[Resource], guard: SyncGuard, *, infinity: bool | None
+) -> Listing:
     listing = Listing({}, {}, infinity)
     for r in resources:
+        guard.entry(r.path, r.is_dir)
         if r.is_dir:
             listing.dirs[r.key] = r.etag
         else:
@@ -56,7 +70,9 @@ def _from_resources(resources: list[Resource], *, infinity: bool | None) -> List
     return listing
 
 
-def _walk(client: Client, old: Index | None, *, jobs: int, infinity: bool | None) -> Listing:
+def _walk(
+    client: Client, old: Index | None, guard: SyncGuard, *, jobs: int, infinity: bool | None
+) -> Listing:
     """Depth 1 folder by folder, in parallel; a folder whose ETag is unchanged since `old`
     keeps its old subtree without a request."""
     listing = Listing({}, {}, infinity)
@@ -71,6 +87,7 @@ def _walk(client: Client, old: Index | None, *, jobs: int, infinity: bool | None
     try:
 
         def submit(path: str) -> Future[tuple[Resource, list[Resource]]]:
+            guard.clock(path)
             return pool.submit(client.list_folder, path)
 
         pending = {submit("")}
@@ -79,6 +96,7 @@ def _walk(client: Client, old: Index | None, *, jobs: int, infinity: bool | None
             for future in done:
                 _, children = future.result()
                 for child in children:
+                    guard.entry(child.path, child.is_dir)
                     if not child.is_dir:
                         listing.files[child.key] = FileEntry.of(child)
                         continue

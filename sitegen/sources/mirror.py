@@ -28,6 +28,7 @@ from pathlib import Path
 from sitegen.changes import Changes, diff_listings
 from sitegen.errors import SourceError
 from sitegen.sources.index import FileEntry, Index, load_index, write_index
+from sitegen.sources.limits import SyncGuard, SyncLimits
 from sitegen.sources.listing import list_remote, propagates
 from sitegen.webdav import Client, split_path
 
@@ -43,9 +44,13 @@ class MirrorSync:
 
 
 class Mirror:
-    def __init__(self, folder: Path, source: str) -> None:
+    def __init__(
+        self, folder: Path, source: str, *, limits: SyncLimits | None = None, label: str = ""
+    ) -> None:
         self.folder = folder
         self.source = source  # the root URL, to refuse a cache folder that mirrors another source
+        self.limits = limits or SyncLimits()
+        self.label = label or source  # names remote paths in messages
         self.files_dir = folder / "site"
         self.staging_dir = folder / "staging"
         self.index_path = folder / "index.json"
@@ -88,15 +93,24 @@ class Mirror:
         self, client: Client, *, jobs: int = 8, progress: Progress | None = None
     ) -> MirrorSync:
         self._check_folder()
+        guard = SyncGuard(self.limits, self.label)
+        client.deadline = guard.deadline
         with self._locked():
-            return self._sync(client, jobs=jobs, progress=progress)
+            try:
+                return self._sync(client, guard, jobs=jobs, progress=progress)
+            finally:
+                client.deadline = None
+                shutil.rmtree(self.staging_dir, ignore_errors=True)
 
-    def _sync(self, client: Client, *, jobs: int, progress: Progress | None) -> MirrorSync:
+    def _sync(
+        self, client: Client, guard: SyncGuard, *, jobs: int, progress: Progress | None
+    ) -> MirrorSync:
         old = self.index()
         root = client.stat("")
         if not root.is_dir:
             raise SourceError(f"{self.source} is a file, not a folder")
-        listing = list_remote(client, root, old, jobs=jobs)
+        listing = list_remote(client, root, old, jobs=jobs, guard=guard)
+        guard.total([e.size for e in listing.files.values() if e.size is not None])
         old_files = old.files if old is not None else {}
         changes = diff_listings(
             {k: v.fingerprint for k, v in old_files.items()},
@@ -109,10 +123,11 @@ class Mirror:
             | set(changes.changed)
             | {k for k, e in listing.files.items() if local.get(k) != e.size}
         )
-        staged, fetched_bytes = self._download(client, listing.files, fetch, jobs, progress)
+        staged, fetched_bytes = self._download(client, guard, listing.files, fetch, jobs, progress)
         new_files = dict(listing.files)
         for key, (_, size) in staged.items():
             new_files[key] = replace(new_files[key], size=size)
+        guard.total([e.size or 0 for e in new_files.values()])  # unsized files shared the room
         self._apply(staged, listing.dirs, new_files, local)
         write_index(
             self.index_path,
@@ -155,6 +170,7 @@ class Mirror:
     def _download(
         self,
         client: Client,
+        guard: SyncGuard,
         files: dict[str, FileEntry],
         keys: list[str],
         jobs: int,
@@ -168,17 +184,21 @@ class Mirror:
         total = len(keys)
         if progress is not None:
             progress(0, total)
+        # Files listed without a size share what the listed sizes leave of the size limit.
+        unsized = guard.limits.max_bytes - sum(e.size or 0 for e in files.values())
 
         def fetch(number: int, key: str) -> None:
             nonlocal done
             entry = files[key]
             dest = self.staging_dir / f"{number:08d}"
+            guard.clock(key)
             got = client.download(
                 entry.remote or key,
                 dest,
                 expected_size=entry.size,
                 expected_etag=entry.etag,
                 temp_dir=self.staging_dir,
+                max_size=max(0, unsized) if entry.size is None else None,
             )
             with lock:
                 staged[key] = (dest, got.size)

@@ -6,12 +6,14 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import platformdirs
 
 from sitegen.errors import SourceError
 from sitegen.sources.auth import find_credentials
+from sitegen.sources.limits import SyncLimits
 from sitegen.sources.mirror import Mirror
 from sitegen.sources.result import NO_CHANGES, SyncResult
 from sitegen.sources.url import RemoteLocation
@@ -48,19 +50,21 @@ class RemoteSource:
         offline: bool = False,
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
+        limits: SyncLimits | None = None,
     ) -> None:
         self.location = location
         self.label = location.label
         self.jobs = max(1, jobs)
         self.offline = offline
         self.retry = retry
-        self.timeouts = timeouts
+        self.limits = limits or SyncLimits()
+        self.timeouts = replace(timeouts or Timeouts(), total=self.limits.request_seconds)
         folder = (
             cache_dir
             if cache_dir is not None
             else (default_cache_root() / mirror_folder_name(location))
         )
-        self.mirror = Mirror(folder, location.root_url)
+        self.mirror = Mirror(folder, location.root_url, limits=self.limits, label=self.label)
         self.local_dir = self.mirror.files_dir
 
     def __repr__(self) -> str:

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,7 @@ _NC_MESSAGE = re.compile(rb"<s:message>(.*?)</s:message>", re.DOTALL)
 class Timeouts:
     connect: float = 10.0
     read: float = 60.0  # between two bytes of a response, not for the whole transfer
+    total: float = 300.0  # one try of a request, from sending it to the body's last byte
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class Client:
             quote_segments(self.root) + "/" if self.root else ""
         )
         self.retry = retry or RetryPolicy()
+        self.total_seconds = (timeouts or Timeouts()).total
+        self.deadline: float | None = None  # time.monotonic() by which every request must end
         self._http: httpx.Client
         self._counter: _Counter
         if _shared is not None:
@@ -316,6 +320,7 @@ class Client:
 
         def attempt() -> bytes:
             headers = {"Depth": str(depth), "Content-Type": "application/xml; charset=utf-8"}
+            ends = self._ends()
             with self._response("PROPFIND", path, headers=headers, body=PROPFIND_BODY) as r:
                 if r.status_code != 207:
                     raise ProtocolError(
@@ -326,6 +331,7 @@ class Client:
                 data = bytearray()
                 try:
                     for chunk in r.iter_bytes():
+                        self._in_time("PROPFIND", path, ends)
                         data += chunk
                         if len(data) > MAX_MULTISTATUS_BYTES:
                             raise ProtocolError(
@@ -398,16 +404,20 @@ class Client:
         expected_size: int | None = None,
         expected_etag: str | None = None,
         temp_dir: Path | None = None,
+        max_size: int | None = None,
     ) -> Downloaded:
         """GET `path` into `dest`: streamed to a temporary file beside it (or in `temp_dir`, on
         the same file system), size checked, then renamed into place. A body shorter than its
         Content-Length, or than `expected_size` when the ETag says the file did not change,
-        is an error and `dest` is left untouched."""
+        is an error and `dest` is left untouched. Reading stops as soon as the body is larger
+        than `expected_size` or `max_size`."""
         folder = temp_dir or dest.parent
+        limit = min((n for n in (expected_size, max_size) if n is not None), default=None)
 
         def attempt() -> Downloaded:
             fd, tmp_name = tempfile.mkstemp(prefix=".sitegen-", suffix=".part", dir=folder)
             tmp = Path(tmp_name)
+            ends = self._ends()
             try:
                 # identity: the byte count must be comparable with Content-Length and the listing
                 with (
@@ -417,7 +427,10 @@ class Client:
                     digest = hashlib.sha256()
                     size = 0
                     try:
-                        for chunk in r.iter_bytes(_CHUNK):
+                        for chunk in r.iter_bytes():  # as it arrives, so the clock is checked
+                            self._in_time("GET", path, ends)
+                            if limit is not None and size + len(chunk) > limit:
+                                raise self._too_large(path, limit, expected_size)
                             out.write(chunk)
                             digest.update(chunk)
                             size += len(chunk)
@@ -446,6 +459,29 @@ class Client:
                 tmp.unlink(missing_ok=True)
 
         return self._run("GET", path, attempt, repeatable=True)
+
+    def _ends(self) -> float:
+        """When the request starting now must be done: its own limit, or the caller's
+        deadline (a whole sync's) if that comes first."""
+        ends = time.monotonic() + self.total_seconds
+        return ends if self.deadline is None else min(ends, self.deadline)
+
+    def _in_time(self, method: str, path: str, ends: float) -> None:
+        if time.monotonic() <= ends:
+            return
+        if self.deadline is not None and ends == self.deadline:
+            why = "the time limit of the whole sync was reached"
+        else:
+            why = f"not finished within {self.total_seconds:g} s, the limit for one request"
+        raise ProtocolError(f"{method} {path or '/'} on {self.origin}: {why}", path=path)
+
+    def _too_large(self, path: str, limit: int, listed: int | None) -> ProtocolError:
+        why = "the size the listing gave" if limit == listed else "the space left in the limit"
+        return ProtocolError(
+            f"GET {path} on {self.origin}: the body is larger than {limit} bytes ({why}); "
+            "stopped reading",
+            path=path,
+        )
 
     def get_bytes(self, path: str) -> bytes:
         def attempt() -> bytes:

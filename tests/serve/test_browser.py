@@ -151,3 +151,26 @@ def test_a_change_on_the_webdav_server_reaches_the_open_page(
     new_requests, new_polls = server.log.count(), poller.polls
     # (a poll may be counted while its request is still on the way: +-1)
     assert abs((new_requests - requests) - (new_polls - polls)) <= 1
+
+
+def test_live_reload_works_under_the_host_guard_and_other_origins_get_nothing(
+    site: Path, start_preview: StartPreview, page: Any
+) -> None:
+    run = start_preview()
+    by_name = run.url.replace("127.0.0.1", "localhost")
+    open_live(page, by_name + "about/")  # Host and Origin: localhost:PORT
+    run.write("about.md", "---\ntitle: About\n---\n# About us\n\nReloaded by name.\n")
+    page.wait_for_function(
+        "() => document.querySelector('main p')?.textContent === 'Reloaded by name.'"
+    )
+    # This page's origin is http://localhost:PORT; a socket to 127.0.0.1 is another host's.
+    other = by_name.replace("http://localhost", "ws://127.0.0.1") + "__sitegen/ws"
+    outcome = page.evaluate(
+        """(url) => new Promise((done) => {
+            const ws = new WebSocket(url);
+            ws.onmessage = () => done("message");
+            ws.onclose = () => done("closed");
+        })""",
+        other,
+    )
+    assert outcome == "closed"

@@ -4,7 +4,8 @@ cheroot. Each test sets what it lists, what it serves and which failures it answ
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -29,6 +30,9 @@ class HostileApp:
     failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     truncate: set[str] = field(default_factory=set)
     raw_multistatus: bytes | None = None
+    # raw request path -> a body made as it is sent (no Content-Length: chunked)
+    streams: dict[str, Callable[[], Iterator[bytes]]] = field(default_factory=dict)
+    endless_tree: bool = False  # every folder holds a folder `d`; Depth infinity is refused
 
     def fail_next(self, method: str, status: int, headers: dict[str, str] | None = None) -> None:
         self.failures.setdefault(method, []).append((status, headers or {}))
@@ -56,6 +60,9 @@ class HostileApp:
             return [b""]
         if method == "PROPFIND":
             return self._propfind(environ, start_response)
+        if method == "GET" and path in self.streams:
+            start_response("200 OK", [("ETag", '"e1"')])
+            return self.streams[path]()
         if method == "GET":
             if path not in self.files:
                 start_response("404 Not Found", [("Content-Length", "0")])
@@ -70,10 +77,20 @@ class HostileApp:
     def _propfind(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        depth = environ.get("HTTP_DEPTH", "infinity")
+        path = environ.get("REQUEST_URI", environ["PATH_INFO"]).split("?")[0]
         if self.raw_multistatus is not None:
             body = self.raw_multistatus
+        elif self.endless_tree:
+            if depth == "infinity":
+                start_response("403 Forbidden", [("Content-Length", "0")])
+                return [b""]
+            folder = path if path.endswith("/") else path + "/"
+            listed = [Entry(folder, is_dir=True, etag=None)]
+            if depth != "0":
+                listed.append(Entry(folder + "d/", is_dir=True, etag=None))
+            body = multistatus(listed)
         else:
-            depth = environ.get("HTTP_DEPTH", "infinity")
             listed = [Entry(ROOT, is_dir=True, etag=None)]
             if depth != "0":
                 listed += self.entries
@@ -98,3 +115,25 @@ def multistatus(entries: list[Entry]) -> bytes:
         )
     parts.append("</d:multistatus>")
     return "".join(parts).encode()
+
+
+def oversized(total: int, chunk: int = 64 * 1024) -> Callable[[], Iterator[bytes]]:
+    """A body of `total` bytes, made as it is sent."""
+
+    def body() -> Iterator[bytes]:
+        for start in range(0, total, chunk):
+            yield b"x" * min(chunk, total - start)
+
+    return body
+
+
+def trickle(pause: float = 0.05, limit: int = 2000) -> Callable[[], Iterator[bytes]]:
+    """One byte every `pause` seconds (never more than `limit` bytes, so a test that fails
+    still ends)."""
+
+    def body() -> Iterator[bytes]:
+        for _ in range(limit):
+            yield b"x"
+            time.sleep(pause)
+
+    return body
