@@ -302,8 +302,11 @@ class Client:
     ) -> httpx.Headers:
         def attempt() -> httpx.Headers:
             with self._response(method, path, headers=headers, body=body, url=url) as r:
-                for _ in r.iter_raw():
-                    pass
+                try:
+                    for _ in r.iter_raw():
+                        pass
+                except httpx.TransportError as e:  # an answer cut short: the request may be redone
+                    raise _Transient(self._connection_error(method, path, e)) from None
                 return r.headers
 
         if repeatable is None:
