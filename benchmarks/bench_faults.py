@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,10 +164,8 @@ def crash_runs() -> None:
             publish_tree(a, StoreTarget(store, workers=1), PublishOptions())
             store.revive()
             store.fail_at(step)
-            try:
+            with suppress(Crash):
                 publish_tree(b, StoreTarget(store, workers=1), PublishOptions())
-            except Crash:
-                pass
             store.revive()
             publish_tree(b, StoreTarget(store, workers=1), PublishOptions())
             good = StoreTarget(store).held_files() == manifest_of_tree(b)
