@@ -59,8 +59,11 @@ def publish_tree(
         # Completing an interrupted publish whose record was already written: no second record.
         target.apply(plan, out_dir, None, progress)
         return PublishOutcome(plan, applied=True)
-    # The delta lets `verify --file` tell which publish changed a file, on every target.
-    delta = make_delta(state.published, result, {p: state.manifest[p] for p in plan.deleted})
+    # The delta lets `verify --file` tell which publish changed a file, on every target; the
+    # first record has none: its manifest is the whole site (a WebDAV target's base).
+    removed = {p: state.manifest[p] for p in plan.deleted}
+    first = state.last_record_sha is None
+    delta = None if first else make_delta(state.published, result, removed)
     record = log.next_record(
         state.last_record_sha,
         state.next_seq,
