@@ -254,7 +254,7 @@ def check_signatures(
             continue
         if verdict == "unsigned":
             message = "unsigned record after signed ones: written without the publisher's key"
-        elif verdict == "bad signature" and after_change and (c.entry.where, c.entry.line) not in broken:
+        elif verdict == "bad signature" and after_change and _linked(c, broken):
             message = (
                 "rewritten history: re-chained to a changed record without the publisher's key "
                 "(bad signature)"
@@ -275,6 +275,11 @@ def check_signatures(
             )
         )
     return problems
+
+
+def _linked(c: Checked, broken: set[tuple[str, int | None]]) -> bool:
+    """Whether the chain holds between this record and the one before it."""
+    return (c.entry.where, c.entry.line) not in broken
 
 
 def verify(

@@ -140,7 +140,7 @@ def test_a_re_encoded_signature_is_not_the_signed_line(root: WebRoot, signer: Si
     doc = json.loads(lines[2])
     sig = doc["sig"]
     assert sig.endswith("==")
-    spare = {"A": "B", "Q": "R", "g": "h", "w": "x"}.get(sig[-3], None)
+    spare = {"A": "B", "Q": "R", "g": "h", "w": "x"}.get(sig[-3])
     assert spare is not None, sig
     doc["sig"] = sig[:-3] + spare + "=="
     assert base64.b64decode(doc["sig"]) == base64.b64decode(sig)
@@ -170,6 +170,18 @@ def test_proof_for_one_file_on_a_web_root(root: WebRoot, signer: Signer) -> None
     assert [(r.seq, r.problem) for r in rows] == [
         (3, "record 3: bad signature"),
         (2, "the newest record 3: bad signature"),
+    ]
+
+
+def test_a_proof_row_cut_off_from_the_newest_record_is_not_verified(
+    root: WebRoot, signer: Signer
+) -> None:
+    lines = log_lines(root)
+    write_lines(root, [*lines[:2], b'{"inserted":"by someone"}', lines[2]])
+    rows = prove(root.history(), signer.public, "index.html")
+    assert [(r.seq, r.problem) for r in rows] == [
+        (3, None),
+        (2, "the chain is broken between this record and the newest"),
     ]
 
 

@@ -75,7 +75,9 @@ def test_verify_names_a_tampered_record_and_exits_1(www: Path, state: Path) -> N
 def test_verify_file_prints_a_proof(www: Path, state: Path, tmp_path: Path) -> None:
     pub = run(key)[1].strip()
     (tmp_path / "publisher.pub").write_text(pub + "\n")
-    code, out, _ = run(verify, str(www), "--key", str(tmp_path / "publisher.pub"), "--file", "/index.html")
+    code, out, _ = run(
+        verify, str(www), "--key", str(tmp_path / "publisher.pub"), "--file", "/index.html"
+    )
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0] == "index.html: its last 1 publish(es) of at most 10, newest first"
