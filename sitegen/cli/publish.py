@@ -41,7 +41,10 @@ from sitegen.schedule import (
     Scheduler,
     StopRequested,
     Trigger,
+    describe,
+    is_running,
     read_all_status,
+    scheduler_lock_path,
     status_path,
 )
 
@@ -498,7 +501,7 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         from sitegen.sources import open_source
 
         src = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs)
-        lock = TargetLock(lock_path(rs.state_dir, label), label)
+        lock = TargetLock(scheduler_lock_path(rs.state_dir, label), f"{label} (scheduler)")
         lock.acquire()  # held for the life of the scheduler: a second one exits here
     except SitegenError as exc:
         _fail(exc)
@@ -508,6 +511,7 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         src.fingerprint,
         lambda stop: run_pipeline(rs, stop),
         status_path(rs.state_dir, label),
+        target_lock=TargetLock(lock_path(rs.state_dir, label), label),  # per run
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sched.request_stop())
@@ -526,14 +530,12 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
 def status(state_dir: Path | None) -> None:
     """Last run, result and next run of every scheduled target on this machine."""
-    rows = read_all_status(state_dir or default_state_dir())
+    folder = state_dir or default_state_dir()
+    rows = read_all_status(folder)
     if not rows:
         click.echo("no scheduled publishes have run yet")
     for st in rows:
-        click.echo(
-            f"{st.target}\n  last run: {st.last_run or '-'}  result: {st.result or '-'}\n"
-            f"  next run: {st.next_run or '-'}"
-        )
+        click.echo(describe(st, is_running(folder, st)))
 
 
 __all__ = ["key", "publish", "rollback", "run_pipeline", "schedule", "status", "verify"]
