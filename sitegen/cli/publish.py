@@ -25,7 +25,7 @@ else:  # pragma: no cover
 
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.publish import log as publog
-from sitegen.publish.lock import TargetLock, lock_path
+from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
 from sitegen.publish.netlify import PREFIX as NETLIFY_PREFIX
 from sitegen.publish.netlify import NetlifyHook
 from sitegen.publish.plan import DEFAULT_KEEP, DeleteCap
@@ -501,8 +501,10 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         from sitegen.sources import open_source
 
         src = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs)
-        lock = TargetLock(scheduler_lock_path(rs.state_dir, label), f"{label} (scheduler)")
+        lock = TargetLock(scheduler_lock_path(rs.state_dir, label), label)
         lock.acquire()  # held for the life of the scheduler: a second one exits here
+    except TargetBusy as exc:
+        _fail(ConfigError(f"another scheduler (pid {exc.holder}) already publishes to {label}"))
     except SitegenError as exc:
         _fail(exc)
     sched = Scheduler(
@@ -529,7 +531,8 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
 @click.command()
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
 def status(state_dir: Path | None) -> None:
-    """Last run, result and next run of every scheduled target on this machine."""
+    """Every scheduled target on this machine: whether its scheduler runs, the last run and
+    error, failures in a row, and the next run or retry."""
     folder = state_dir or default_state_dir()
     rows = read_all_status(folder)
     if not rows:

@@ -254,3 +254,23 @@ def test_status_of_a_killed_scheduler_shows_no_next_run(tmp_path: Path) -> None:
     out = status_output(tmp_path)
     assert f"  scheduler: not running: pid {gone.pid} is gone (last tick {T0.isoformat()})\n" in out
     assert "next run: -" in out and s.status.next_run not in out
+
+
+def test_a_second_scheduler_on_the_same_target_exits_clearly(tmp_path: Path) -> None:
+    from sitegen.cli.publish import schedule
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitegen.toml").write_text('title = "T"\n')
+    www = (tmp_path / "www").resolve()
+    label = str(www)
+    with TargetLock(scheduler_lock_path(tmp_path / "state", label), label):
+        r = CliRunner().invoke(
+            schedule,
+            [str(site), "--to", str(www), "--every", "10m", "--state-dir", str(tmp_path / "state")],
+        )
+    assert r.exit_code == 1
+    assert (
+        r.stderr == f"error: another scheduler (pid {os.getpid()}) already publishes to {label}\n"
+    )
+    assert not www.exists()
