@@ -23,6 +23,7 @@ COMMANDS = {
     "publish": "publish:publish",
     "rollback": "publish:rollback",
     "verify": "publish:verify",
+    "key": "publish:key",
     "schedule": "publish:schedule",
     "status": "publish:status",
 }

@@ -25,11 +25,12 @@ else:  # pragma: no cover
 
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.publish import log as publog
-from sitegen.publish.lock import TargetLock, lock_path
+from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
 from sitegen.publish.netlify import PREFIX as NETLIFY_PREFIX
 from sitegen.publish.netlify import NetlifyHook
 from sitegen.publish.plan import DEFAULT_KEEP, DeleteCap
 from sitegen.publish.runner import PublishOptions, publish_tree
+from sitegen.publish.signing import PublicKey, default_key_path, load_signer
 from sitegen.publish.target import Target
 from sitegen.publish.webroot import WebRoot
 from sitegen.schedule import (
@@ -40,7 +41,10 @@ from sitegen.schedule import (
     Scheduler,
     StopRequested,
     Trigger,
+    describe,
+    is_running,
     read_all_status,
+    scheduler_lock_path,
     status_path,
 )
 
@@ -51,6 +55,10 @@ _REMOTE_PREFIXES = (
     "webdav+http://",
     "webdav+https://",
 )
+
+
+def signing_key_path(given: Path | None, state_dir: Path | None) -> Path:
+    return given or default_key_path(state_dir or default_state_dir())
 
 
 def default_state_dir() -> Path:
@@ -189,6 +197,7 @@ class RunSettings:
     share: bool = False
     verbose: bool = False
     state_dir: Path = field(default_factory=default_state_dir)
+    signing_key: Path | None = None
     echo: Callable[[str], None] = field(default=lambda m: click.echo(m, err=True))
 
 
@@ -205,6 +214,7 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
             return RunOutcome(f"would POST the build hook {hook.label}")
         hook.trigger(title=f"sitegen: {source.label} changed")
         return RunOutcome(f"build hook POSTed ({hook.label})")
+    signer = None if rs.dry_run else load_signer(signing_key_path(rs.signing_key, rs.state_dir))
     fingerprint = None
     if not rs.offline:
         # Sync straight away (no separate fingerprint request): the root ETag the sync listed
@@ -237,6 +247,7 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
             confirmed=rs.yes,
             keep=rs.target.keep,
             source_fingerprint=fingerprint,
+            signer=signer,
         )
         outcome = publish_tree(out, target, options, _progress(rs))
     plan = outcome.plan
@@ -326,6 +337,13 @@ _common_target = [
         type=click.Path(path_type=Path),
         default=None,
         help="Locks, status and caches (default: the user state folder).",
+    ),
+    click.option(
+        "--signing-key",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="The publisher's Ed25519 private key (default: signing-key.pem in the state "
+        "folder, made on first use).",
     ),
 ]
 
@@ -423,12 +441,28 @@ def rollback(target: str, deploy: Path | None, state_dir: Path | None) -> None:
 @click.option("--deploy", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--user", default=None)
 @click.option("--jobs", default=4, show_default=True)
-def verify(target: str, deploy: Path | None, user: str | None, jobs: int) -> None:
-    """Re-hash what TARGET holds against its latest manifest and check the publish log's chain."""
+@click.option("--key", "key_spec", default=None, help="The publisher's public key, or a file.")
+@click.option("--file", "file_path", default=None, help="Prove one file: its last publishes.")
+def verify(
+    target: str,
+    deploy: Path | None,
+    user: str | None,
+    jobs: int,
+    key_spec: str | None,
+    file_path: str | None,
+) -> None:
+    """Re-hash what TARGET holds against its latest manifest and check the publish log's chain
+    (and, with --key, every record's signature)."""
     try:
+        if file_path is not None and key_spec is None:
+            raise ConfigError("--file needs --key: a proof is only as good as the key")
+        key = PublicKey.parse(key_spec) if key_spec is not None else None
         s = resolve_target(target, deploy, max_delete=None, keep_releases=None, user=user)
         t = open_target(s, cache_dir=None, jobs=jobs)
-        problems = publog.verify(t, s.keep)
+        if key is not None and file_path is not None:
+            _prove(t, key, file_path.strip("/"))
+            return
+        problems = publog.verify(t, s.keep, key)
     except SitegenError as exc:
         _fail(exc)
     for d in problems:
@@ -436,7 +470,38 @@ def verify(target: str, deploy: Path | None, user: str | None, jobs: int) -> Non
     if problems:
         click.echo(f"verify failed: {len(problems)} problem(s) on {t.label}", err=True)
         sys.exit(1)
-    click.echo(f"{t.label}: every file matches the latest manifest; the log chain holds")
+    signed = f"; every record is signed by key {key.key_id}" if key is not None else ""
+    click.echo(f"{t.label}: every file matches the latest manifest; the log chain holds{signed}")
+
+
+def _prove(t: Target, key: PublicKey, path: str) -> None:
+    from sitegen.publish.proof import LIMIT, prove
+
+    rows = prove(t.history(), key, path)
+    if not rows:
+        click.echo(f"{t.label}: {path}: not in the publish log", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: its last {len(rows)} publish(es) of at most {LIMIT}, newest first")
+    for row in rows:
+        click.echo(f"  {row}")
+    if any(row.problem is not None for row in rows):
+        click.echo(f"verify failed: {path} is not vouched for by key {key.key_id}", err=True)
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--signing-key", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+def key(signing_key: Path | None, state_dir: Path | None) -> None:
+    """Print the publisher's public key (one line) for `sitegen verify --key`; the private key
+    is made on first use and never printed."""
+    path = signing_key_path(signing_key, state_dir)
+    try:
+        signer = load_signer(path)
+    except SitegenError as exc:
+        _fail(exc)
+    click.echo(signer.public.text)
+    click.echo(f"key id {signer.key_id}; private key in {path}", err=True)
 
 
 @click.command()
@@ -456,8 +521,10 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         from sitegen.sources import open_source
 
         src = open_source(rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs)
-        lock = TargetLock(lock_path(rs.state_dir, label), label)
+        lock = TargetLock(scheduler_lock_path(rs.state_dir, label), label)
         lock.acquire()  # held for the life of the scheduler: a second one exits here
+    except TargetBusy as exc:
+        _fail(ConfigError(f"another scheduler (pid {exc.holder}) already publishes to {label}"))
     except SitegenError as exc:
         _fail(exc)
     sched = Scheduler(
@@ -466,6 +533,7 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         src.fingerprint,
         lambda stop: run_pipeline(rs, stop),
         status_path(rs.state_dir, label),
+        target_lock=TargetLock(lock_path(rs.state_dir, label), label),  # per run
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sched.request_stop())
@@ -483,15 +551,14 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
 @click.command()
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None)
 def status(state_dir: Path | None) -> None:
-    """Last run, result and next run of every scheduled target on this machine."""
-    rows = read_all_status(state_dir or default_state_dir())
+    """Every scheduled target on this machine: whether its scheduler runs, the last run and
+    error, failures in a row, and the next run or retry."""
+    folder = state_dir or default_state_dir()
+    rows = read_all_status(folder)
     if not rows:
         click.echo("no scheduled publishes have run yet")
     for st in rows:
-        click.echo(
-            f"{st.target}\n  last run: {st.last_run or '-'}  result: {st.result or '-'}\n"
-            f"  next run: {st.next_run or '-'}"
-        )
+        click.echo(describe(st, is_running(folder, st)))
 
 
-__all__ = ["publish", "rollback", "run_pipeline", "schedule", "status", "verify"]
+__all__ = ["key", "publish", "rollback", "run_pipeline", "schedule", "status", "verify"]

@@ -15,6 +15,23 @@ from sitegen.errors import PublishError
 class TargetBusy(PublishError):
     """Another sitegen process is publishing to the same target."""
 
+    holder = "unknown"  # the pid written in the lock file by the process holding it
+
+
+def lock_held(path: Path) -> bool:
+    """Whether some process holds the lock at `path` now (without taking it for long)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's own lock, if it got it
+    return False
+
 
 def lock_path(state_dir: Path, target_label: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", target_label).strip("_")[-40:]
@@ -38,10 +55,12 @@ class TargetLock:
         except BlockingIOError:
             holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise TargetBusy(
+            busy = TargetBusy(
                 f"another sitegen run (pid {holder}) is publishing to {self.target_label}; "
                 f"exiting (lock file {self.path})"
-            ) from None
+            )
+            busy.holder = holder
+            raise busy from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd

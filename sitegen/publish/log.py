@@ -4,7 +4,9 @@ Each record names the time, the source's fingerprint and the sha256 of the publi
 the sha256 of the previous record's line, so rewriting history anywhere breaks the chain after it.
 `verify` re-hashes what the target holds against the latest manifest, checks that this manifest
 is the one the latest record names (rebuilding it from a base and the records' deltas where the
-target keeps it that way), and walks the chain.
+target keeps it that way), and walks the chain. Given the publisher's public key it also checks
+every record's signature (`check_signatures`): the chain alone can be rewritten consistently by
+whoever controls the target's storage, a signature cannot.
 """
 
 from __future__ import annotations
@@ -12,29 +14,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sitegen.errors import Diagnostic
-from sitegen.publish.manifest import Entry, Manifest, manifest_sha256
+from sitegen.publish.manifest import Delta, Entry, Manifest, manifest_sha256
 from sitegen.publish.plan import DEFAULT_KEEP, is_kept
-from sitegen.publish.record import Record, line_sha256, new_record
+from sitegen.publish.record import Record, RecordSigner, line_sha256, new_record
 from sitegen.publish.target import History, LogEntry, Target
+
+if TYPE_CHECKING:  # cryptography is imported only where a key is used
+    from sitegen.publish.signing import PublicKey
 
 __all__ = [
     "Checked",
     "Record",
     "check_chain",
+    "check_signatures",
     "compare",
     "line_sha256",
     "next_record",
     "rebuild",
+    "signature_problem",
     "verify",
 ]
 
 
 def next_record(
-    prev_sha: str | None, seq: int, now: datetime, source: str | None, manifest: Manifest
+    prev_sha: str | None,
+    seq: int,
+    now: datetime,
+    source: str | None,
+    manifest: Manifest,
+    delta: Delta | None = None,
+    signer: RecordSigner | None = None,
 ) -> Record:
-    return new_record(prev_sha, seq, now, source, manifest)
+    return new_record(prev_sha, seq, now, source, manifest, delta, signer)
 
 
 @dataclass(frozen=True)
@@ -202,10 +216,80 @@ def compare(
     return out
 
 
-def verify(target: Target, keep: tuple[str, ...] = DEFAULT_KEEP) -> list[Diagnostic]:
-    """All problems found on `target`: file by file, then the manifests, then the chain."""
+def signature_problem(c: Checked, key: PublicKey) -> str | None:
+    """None for a record signed with `key` and unchanged since; "unsigned"; or what is wrong.
+    The stored bytes must be the record's canonical line: the signature covers that line, and
+    a record re-encoded into other bytes of the same meaning was not left as it was signed."""
+    rec = c.record
+    if rec.sig is None and rec.key_id is None:
+        return "unsigned"
+    if rec.key_id != key.key_id:
+        return f"signed by another key (key id {rec.key_id}, not {key.key_id})"
+    if (
+        rec.sig is None
+        or rec.to_line().rstrip(b"\n") != c.entry.data
+        or not key.verifies(rec.signed_payload(), rec.sig)
+    ):
+        return "bad signature"
+    return None
+
+
+def check_signatures(
+    records: Sequence[Checked], chain: Sequence[Diagnostic], key: PublicKey
+) -> list[Diagnostic]:
+    """Every record that the publisher's key does not vouch for, one line each: a bad signature,
+    another key, an unsigned record after signed ones (old unsigned records before the first
+    signed one are fine), and a rewritten history: records re-chained after a changed one, which
+    hold the chain together but not their signatures."""
+    problems: list[Diagnostic] = []
+    broken = {(d.path, d.line) for d in chain}
+    signed_seen = False
+    after_change = False  # the record before this one is not as the publisher signed it
+    for c in records:
+        verdict = signature_problem(c, key)
+        if verdict is None:
+            signed_seen, after_change = True, False
+            continue
+        if verdict == "unsigned" and not signed_seen:
+            continue
+        if verdict == "unsigned":
+            message = "unsigned record after signed ones: written without the publisher's key"
+        elif verdict == "bad signature" and after_change and _linked(c, broken):
+            message = (
+                "rewritten history: re-chained to a changed record without the publisher's key "
+                "(bad signature)"
+            )
+        elif verdict == "bad signature":
+            message = "bad signature: changed after it was signed"
+        else:
+            message = verdict
+        signed_seen, after_change = True, True
+        problems.append(Diagnostic(c.entry.where, c.entry.line, f"record {c.seq}: {message}"))
+    if records and not signed_seen:
+        first = records[0].entry
+        problems.append(
+            Diagnostic(
+                first.where,
+                None,
+                f"no record is signed: nothing vouches for this log (key id {key.key_id})",
+            )
+        )
+    return problems
+
+
+def _linked(c: Checked, broken: set[tuple[str, int | None]]) -> bool:
+    """Whether the chain holds between this record and the one before it."""
+    return (c.entry.where, c.entry.line) not in broken
+
+
+def verify(
+    target: Target, keep: tuple[str, ...] = DEFAULT_KEEP, key: PublicKey | None = None
+) -> list[Diagnostic]:
+    """All problems found on `target`: file by file, then the manifests, then the chain, then
+    (given the publisher's key) the signatures."""
     history = target.history()
     records, chain = check_chain(history.entries)
     manifest, manifests = rebuild(history, records)
     problems = compare(target.held_files(), manifest, keep)
-    return problems + history.problems + manifests + chain
+    signatures = check_signatures(records, chain, key) if key is not None else []
+    return problems + history.problems + manifests + chain + signatures

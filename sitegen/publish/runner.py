@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sitegen.errors import Diagnostic
 from sitegen.publish import log
-from sitegen.publish.manifest import manifest_of_tree, manifest_sha256
+from sitegen.publish.manifest import make_delta, manifest_of_tree, manifest_sha256
 from sitegen.publish.plan import (
     DEFAULT_KEEP,
     DeleteCap,
@@ -19,6 +19,7 @@ from sitegen.publish.plan import (
     check_names,
     make_plan,
 )
+from sitegen.publish.record import RecordSigner
 from sitegen.publish.target import Progress, Target
 
 
@@ -30,6 +31,7 @@ class PublishOptions:
     keep: Sequence[str] = DEFAULT_KEEP
     source_fingerprint: str | None = None
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    signer: RecordSigner | None = None  # the publisher's key: every record is signed with it
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,19 @@ def publish_tree(
         # Completing an interrupted publish whose record was already written: no second record.
         target.apply(plan, out_dir, None, progress)
         return PublishOutcome(plan, applied=True, drift=state.drift)
+    # The delta lets `verify --file` tell which publish changed a file, on every target; the
+    # first record has none: its manifest is the whole site (a WebDAV target's base).
+    removed = {p: state.manifest[p] for p in plan.deleted}
+    first = state.last_record_sha is None
+    delta = None if first else make_delta(state.published, result, removed)
     record = log.next_record(
-        state.last_record_sha, state.next_seq, options.now(), options.source_fingerprint, result
+        state.last_record_sha,
+        state.next_seq,
+        options.now(),
+        options.source_fingerprint,
+        result,
+        delta,
+        options.signer,
     )
     target.apply(plan, out_dir, record, progress)
     return PublishOutcome(plan, applied=True, record=record, drift=state.drift)

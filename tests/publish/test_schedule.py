@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from sitegen.cli.publish import status
 from sitegen.errors import ConfigError, SourceError
-from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
+from sitegen.publish.lock import TargetBusy, TargetLock, lock_held, lock_path
 from sitegen.schedule import (
     Abandoned,
     Cron,
@@ -17,6 +20,7 @@ from sitegen.schedule import (
     Scheduler,
     StopRequested,
     read_all_status,
+    scheduler_lock_path,
     status_path,
 )
 
@@ -162,3 +166,111 @@ def test_a_second_run_on_the_same_target_exits_clearly(tmp_path: Path) -> None:
         with pytest.raises(TargetBusy):
             TargetLock(path, "/srv/www").acquire()
     TargetLock(path, "/srv/www").acquire()  # free again once released
+
+
+def test_a_failing_scheduler_retries_with_backoff_and_recovers_by_itself(tmp_path: Path) -> None:
+    src, clock = FakeSource(), FakeClock()
+    src.fail = 3  # the server answers 503 three times, then is back
+    s = make(tmp_path, src, clock)
+    ticks: list[float] = []
+
+    def fingerprint() -> str:
+        ticks.append((clock.now - T0).total_seconds())
+        return src.fingerprint()
+
+    s.fingerprint = fingerprint
+    s.run(max_ticks=5)
+    assert ticks == [0, 30, 90, 210, 810]  # after 30 s, 60 s, 120 s, then the 10 min interval
+    assert (src.runs, s.status.failures, s.status.result) == (1, 0, "unchanged")
+    assert s.status.last_error == "cloud.example.com: HTTP 503"  # kept, with its time
+    assert s.status.last_error_at == (T0 + timedelta(seconds=90)).isoformat()
+
+
+def test_an_unreachable_source_is_a_failure_retried_like_any_other(tmp_path: Path) -> None:
+    src, clock = FakeSource(), FakeClock()
+    s = make(tmp_path, src, clock)
+
+    def unreachable() -> str:
+        raise SourceError("cloud.example.com: connection refused")
+
+    s.fingerprint = unreachable
+    assert s.tick() == "failed (1x): cloud.example.com: connection refused"
+    s.fingerprint = src.fingerprint
+    clock.now += timedelta(seconds=30)
+    assert s.tick() == "ok: published" and s.status.failures == 0
+
+
+def test_a_busy_target_waits_for_the_next_tick(tmp_path: Path) -> None:
+    src, clock = FakeSource(), FakeClock()
+    s = make(tmp_path, src, clock)
+    s.target_lock = TargetLock(lock_path(tmp_path, "/srv/www"), "/srv/www")
+    with TargetLock(lock_path(tmp_path, "/srv/www"), "/srv/www"):  # a `sitegen publish` runs
+        assert s.tick() == f"waiting: another sitegen run (pid {os.getpid()}) is publishing"
+        assert (src.runs, s.status.failures) == (0, 0)
+        assert s.status.next_run == (T0 + timedelta(seconds=30)).isoformat()
+    clock.now += timedelta(seconds=30)
+    assert s.tick() == "ok: published" and src.runs == 1
+    assert not lock_held(lock_path(tmp_path, "/srv/www"))  # taken only while the run runs
+
+
+def status_output(state: Path) -> str:
+    r = CliRunner().invoke(status, ["--state-dir", str(state)])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_status_tells_whether_the_scheduler_runs(tmp_path: Path) -> None:
+    src, clock = FakeSource(), FakeClock()
+    src.fail = 1
+    s = make(tmp_path, src, clock)
+    t0 = T0.isoformat()
+    with TargetLock(scheduler_lock_path(tmp_path, "/srv/www"), "/srv/www (scheduler)"):
+        s.start()
+        s.tick()
+        assert status_output(tmp_path) == (
+            f"/srv/www\n  scheduler: running (pid {os.getpid()} since {t0}; last tick {t0})\n"
+            f"  last run: {t0}  result: failed (1x): cloud.example.com: HTTP 503\n"
+            "  failures in a row: 1\n"
+            f"  last error at {t0}: cloud.example.com: HTTP 503\n"
+            f"  next retry: {(T0 + timedelta(seconds=30)).isoformat()}\n"
+        )
+    # The lock is free but the pid lives (this process): another process may have that pid now.
+    assert "  scheduler: not running: pid" in status_output(tmp_path)
+    s.stopped()
+    out = status_output(tmp_path)
+    assert f"  scheduler: stopped at {t0}\n" in out
+    assert out.endswith("  next run: - (no scheduler is running for this target)\n")
+
+
+def test_status_of_a_killed_scheduler_shows_no_next_run(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    src, clock = FakeSource(), FakeClock()
+    s = make(tmp_path, src, clock)
+    s.pid = gone.pid
+    s.start()
+    s.tick()  # then killed -9: no clean stop recorded
+    assert s.status.next_run is not None
+    out = status_output(tmp_path)
+    assert f"  scheduler: not running: pid {gone.pid} is gone (last tick {T0.isoformat()})\n" in out
+    assert "next run: -" in out and s.status.next_run not in out
+
+
+def test_a_second_scheduler_on_the_same_target_exits_clearly(tmp_path: Path) -> None:
+    from sitegen.cli.publish import schedule
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitegen.toml").write_text('title = "T"\n')
+    www = (tmp_path / "www").resolve()
+    label = str(www)
+    with TargetLock(scheduler_lock_path(tmp_path / "state", label), label):
+        r = CliRunner().invoke(
+            schedule,
+            [str(site), "--to", str(www), "--every", "10m", "--state-dir", str(tmp_path / "state")],
+        )
+    assert r.exit_code == 1
+    assert (
+        r.stderr == f"error: another scheduler (pid {os.getpid()}) already publishes to {label}\n"
+    )
+    assert not www.exists()
