@@ -98,6 +98,9 @@ class StoreTarget:
         }
         for path, entry in state.manifest.items():
             st = held.get(path)
+            if st is None and path not in state.published:  # a delete a cut run got to
+                del manifest[path]
+                continue
             if st is None:
                 drift.append(
                     Diagnostic(
