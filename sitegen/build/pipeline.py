@@ -27,6 +27,7 @@ from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
+from .ownership import check_output
 from .render import (
     Layouts,
     TrackedSite,
@@ -48,6 +49,7 @@ class BuildOptions:
     now: dt.datetime | None = None
     base_url: str | None = None  # overrides sitegen.toml's (the preview serves at /)
     jobs: int | None = None  # processes rendering pages; None: one per CPU
+    replace_output: bool = False  # the output may be a non-empty folder sitegen did not make
 
     def load_options(self) -> LoadOptions:
         return LoadOptions(self.drafts, self.future, self.now, self.base_url)
@@ -84,11 +86,12 @@ def build_site(
     """Build the site in `site_dir` into `out_dir`; raise BuildError and leave out_dir as it was."""
     options = options or BuildOptions()
     started = time.perf_counter()
-    site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     if not site_dir.is_dir():
         raise SitegenError(f"{site_dir}: no such folder")
+    check_output(site_dir, out_dir, replace=options.replace_output)  # named as the user gave it
+    site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     site = load_site(site_dir, options.load_options(), skip=[out_dir])
-    stage = StagingDir(out_dir)
+    stage = StagingDir(out_dir, site_dir, replace=options.replace_output)
     previous = RenderCache() if options.clean else RenderCache.load(out_dir)
     try:
         rendered = render_site(site, stage, options.jobs, progress, previous, not options.clean)
