@@ -31,6 +31,7 @@ HARP_FILES = ("harp.json", "_harp.json")
 _NOT_SITE_RELATIVE = re.compile(r"^[a-z][a-z0-9+.-]*:|^//|^#")
 URL_STYLES = ("pretty", "html")
 MARKDOWN_ENGINES = ("pyromark", "python-markdown")
+RAW_HTML = ("allow", "escape", "drop")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class SiteConfig:
     theme: str = "default"
     urls: str = "pretty"
     markdown_engine: str = "pyromark"
+    raw_html: str = "allow"  # raw HTML in Markdown: "allow", "escape" or "drop" (render/rawhtml)
     strict: bool = True
     timezone: str = "UTC"
     fingerprint: bool = False
@@ -140,7 +142,11 @@ def config_from_mapping(
             if not isinstance(raw[key], bool):
                 raise _fail(text, key, "must be true or false", path)
             known[key] = raw[key]
-    for key, allowed in (("urls", URL_STYLES), ("markdown_engine", MARKDOWN_ENGINES)):
+    for key, allowed in (
+        ("urls", URL_STYLES),
+        ("markdown_engine", MARKDOWN_ENGINES),
+        ("raw_html", RAW_HTML),
+    ):
         if key in raw:
             if raw[key] not in allowed:
                 choices = " or ".join(f'"{a}"' for a in allowed)

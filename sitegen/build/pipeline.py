@@ -138,7 +138,10 @@ def render_site(
     try:
         highlights = HighlightStore.load(stage.out) if config.highlight and use_caches else None
         engine = make_engine(
-            config.markdown_engine, highlight=config.highlight, highlight_cache=highlights
+            config.markdown_engine,
+            highlight=config.highlight,
+            highlight_cache=highlights,
+            raw_html=config.raw_html,
         )
     except ImportError as exc:
         msg = f"markdown_engine {config.markdown_engine!r} is not installed: {exc}"
