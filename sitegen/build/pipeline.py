@@ -18,6 +18,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.errors import BuildError, Diagnostic, SitegenError
 from sitegen.model import Page
+from sitegen.render.limits import TemplateLimits
 from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
@@ -181,7 +182,10 @@ def render_site(
         "sitegen_version": __version__,
     }
     base = {"site": TrackedSite(site_view), "data": site.data, "paginator": None}
-    job = _PageJob(to_render, roots, config.strict, template_globals, base, stage, highlights)
+    limits = TemplateLimits(config.template_seconds, config.page_output_chars)
+    job = _PageJob(
+        to_render, roots, config.strict, template_globals, base, stage, highlights, limits
+    )
     key = cache.site_key(site.files, pages, repr(config), now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)
@@ -242,6 +246,7 @@ class _PageJob:
     base: dict[str, Any]
     stage: StagingDir
     highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
+    limits: TemplateLimits | None = None  # time and size a page's templates may take
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
@@ -251,7 +256,9 @@ class _PageJob:
 
     def templates(self) -> tuple[Templates, Layouts]:
         if self._compiled is None:  # once per process: templates and layout lookups
-            templates = Templates(self.roots, strict=self.strict, globals=self.globals)
+            templates = Templates(
+                self.roots, strict=self.strict, globals=self.globals, limits=self.limits
+            )
             self._compiled = (templates, Layouts(templates))
         return self._compiled
 
