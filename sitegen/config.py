@@ -31,6 +31,7 @@ HARP_FILES = ("harp.json", "_harp.json")
 _NOT_SITE_RELATIVE = re.compile(r"^[a-z][a-z0-9+.-]*:|^//|^#")
 URL_STYLES = ("pretty", "html")
 MARKDOWN_ENGINES = ("pyromark", "python-markdown")
+RAW_HTML = ("allow", "escape", "drop")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class SiteConfig:
     theme: str = "default"
     urls: str = "pretty"
     markdown_engine: str = "pyromark"
+    template_seconds: float = 10.0  # [limits]: time to render one page
+    page_output_chars: int = 20_000_000  # [limits]: size of a page and of any template value
+    raw_html: str = "allow"  # raw HTML in Markdown: "allow", "escape" or "drop" (render/rawhtml)
     strict: bool = True
     timezone: str = "UTC"
     fingerprint: bool = False
@@ -140,7 +144,11 @@ def config_from_mapping(
             if not isinstance(raw[key], bool):
                 raise _fail(text, key, "must be true or false", path)
             known[key] = raw[key]
-    for key, allowed in (("urls", URL_STYLES), ("markdown_engine", MARKDOWN_ENGINES)):
+    for key, allowed in (
+        ("urls", URL_STYLES),
+        ("markdown_engine", MARKDOWN_ENGINES),
+        ("raw_html", RAW_HTML),
+    ):
         if key in raw:
             if raw[key] not in allowed:
                 choices = " or ".join(f'"{a}"' for a in allowed)
@@ -184,10 +192,30 @@ def config_from_mapping(
         if not isinstance(raw["globals"], dict):
             raise _fail(text, "globals", "must be a table", path)
         known["globals"] = dict(raw["globals"])
+    if "limits" in raw:
+        known.update(_limits(raw["limits"], text, path))
     if "timezone" in known:
         _check_timezone(text, known["timezone"], path)
     extra = {k: v for k, v in raw.items() if k not in SiteConfig.__dataclass_fields__}
     return SiteConfig(**known, extra=extra)
+
+
+def _limits(value: Any, text: str, path: str) -> dict[str, Any]:
+    """`[limits]`: template_seconds (a number above 0), page_output_chars (a whole number)."""
+    if not isinstance(value, dict):
+        raise _fail(text, "limits", "must be a table", path)
+    out: dict[str, Any] = {}
+    for key, kinds in (("template_seconds", (int, float)), ("page_output_chars", (int,))):
+        if key in value:
+            v = value[key]
+            if isinstance(v, bool) or not isinstance(v, kinds) or v <= 0:
+                what = "a number" if key == "template_seconds" else "a whole number"
+                raise _fail(text, key, f"must be {what} above 0", path)
+            out[key] = v
+    unknown = sorted(set(value) - {"template_seconds", "page_output_chars"})
+    if unknown:
+        raise _fail(text, unknown[0], "unknown limit (template_seconds, page_output_chars)", path)
+    return out
 
 
 def _check_timezone(text: str, name: str, path: str) -> None:

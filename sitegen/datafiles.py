@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from sitegen import yamlsafe
 from sitegen.errors import Diagnostic, SitegenError
 from sitegen.frontmatter import yaml_problem
 
@@ -16,9 +17,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-# PyYAML's C loader is several times faster than the pure-Python one.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
@@ -46,7 +44,7 @@ def parse_data(text: str, path: str) -> Any:
             line, msg = toml_problem(exc)
             raise _fail(path, line, f"invalid TOML: {msg}") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yamlsafe.load(text)
     except yaml.YAMLError as exc:
         line, problem = yaml_problem(exc)
         raise _fail(path, line + 1, f"invalid YAML: {problem}") from None

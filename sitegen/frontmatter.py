@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
+from sitegen import yamlsafe
 from sitegen.errors import Diagnostic, SitegenError
 
-# PyYAML's C loader is several times faster than the pure-Python one.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DATE_KEYS = ("date", "updated", "publish_date", "expiry_date")
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
@@ -66,11 +66,11 @@ def parse(text: str, path: str) -> FrontMatter:
     yaml_src = source.replace("\r\n", "\n")
     body_line = first_line + yaml_src.count("\n") + 1
     try:
-        meta = yaml.load(yaml_src, Loader=_Loader)
+        meta = yamlsafe.load(yaml_src)
     except yaml.YAMLError as exc:
         repaired = _repair_tabs(yaml_src)
         try:
-            meta = yaml.load(repaired, Loader=_Loader) if repaired != yaml_src else None
+            meta = yamlsafe.load(repaired) if repaired != yaml_src else None
         except yaml.YAMLError:
             meta = None
         if meta is None:
@@ -86,9 +86,9 @@ def parse(text: str, path: str) -> FrontMatter:
         if km:
             key_lines.setdefault(km.group(1).strip(), first_line + i)
     meta = {str(k): v for k, v in meta.items()}
-    for key in ("date", "updated", "publish_date", "expiry_date"):
+    for key in DATE_KEYS:
         if key in meta and meta[key] is not None:
-            meta[key] = _as_datetime(meta[key], path, key_lines.get(key, first_line), key)
+            meta[key] = as_date(meta[key], path, key_lines.get(key, first_line), key)
     return FrontMatter(meta, body, body_line, key_lines)
 
 
@@ -110,17 +110,20 @@ def _repair_tabs(src: str) -> str:
     return re.sub(r"^\t+", lambda m: "  " * len(m.group(0)), src, flags=re.MULTILINE)
 
 
-def _as_datetime(value: Any, path: str, line: int, key: str) -> dt.date | dt.datetime:
+def as_date(value: Any, path: str, line: int, key: str) -> dt.date | dt.datetime:
+    """A date or datetime from a YAML value; FrontMatterError at `path:line` otherwise."""
     if isinstance(value, dt.datetime | dt.date):
         return value
+    reason = "use YYYY-MM-DD"
     if isinstance(value, str):
         text = (
             value.strip().replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
         )
         try:
             parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if re.match(r"\d{4}-\d\d-\d\d", text.strip()):
+                reason = f"{exc}; use YYYY-MM-DD"
         else:
             return parsed.date() if len(text.strip()) == 10 else parsed
-    raise _error(path, line, f"{key}: not a date: {value!r} (use YYYY-MM-DD)")
+    raise _error(path, line, f"{key}: not a date: {value!r} ({reason})")

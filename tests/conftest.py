@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.build.ownership import mark_owned
 from sitegen.build.pipeline import BuildOptions, BuildResult, build_site
 from sitegen.errors import BuildError, SitegenError
 from tests.servers.faultproxy import fault_proxy
@@ -78,6 +79,7 @@ class SiteBuilder:
         """Build a bad site and return its messages; asserts the previous output is untouched."""
         if not self.out.exists():  # stands for the previous, good build
             write_tree(self.out, {"index.html": "previous build", "css/site.css": "p{}"})
+            mark_owned(self.out)  # as a build would have
         before = snapshot(self.out)
         with pytest.raises(SitegenError) as info:
             self.build(files, **options)

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sitegen import __version__
+from sitegen.build.ownership import mark_owned
 from sitegen.cli import main
 from tests.conftest import snapshot, write_tree
 
@@ -35,6 +36,7 @@ def test_build_prints_a_summary(tmp_path: Path) -> None:
 def test_build_error_exits_1_without_traceback(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "s", {"_layout.html": "{{ nope }}", "index.md": "x"})
     out = write_tree(tmp_path / "out", {"index.html": "old"})
+    mark_owned(out)  # a previous build's output
     r = run("build", str(site), "-o", str(out))
     assert r.returncode == 1
     assert r.stderr.splitlines() == [

@@ -15,6 +15,7 @@ LAYERS = {
     "frontmatter": 1,
     "changes": 1,
     "datafiles": 1,
+    "yamlsafe": 1,
     "render": 2,
     "build": 3,
     "publish.plan": 3,

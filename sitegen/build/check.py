@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from sitegen.config import SiteConfig
 from sitegen.errors import Diagnostic
 from sitegen.model import Page
+from sitegen.render.rawhtml import risky_html
 
 from .assemble import LinkTargets, link_resolver
 from .pipeline import BuildOptions, build_site
@@ -102,8 +103,25 @@ def check_output(out: Path, pages: Iterable[Page], config: SiteConfig) -> CheckR
     if not config.origin:
         feeds = "feeds have site-relative links" if config.feeds_on else "no feeds (feeds = true)"
         report.notes.append(f"base_url is not absolute: no sitemap.xml, {feeds}")
+    if config.raw_html == "allow":
+        report.notes.extend(_script_notes(by_output.values()))
     report.problems.sort(key=lambda d: (d.path, d.line or 0, d.message))
     return report
+
+
+def _script_notes(pages: Iterable[Page]) -> list[str]:
+    """Markdown pages whose raw HTML runs script, which raw_html = "allow" passes through."""
+    notes = []
+    for page in sorted(pages, key=lambda p: p.source):
+        if page.kind != "md" or "<" not in page.body:
+            continue
+        for line, what in risky_html(page.body):
+            where = Diagnostic(page.source, page.body_line + line - 1, "")
+            notes.append(
+                f"{where.location}: raw HTML with {what} is published as written "
+                '(raw_html = "escape" or "drop" in sitegen.toml stops it)'
+            )
+    return notes
 
 
 def _ids(text: str) -> set[str]:

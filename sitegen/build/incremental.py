@@ -30,6 +30,7 @@ from sitegen.model import SETTINGS_FILES, Page, is_page, is_private
 from . import load as loader
 from .assemble import STYLE_SUFFIXES, plan_outputs
 from .output import StagingDir
+from .ownership import mark_owned
 from .pipeline import BuildOptions, RenderedSite, compile_styles, render_site
 
 
@@ -71,16 +72,20 @@ class IncrementalBuilder:
 
     def _full(self) -> Update:
         site = loader.load_site(self.site_dir, self.options.load_options(), skip=[self.out_dir])
-        stage = StagingDir(self.out_dir)
+        stage = self._stage()
         try:
             rendered = render_site(site, stage, self.options.jobs)
             if rendered.problems:
                 raise BuildError(rendered.problems)
             written, removed = self._merge(stage, keep=set(rendered.outputs))
+            mark_owned(self.out_dir)
         finally:
             stage.discard()
         self._site, self._rendered = site, rendered
         return Update(tuple(written), tuple(removed), False, True, 0.0)
+
+    def _stage(self) -> StagingDir:
+        return StagingDir(self.out_dir, self.site_dir, replace=self.options.replace_output)
 
     # --- partial builds ----------------------------------------------------------------------
 
@@ -106,7 +111,7 @@ class IncrementalBuilder:
                 if (rel in known) != (self.site_dir / rel).is_file():
                     return None  # an asset added or removed: the output plan changes
                 assets.append(rel)
-        stage = StagingDir(self.out_dir)
+        stage = self._stage()
         try:
             problems: list[Diagnostic] = []
             if pages_changed:

@@ -196,6 +196,10 @@ def read_page(
     file_date, slug = split_date_prefix(stem)
     entries = folder_data.get(folder, {})
     meta = {**entries.get(slug, {}), **entries.get(stem, {}), **fm.meta}
+    for key in frontmatter.DATE_KEYS:  # set in the folder's _data file: front matter's were checked
+        if meta.get(key) is not None and key not in fm.meta:
+            where = f"{key} (from {folder + '/' if folder else ''}_data)"
+            meta[key] = frontmatter.as_date(meta[key], sf.display, 1, where)
     for key in ("slug", "url", "title"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             line = fm.line_of(key)

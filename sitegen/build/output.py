@@ -16,14 +16,20 @@ import subprocess
 import time
 from pathlib import Path
 
+from .ownership import check_output, mark_owned
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
 class StagingDir:
-    """A hidden folder beside OUT that receives the new build."""
+    """A hidden folder beside OUT that receives the new build of the site in SITE_DIR.
 
-    def __init__(self, out: Path) -> None:
+    Every command that writes a build (build, check, serve, publish) makes one, so the check that
+    OUT may be replaced (build/ownership.py) runs here, before anything is written or deleted."""
+
+    def __init__(self, out: Path, site_dir: Path, *, replace: bool = False) -> None:
+        check_output(site_dir, out, replace=replace)
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
         for stale in out.parent.glob(f".{out.name}.sitegen-old-*"):  # left by a crashed build
@@ -80,6 +86,7 @@ class StagingDir:
             if self.out.exists():
                 os.rename(self.out, old)
             os.rename(self.path, self.out)
+        mark_owned(self.out)
         if old.exists():
             remove_in_background(old)
 

@@ -18,6 +18,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.errors import BuildError, Diagnostic, SitegenError
 from sitegen.model import Page
+from sitegen.render.limits import TemplateLimits
 from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
@@ -27,6 +28,7 @@ from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
 from .output import StagingDir
+from .ownership import check_output
 from .render import (
     Layouts,
     TrackedSite,
@@ -48,6 +50,7 @@ class BuildOptions:
     now: dt.datetime | None = None
     base_url: str | None = None  # overrides sitegen.toml's (the preview serves at /)
     jobs: int | None = None  # processes rendering pages; None: one per CPU
+    replace_output: bool = False  # the output may be a non-empty folder sitegen did not make
 
     def load_options(self) -> LoadOptions:
         return LoadOptions(self.drafts, self.future, self.now, self.base_url)
@@ -84,11 +87,12 @@ def build_site(
     """Build the site in `site_dir` into `out_dir`; raise BuildError and leave out_dir as it was."""
     options = options or BuildOptions()
     started = time.perf_counter()
-    site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     if not site_dir.is_dir():
         raise SitegenError(f"{site_dir}: no such folder")
+    check_output(site_dir, out_dir, replace=options.replace_output)  # named as the user gave it
+    site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     site = load_site(site_dir, options.load_options(), skip=[out_dir])
-    stage = StagingDir(out_dir)
+    stage = StagingDir(out_dir, site_dir, replace=options.replace_output)
     previous = RenderCache() if options.clean else RenderCache.load(out_dir)
     try:
         rendered = render_site(site, stage, options.jobs, progress, previous, not options.clean)
@@ -135,7 +139,10 @@ def render_site(
     try:
         highlights = HighlightStore.load(stage.out) if config.highlight and use_caches else None
         engine = make_engine(
-            config.markdown_engine, highlight=config.highlight, highlight_cache=highlights
+            config.markdown_engine,
+            highlight=config.highlight,
+            highlight_cache=highlights,
+            raw_html=config.raw_html,
         )
     except ImportError as exc:
         msg = f"markdown_engine {config.markdown_engine!r} is not installed: {exc}"
@@ -175,7 +182,10 @@ def render_site(
         "sitegen_version": __version__,
     }
     base = {"site": TrackedSite(site_view), "data": site.data, "paginator": None}
-    job = _PageJob(to_render, roots, config.strict, template_globals, base, stage, highlights)
+    limits = TemplateLimits(config.template_seconds, config.page_output_chars)
+    job = _PageJob(
+        to_render, roots, config.strict, template_globals, base, stage, highlights, limits
+    )
     key = cache.site_key(site.files, pages, repr(config), now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)
@@ -236,6 +246,7 @@ class _PageJob:
     base: dict[str, Any]
     stage: StagingDir
     highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
+    limits: TemplateLimits | None = None  # time and size a page's templates may take
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
@@ -245,7 +256,9 @@ class _PageJob:
 
     def templates(self) -> tuple[Templates, Layouts]:
         if self._compiled is None:  # once per process: templates and layout lookups
-            templates = Templates(self.roots, strict=self.strict, globals=self.globals)
+            templates = Templates(
+                self.roots, strict=self.strict, globals=self.globals, limits=self.limits
+            )
             self._compiled = (templates, Layouts(templates))
         return self._compiled
 

@@ -27,6 +27,11 @@ from .source import held_back_options, resolve_site, source_options
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder.",
 )
+@click.option(
+    "--replace-output",
+    is_flag=True,
+    help="Let OUTPUT be a non-empty folder sitegen did not make, and delete what it holds.",
+)
 @held_back_options
 @click.option("--clean", is_flag=True, help="Ignore any build cache and render every page.")
 @source_options
@@ -38,6 +43,7 @@ def build(
     drafts: bool,
     future: bool,
     clean: bool,
+    replace_output: bool,
     verbose: bool,
     quiet: bool,
     **source_opts: Any,
@@ -51,7 +57,9 @@ def build(
             result = build_site(
                 site_dir,
                 out,
-                BuildOptions(drafts=drafts, future=future, clean=clean),
+                BuildOptions(
+                    drafts=drafts, future=future, clean=clean, replace_output=replace_output
+                ),
                 progress=progress,
             )
     except SitegenError as exc:

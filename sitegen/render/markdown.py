@@ -29,16 +29,22 @@ class MarkdownEngine(Protocol):
 
 
 def make_engine(
-    name: str, *, highlight: bool = False, highlight_cache: HighlightCache | None = None
+    name: str,
+    *,
+    highlight: bool = False,
+    highlight_cache: HighlightCache | None = None,
+    raw_html: str = "allow",
 ) -> MarkdownEngine:
     """A Markdown engine; `highlight` colours fenced code blocks that name a language (Pygments),
-    reusing what `highlight_cache` holds."""
+    reusing what `highlight_cache` holds; `raw_html` is render/rawhtml.py's policy."""
     if name == "pyromark":
         engine = _pyromark_engine()
     elif name == "python-markdown":
-        engine = _python_markdown_engine()
+        engine = _python_markdown_engine(raw_html == "allow")
     else:
         raise ValueError(f"unknown Markdown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if raw_html != "allow":
+        engine = _with_policy(engine, raw_html)
     if not highlight:
         return engine
     from .highlight import highlight_blocks  # Pygments loads only for sites that use it
@@ -49,11 +55,11 @@ def make_engine(
     return render
 
 
-def _pyromark_engine() -> MarkdownEngine:
+def pyromark_options() -> Any:
     import pyromark
 
     o = pyromark.Options
-    opts = (
+    return (
         o.ENABLE_TABLES
         | o.ENABLE_FOOTNOTES
         | o.ENABLE_STRIKETHROUGH
@@ -61,7 +67,12 @@ def _pyromark_engine() -> MarkdownEngine:
         | o.ENABLE_HEADING_ATTRIBUTES
         | o.ENABLE_GFM
     )
-    md = pyromark.Markdown(options=opts)
+
+
+def _pyromark_engine() -> MarkdownEngine:
+    import pyromark
+
+    md = pyromark.Markdown(options=pyromark_options())
 
     def render(text: str) -> str:
         return str(md.html(text))
@@ -69,7 +80,16 @@ def _pyromark_engine() -> MarkdownEngine:
     return render
 
 
-def _python_markdown_engine() -> MarkdownEngine:
+def _with_policy(engine: MarkdownEngine, policy: str) -> MarkdownEngine:
+    from .rawhtml import apply_policy, neutralize_urls
+
+    def render(text: str) -> str:
+        return neutralize_urls(engine(apply_policy(text, policy)))
+
+    return render
+
+
+def _python_markdown_engine(html: bool = True) -> MarkdownEngine:
     import markdown
 
     md = markdown.Markdown(
@@ -85,6 +105,9 @@ def _python_markdown_engine() -> MarkdownEngine:
         extension_configs={"footnotes": {"UNIQUE_IDS": False}},
         output_format="html",
     )
+    if not html:  # what Python-Markdown alone takes for HTML is shown as text
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
 
     def render(text: str) -> str:
         md.reset()

@@ -10,6 +10,8 @@ import sass
 
 from sitegen.errors import Diagnostic, SitegenError
 
+from .sassimport import Importer
+
 
 class SassProblem(SitegenError):
     pass
@@ -21,24 +23,25 @@ _WHERE = re.compile(r"on line (\d+)(?::(\d+))? of (\S+)")
 def compile_scss(
     file: Path, display: str, include_paths: Sequence[Path], roots: Sequence[tuple[Path, str]]
 ) -> str:
-    """Compile one stylesheet. `roots` maps folders to their display prefix for messages."""
+    """Compile one stylesheet. `roots` maps folders to their display prefix for messages; Sass
+    reads files only below them (render/sassimport.py)."""
+    importer = Importer(include_paths, [root for root, _ in roots])
     try:
         css: str = sass.compile(
-            filename=str(file),
-            include_paths=[str(p) for p in include_paths],
-            output_style="expanded",
+            filename=str(file), output_style="expanded", importers=[(0, importer)]
         )
     except sass.CompileError as exc:
-        raise SassProblem(*_diagnose(str(exc), display, roots)) from None
+        raise SassProblem(*_diagnose(str(exc), display, roots, importer.refused)) from None
     return css
 
 
 def _diagnose(
-    message: str, display: str, roots: Sequence[tuple[Path, str]]
+    message: str, display: str, roots: Sequence[tuple[Path, str]], refused: str | None
 ) -> tuple[str, list[Diagnostic]]:
     lines = [ln.strip() for ln in message.strip().splitlines() if ln.strip()]
     first = next((ln for ln in lines if ln.startswith("Error:")), lines[0] if lines else "error")
-    text = first.removeprefix("Error:").strip()
+    # A refused import: only our message (libsass would add the callback's traceback).
+    text = refused or first.removeprefix("Error:").strip()
     path, line = display, None
     m = _WHERE.search(message)
     if m:

@@ -25,6 +25,9 @@ from sitegen import frontmatter
 from sitegen.errors import Diagnostic, SitegenError
 from sitegen.model import is_within
 
+from . import limits as guards
+from .limits import TemplateLimitError, TemplateLimits
+
 PARTIALS_DIR = "_partials"
 
 
@@ -114,9 +117,30 @@ class _Sandbox(SandboxedEnvironment):
     same few attributes thousands of times, so the cache removes most of the sandbox's cost.
     """
 
+    intercepted_binops = frozenset({"*", "**", "+"})  # render/limits.py bounds their results
+
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._safe: dict[tuple[type, str], bool] = {}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        return guards.guard_tree(super()._parse(source, name, filename))
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        guards.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self,
+        __context: jinja2.runtime.Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        guards.check_clock()
+        return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`site.title` on a dict: look the key up first when no attribute of that name can
@@ -166,7 +190,9 @@ class Templates:
         *,
         strict: bool = True,
         globals: Mapping[str, Any] | None = None,
+        limits: TemplateLimits | None = None,
     ) -> None:
+        self.limits = limits or TemplateLimits()
         self.loader = _OverlayLoader(roots)
         self.env = _Sandbox(
             loader=self.loader,
@@ -178,6 +204,7 @@ class Templates:
             extensions=["jinja2.ext.loopcontrols"],
         )
         self.env.globals.update(globals or {})
+        self.env.globals.update(guards.GLOBALS)
         self.env.globals["partial"] = self._partial
         self._partials: dict[tuple[str, str], str] = {}  # (name, caller's folder) -> template
 
@@ -187,12 +214,23 @@ class Templates:
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """Render a template; any failure raises TemplateProblem naming file and line."""
         try:
-            return self.env.get_template(name).render(context)
+            with guards.page_budget(self.limits):
+                return self._stream(self.env.get_template(name), context)
         except TemplateProblem:
             raise
         except Exception as exc:  # every template failure is the site's, reported at its line
             d = self.diagnose(exc, name)
             raise TemplateProblem(str(d), [d]) from exc
+
+    def _stream(self, template: jinja2.Template, context: Mapping[str, Any]) -> str:
+        """Render chunk by chunk, stopping as soon as the page passes the output limit."""
+        chunks: list[str] = []
+        size = 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            guards.check_size(size, "the page")
+            chunks.append(chunk)
+        return "".join(chunks)
 
     @jinja2.pass_context
     def _partial(self, ctx: jinja2.runtime.Context, name: str, /, **locals: Any) -> Markup:
@@ -209,9 +247,9 @@ class Templates:
         token = _partial_stack.set((*stack, target))
         try:
             # shared=True: `values` already holds the globals, so Jinja need not merge them again
-            return Markup(
-                "".join(template.root_render_func(template.new_context(values, shared=True)))
-            )
+            out = "".join(template.root_render_func(template.new_context(values, shared=True)))
+            guards.check_size(len(out), f"the output of partial {name!r}")
+            return Markup(out)
         finally:
             _partial_stack.reset(token)
 
@@ -243,6 +281,10 @@ class Templates:
             return Diagnostic(path, exc.lineno, f"template syntax: {exc.message}")
         found, line = self._innermost_frame(exc.__traceback__)
         path = found if found is not None else name
+        if isinstance(
+            exc, TemplateLimitError | OverflowError
+        ):  # OverflowError: the sandbox's range()
+            return Diagnostic(path, line, f"template limit: {exc}")
         if isinstance(exc, SecurityError):
             return Diagnostic(path, line, f"template security: {exc}")
         if isinstance(exc, jinja2.UndefinedError):

@@ -1,0 +1,86 @@
+"""Layer 1: the one YAML loader for front matter and data files, safe against hostile input.
+
+- An impossible date (`2026-02-30`) stays the string it was written as, so whoever reads the
+  value reports it at its line instead of PyYAML raising a bare ValueError.
+- Aliases may not multiply a document: a "billion laughs" front matter is a few lines that
+  expand to billions of values once anything walks it (the render cache's keys, templates). The
+  composed node graph is measured before it is turned into Python values; aliases may add at most
+  ALIAS_BUDGET values to what the text itself holds, and an alias may not contain itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+ALIAS_BUDGET = 100_000  # values that aliases may add to a document, over its own
+
+# PyYAML's C parser is several times faster than the pure-Python one; the constructor is Python.
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_Base):  # type: ignore[misc]
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expansion(node)
+        return super().construct_document(node)
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # matches the timestamp pattern, is no day of the calendar
+            return self.construct_scalar(node)
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
+
+
+def load(text: str) -> Any:
+    """The value of one YAML document; raises yaml.YAMLError (with a mark) on any problem."""
+    try:
+        return yaml.load(text, Loader=SafeLoader)
+    except RecursionError:  # libyaml allows 1000 levels; Python's stack may end first
+        raise yaml.constructor.ConstructorError(
+            None, None, "values nested too deeply", None
+        ) from None
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Raise a ConstructorError at the alias that makes `root` expand past the budget."""
+    sizes: dict[int, int] = {}  # id(node) -> values it expands to
+    open_nodes: set[int] = set()
+    unique = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal unique
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias that contains itself is not allowed", node.start_mark
+            )
+        unique += 1
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            open_nodes.add(key)
+            children = (
+                node.value
+                if isinstance(node, yaml.SequenceNode)
+                else [n for pair in node.value for n in pair]
+            )
+            for child in children:
+                total += size(child)
+                if total > unique + ALIAS_BUDGET:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"aliases expand this document to more than {ALIAS_BUDGET:,} values "
+                        "over its own; write the values out or use fewer aliases",
+                        child.start_mark,
+                    )
+            open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)

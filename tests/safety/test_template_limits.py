@@ -1,0 +1,122 @@
+"""Templates run with a size limit on every value and page, and a time limit per page, in the
+main process, in forked render workers and in the preview's builder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.build.incremental import IncrementalBuilder
+from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.cli import main
+from sitegen.errors import BuildError
+from tests.conftest import snapshot, write_tree
+
+SETTINGS = "[limits]\ntemplate_seconds = 2\npage_output_chars = 100000\n"
+SIZE = "a value would be longer than 100,000 characters (limits.page_output_chars)"
+# No call or output inside the loops: only the guarded for-loop sees the clock.
+LOOPS = (
+    "{% set xs = range(100000) | list %}{% for a in xs %}{% for b in xs %}{% endfor %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("{{ 'x' * 10**9 }}", f"bad.html:3: template limit: {SIZE}"),
+        ("{{ [0] * 10**9 }}", f"bad.html:3: template limit: {SIZE}"),
+        ("{{ 2 ** 10000000 }}", "bad.html:3: template limit: 2 ** 10000000 is too big a number"),
+        (
+            "{% set ns = namespace(s='ab') %}\n"
+            "{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+            f"bad.html:4: template limit: {SIZE}",
+        ),
+        (
+            "{% set ns = namespace(s='ab') %}\n"
+            "{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+            f"bad.html:4: template limit: {SIZE}",
+        ),
+        (
+            "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+            "bad.html: template limit: the page would be longer than 100,000 characters "
+            "(limits.page_output_chars)",
+        ),
+        (
+            LOOPS,
+            "bad.html:3: template limit: rendering took more than 2 s (limits.template_seconds)",
+        ),
+        (
+            "{{ range(10**9) | list }}",
+            "bad.html:3: template limit: Range too big. The sandbox blocks ranges larger "
+            "than MAX_RANGE (100000).",
+        ),
+    ],
+)
+def test_limits_stop_a_page_with_its_line(tmp_path: Path, template: str, message: str) -> None:
+    site = write_tree(
+        tmp_path / "site",
+        {
+            "sitegen.toml": SETTINGS,
+            "_layout.html": "{{ content }}",  # no theme: only bad.html's own time counts
+            "index.md": "x",
+            "bad.html": "---\n---\n" + template,
+        },
+    )
+    site_before = snapshot(tmp_path)
+    r = CliRunner().invoke(main, ["build", str(site), "-o", str(tmp_path / "out")])
+    assert (r.exit_code, r.output) == (1, f"{message}\nbuild failed: 1 error\n")
+    assert snapshot(tmp_path) == site_before
+
+
+def test_forked_workers_and_the_preview_stop_at_the_deadline(tmp_path: Path) -> None:
+    pages = {f"p{i}.md": "x" for i in range(450)}  # enough pages for the forked workers
+    site = write_tree(
+        tmp_path / "site",
+        {"sitegen.toml": SETTINGS, "_layout.html": "{{ content }}", "bad.html": LOOPS, **pages},
+    )
+    want = ["bad.html:1: template limit: rendering took more than 2 s (limits.template_seconds)"]
+    with pytest.raises(BuildError) as info:
+        build_site(site, tmp_path / "out", BuildOptions(jobs=2))
+    assert [str(d) for d in info.value.diagnostics] == want
+    with pytest.raises(BuildError) as info:
+        IncrementalBuilder(site, tmp_path / "preview").build()
+    assert [str(d) for d in info.value.diagnostics] == want
+
+
+def test_ordinary_templates_are_untouched(tmp_path: Path) -> None:
+    site = write_tree(
+        tmp_path / "site",
+        {
+            "sitegen.toml": SETTINGS,
+            "index.html": "---\nlayout: false\n---\n{{ 'ab' ~ 'c' }} {{ 'x' * 3 }} {{ 2 ** 10 }} {{ [1] + [2] }} "
+            "{% for i in range(3) %}{{ i }}{% endfor %} {{ '<' ~ 'b' }} {{ 'a' + 'b' }}",
+        },
+    )
+    r = CliRunner().invoke(main, ["build", str(site), "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out/index.html").read_text() == "abc xxx 1024 [1, 2] 012 &lt;b ab"
+
+
+@pytest.mark.parametrize(
+    "settings_text, message",
+    [
+        (
+            "[limits]\ntemplate_seconds = 0\n",
+            "sitegen.toml:2: template_seconds: must be a number above 0",
+        ),
+        (
+            "[limits]\npage_output_chars = 1.5\n",
+            "sitegen.toml:2: page_output_chars: must be a whole number above 0",
+        ),
+        (
+            "[limits]\nmemory = 1\n",
+            "sitegen.toml:2: memory: unknown limit (template_seconds, page_output_chars)",
+        ),
+    ],
+)
+def test_bad_limits_are_settings_errors(tmp_path: Path, settings_text: str, message: str) -> None:
+    site = write_tree(tmp_path / "site", {"sitegen.toml": settings_text, "index.md": "x"})
+    r = CliRunner().invoke(main, ["build", str(site), "-o", str(tmp_path / "out")])
+    assert (r.exit_code, r.output) == (1, f"{message}\n")
