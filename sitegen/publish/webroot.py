@@ -58,7 +58,6 @@ from sitegen.publish.webroot_releases import (
     read_release,
     release_name,
     repair,
-    unfinished_rollback,
 )
 from sitegen.publish.webroot_sync import Step, apply_sync
 
@@ -263,15 +262,12 @@ class WebRoot:
     def rollback(self, now: datetime | None = None) -> Path:
         """Switch `current` back to the release before it (by name, among the releases
         present), repairing any of its files edited since from an intact copy in another
-        release, and log that as a publish. Re-running a rollback cut short completes it."""
+        release, and log that as a publish. The release is found from `current` and the
+        releases present, so a rollback cut short and run again goes to the same one."""
         if self.mode == "sync":
             raise PublishError("rollback needs release mode: a sync-mode root keeps no releases")
         live = self.live_dir()
         state = self.read_state()
-        unfinished = unfinished_rollback(self.root, last_line(self.root / LOG_PATH), live)
-        if unfinished is not None:
-            self._switch(unfinished)
-            return unfinished
         earlier = [r for r in self.releases() if live is None or r.name < live.name]
         if not earlier:
             raise PublishError(f"no earlier release to roll back to in {self.root / RELEASES}")

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sitegen.publish.manifest import MANIFEST_PATH, Entry, entries_from_doc, manifest_sha256
+from sitegen.publish.manifest import MANIFEST_PATH, Entry, entries_from_doc
 from sitegen.publish.plan import is_page
-from sitegen.publish.record import Record
 from sitegen.publish.target import decode_manifest
 from sitegen.publish.webroot_files import is_intact, link_checked, replace_from
 
@@ -98,18 +97,3 @@ def repair(release: Path, wanted: dict[str, Entry], others: list[Path], tmp: Pat
         else:
             replace_from(good, release / path, tmp)
     return lost
-
-
-def unfinished_rollback(root: Path, last: bytes | None, live: Path | None) -> Path | None:
-    """The release a rollback logged (the log's `last` record) but did not switch to."""
-    try:
-        rec = Record.from_line(last) if last else None
-    except (ValueError, KeyError, TypeError, IndexError):
-        return None
-    name = (rec.source or "") if rec else ""
-    if rec is None or not name.startswith("rollback:") or "/" in name:
-        return None
-    release = root / RELEASES / name.removeprefix("rollback:")
-    if release == live or not release.is_dir():
-        return None
-    return release if manifest_sha256(read_release(release).files) == rec.manifest_sha256 else None
