@@ -29,7 +29,7 @@ def fp_site(n: int) -> dict[str, str | bytes]:
     return {
         "index.html": f"{head}home v{n}",
         "about/index.html": f"{head}about v{n}",
-        "contact.html": f"{head}contact, the same in every version",
+        "contact.html": f"<img src='/{logo_name}'>contact, the same in every version",
         f"posts/p{n}.html": f"{head}post {n}",
         css_name: css,
         "css/site.css": css,
