@@ -1,10 +1,13 @@
 """Layer 4: a web server's document root on this machine.
 
-`release` mode (the default) builds each publish into `releases/<timestamp>/` and switches the
-`current` symlink with one rename, so every request sees either the old site or the new one.
-Unchanged files are hard-linked from the previous release, which makes a release cheap.
-`sync` mode, for hosts without symlinks, updates the root in place: new files, changed files (each
-written to a temp file and renamed over the old one), the manifest, then deletes.
+`release` mode (the default) builds each publish into `releases/<timestamp>/`, appends its record
+to the log, then switches the `current` symlink with one rename, so every request sees either the
+old site or the new one. Unchanged files are hard-linked from the previous release after a check
+of their bytes (an edited file is never shared into a new release); each release also keeps the
+fingerprinted assets of the releases still kept. Every step can be cut short and is completed or
+redone by the next run. `sync` mode, for hosts without symlinks, updates the root in place: new
+files, changed files (each written under `.sitegen/tmp/` and renamed over the old one), the
+manifest, then deletes.
 """
 
 from __future__ import annotations
@@ -14,14 +17,13 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sitegen.errors import PublishError
+from sitegen.errors import Diagnostic, PublishError
 from sitegen.publish import log
-from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import (
     LOG_PATH,
     MANIFEST_PATH,
-    STATE_DIR,
     Entry,
+    entries_to_doc,
     manifest_of_tree,
     walk_files,
 )
@@ -35,10 +37,33 @@ from sitegen.publish.target import (
     decode_manifest,
     encode_manifest,
 )
+from sitegen.publish.webroot_files import (
+    append_line,
+    complete_lines,
+    copy_into,
+    count_lines,
+    is_intact,
+    last_line,
+    link_checked,
+    tmp_dir,
+    write_atomic,
+)
+from sitegen.publish.webroot_releases import (
+    CARRIED,
+    CURRENT,
+    RELEASES,
+    TMP_PREFIX,
+    carry_assets,
+    list_releases,
+    read_release,
+    release_name,
+    repair,
+)
+from sitegen.publish.webroot_sync import Step, apply_sync
 
-RELEASES = "releases"
-CURRENT = "current"
-_TMP_PREFIX = ".tmp-"
+
+def _no_step(name: str) -> None:
+    pass
 
 
 class WebRoot:
@@ -51,6 +76,7 @@ class WebRoot:
         mode: str = "release",
         keep_releases: int = 5,
         keep: tuple[str, ...] = DEFAULT_KEEP,
+        step: Step = _no_step,
     ) -> None:
         if mode not in ("release", "sync"):
             raise PublishError(f"web root mode must be 'release' or 'sync', not {mode!r}")
@@ -60,6 +86,7 @@ class WebRoot:
         self.mode = mode
         self.keep_releases = keep_releases
         self.keep = keep
+        self.step = step
 
     @property
     def label(self) -> str:
@@ -80,18 +107,20 @@ class WebRoot:
             return None
         return link.resolve()
 
-    def _live_manifest(self) -> tuple[dict[str, Entry], dict[str, Entry]]:
+    def _live_manifest(self) -> tuple[dict[str, Entry], dict[str, Entry], dict[str, Entry]]:
+        """(published files, deletes not yet done, carried assets) of the live folder."""
         live = self.live_dir()
-        if live is not None and (live / MANIFEST_PATH).is_file():
-            files, pending, _ = decode_manifest((live / MANIFEST_PATH).read_bytes())
-            return files, pending
-        return {}, {}
+        path = None if live is None else live / MANIFEST_PATH
+        if path is None or not path.is_file():
+            return {}, {}, {}
+        files, pending, extra = decode_manifest(path.read_bytes(), str(path))
+        return files, pending, read_release(path.parents[1]).carried if CARRIED in extra else {}
 
     def read_state(self) -> TargetState:
         """The live manifest and the log's last record (read from the end of the file: a web
         root appends, so a publish costs the same however long its history)."""
-        files, pending = self._live_manifest()
-        last = _last_line(self.root / LOG_PATH)
+        files, pending, _ = self._live_manifest()
+        last = last_line(self.root / LOG_PATH)
         if last is None:
             return TargetState({**pending, **files}, files)
         manifest_sha, seq = None, None
@@ -102,74 +131,118 @@ class WebRoot:
         except (ValueError, KeyError, TypeError, IndexError):
             pass  # an unreadable last record: the next one still chains to its bytes
         if seq is None:  # records from before numbering count by position
-            seq = _count_lines(self.root / LOG_PATH) + 1
+            seq = count_lines(self.root / LOG_PATH) + 1
         return TargetState({**pending, **files}, files, line_sha256(last), manifest_sha, seq)
 
     def history(self) -> History:
         log_file = self.root / LOG_PATH
         data = log_file.read_bytes() if log_file.is_file() else b""
-        entries = [
-            LogEntry(LOG_PATH, n, line)
-            for n, line in enumerate((ln for ln in data.split(b"\n") if ln.strip()), start=1)
+        entries = [LogEntry(LOG_PATH, n, ln) for n, ln in enumerate(complete_lines(data), 1)]
+        files, _, carried = self._live_manifest()
+        live = self.live_dir()
+        problems = [
+            Diagnostic(p, None, "changed or missing: an earlier release's asset kept for old pages")
+            for p, e in sorted(carried.items())
+            if live is not None and not is_intact(live / p, e)
         ]
-        return History(entries, self._live_manifest()[0], MANIFEST_PATH)
+        return History(entries, files, MANIFEST_PATH, problems=problems)
 
     def held_files(self) -> dict[str, Entry]:
+        """What the live folder holds, less the carried assets (`history` checks those)."""
         live = self.live_dir()
-        return manifest_of_tree(live) if live is not None else {}
+        if live is None:
+            return {}
+        carried = self._live_manifest()[2]
+        return {p: e for p, e in manifest_of_tree(live).items() if p not in carried}
 
     def releases(self) -> list[Path]:
-        folder = self.root / RELEASES
-        if not folder.is_dir():
-            return []
-        return sorted(
-            p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(_TMP_PREFIX)
-        )
+        return list_releases(self.root)
 
-    # -- writing ------------------------------------------------------------------------------
+    # -- release mode -------------------------------------------------------------------------
 
     def apply(
         self, plan: Plan, out_dir: Path, record: Record | None, progress: Progress | None
     ) -> None:
-        log_line = record.to_line() if record is not None else b""
         if self.mode == "sync":
-            self._apply_sync(plan, out_dir, log_line, progress)
-        else:
-            self._apply_release(plan, out_dir, log_line, progress)
-
-    def _apply_release(
-        self, plan: Plan, out_dir: Path, log_line: bytes, progress: Progress | None
-    ) -> None:
-        previous = self.live_dir()
+            apply_sync(self.root, plan, out_dir, record, progress, self.step)
+            return
         result = apply_to_manifest(plan, plan.target)
-        uploads = set(plan.uploads())
-        name = _release_name(self.root / RELEASES)
-        staging = self.root / RELEASES / f"{_TMP_PREFIX}{name}"
-        staging.mkdir(parents=True)
-        try:
-            for path in sorted(result):
-                if path in uploads or previous is None:
-                    _copy(out_dir / path, staging / path)
-                    if progress:
-                        progress(path, result[path].size)
-                else:
-                    _link_or_copy(previous / path, out_dir / path, staging / path)
-            if previous is not None:  # files the site does not own, placed there by hand
-                for path in walk_files(previous):
-                    if path not in result and is_kept(path, self.keep):
-                        _link_or_copy(previous / path, previous / path, staging / path)
-            _write_atomic(staging / MANIFEST_PATH, encode_manifest(result))
-            final = self.root / RELEASES / name
-            os.replace(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        live = self.live_dir()
+        if record is None:  # the record is written: switch to its release, building it if cut
+            ready = self._release_holding(result, live)
+            if ready is not None:
+                self._switch(ready)
+                self._prune()
+                return
+        elif live is not None and read_release(live).files == result:
+            # The site is live already (a rollback was cut before its switch): log it only.
+            self._append(record)
+            self._prune()
+            return
+        staging = self._stage(result, plan, out_dir, live, progress)
+        self._append(record)
+        final = self.root / RELEASES / staging.name.removeprefix(TMP_PREFIX)
+        self.step("release")
+        os.replace(staging, final)
         self._switch(final)
-        _append(self.root / LOG_PATH, log_line)
         self._prune()
+
+    def _stage(
+        self,
+        result: dict[str, Entry],
+        plan: Plan,
+        out_dir: Path,
+        previous: Path | None,
+        progress: Progress | None,
+    ) -> Path:
+        """A complete release in a folder nobody serves: the new and changed files from the
+        build, unchanged ones linked from the live release if intact, the files the site does
+        not own, the fingerprinted assets of the releases kept, and the manifest last."""
+        for old in (self.root / RELEASES).glob(f"{TMP_PREFIX}*"):  # left by a cut publish
+            shutil.rmtree(old, ignore_errors=True)
+        staging = self.root / RELEASES / f"{TMP_PREFIX}{release_name(self.root / RELEASES)}"
+        staging.mkdir(parents=True)
+        uploads = set(plan.uploads())
+        for path in sorted(result):
+            self.step(f"write {path}")
+            shared = (
+                path not in uploads
+                and previous is not None
+                and link_checked(previous / path, staging / path, result[path])
+            )
+            if not shared:
+                copy_into(out_dir / path, staging / path)
+                if progress:
+                    progress(path, result[path].size)
+        if previous is not None:  # files the site does not own, placed there by hand
+            for path in walk_files(previous):
+                if path not in result and is_kept(path, self.keep):
+                    copy_into(previous / path, staging / path)
+        kept = self.releases()[-(self.keep_releases - 1) :] if self.keep_releases > 1 else []
+        sources = sorted({*kept, *([previous] if previous else [])}, reverse=True)
+        carried = carry_assets(staging, result, sources)
+        self.step("manifest")
+        extra: dict[str, object] | None = {CARRIED: entries_to_doc(carried)} if carried else None
+        write_atomic(staging / MANIFEST_PATH, encode_manifest(result, extra=extra))
+        return staging
+
+    def _release_holding(self, result: dict[str, Entry], live: Path | None) -> Path | None:
+        """The newest release holding exactly `result`, intact (a publish cut after its
+        record left it, or it is an older release with the same files)."""
+        for release in reversed(self.releases()):
+            held = release != live and read_release(release).files == result
+            if held and all(is_intact(release / p, e) for p, e in result.items()):
+                return release
+        return None
+
+    def _append(self, record: Record | None) -> None:
+        if record is not None:
+            self.step("record")
+            append_line(self.root / LOG_PATH, record.to_line())
 
     def _switch(self, release: Path) -> None:
         """Point `current` at `release` with one rename: readers never see a missing site."""
+        self.step("switch")
         tmp = self.root / f".{CURRENT}.{os.getpid()}.tmp"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
@@ -181,24 +254,37 @@ class WebRoot:
         releases = self.releases()
         for old in releases[: max(0, len(releases) - self.keep_releases)]:
             if old != live:
+                self.step(f"prune {old.name}")
                 shutil.rmtree(old, ignore_errors=True)
-        for p in (self.root / RELEASES).iterdir():  # staging left by an interrupted publish
-            if p.name.startswith(_TMP_PREFIX) and p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
+        for p in self.root.glob(f".{CURRENT}.*.tmp"):  # a switch cut short
+            p.unlink(missing_ok=True)
 
     def rollback(self, now: datetime | None = None) -> Path:
-        """Switch `current` back to the release before it, and log that as a publish."""
+        """Switch `current` back to the release before it (by name, among the releases
+        present), repairing any of its files edited since from an intact copy in another
+        release, and log that as a publish. The release is found from `current` and the
+        releases present, so a rollback cut short and run again goes to the same one."""
         if self.mode == "sync":
             raise PublishError("rollback needs release mode: a sync-mode root keeps no releases")
         live = self.live_dir()
+        state = self.read_state()
         earlier = [r for r in self.releases() if live is None or r.name < live.name]
         if not earlier:
             raise PublishError(f"no earlier release to roll back to in {self.root / RELEASES}")
         release = earlier[-1]
-        files: dict[str, Entry] = {}
-        if (release / MANIFEST_PATH).is_file():
-            files, _, _ = decode_manifest((release / MANIFEST_PATH).read_bytes())
-        state = self.read_state()
+        files = read_release(release).files
+        others = [r for r in reversed(self.releases()) if r != release]
+        lost = repair(release, files, others, tmp_dir(self.root))
+        if lost:
+            raise PublishError(
+                "; ".join(f"{release / p}: changed since it was published" for p in lost)
+                + " (no release holds an intact copy; publish again to replace it)"
+            )
+        if live is not None:  # pages fetched just before the switch keep their assets
+            carried = read_release(release).carried
+            carried.update(carry_assets(release, {**files, **carried}, [live]))
+            doc = encode_manifest(files, extra={CARRIED: entries_to_doc(carried)})
+            write_atomic(release / MANIFEST_PATH, doc)
         record = log.next_record(
             state.last_record_sha,
             state.next_seq,
@@ -206,96 +292,6 @@ class WebRoot:
             f"rollback:{release.name}",
             files,
         )
+        self._append(record)
         self._switch(release)
-        _append(self.root / LOG_PATH, record.to_line())
         return release
-
-    def _apply_sync(
-        self, plan: Plan, out_dir: Path, log_line: bytes, progress: Progress | None
-    ) -> None:
-        result = apply_to_manifest(plan, plan.target)
-        for path in [p for batch in new_page_batches(plan, out_dir) for p in batch]:
-            _copy(out_dir / path, self.root / path)
-            if progress:
-                progress(path, plan.source[path].size)
-        pending = {p: plan.target[p] for p in plan.deleted}
-        _write_atomic(self.root / MANIFEST_PATH, encode_manifest(result, pending))
-        _append(self.root / LOG_PATH, log_line)
-        for path in plan.deletes():
-            (self.root / path).unlink(missing_ok=True)
-            _remove_empty_parents(self.root, path)
-        if pending:
-            _write_atomic(self.root / MANIFEST_PATH, encode_manifest(result))
-
-
-def _last_line(path: Path, tail: int = 1 << 16) -> bytes | None:
-    """The last non-empty line of a file, reading only the end of it."""
-    if not path.is_file():
-        return None
-    with path.open("rb") as f:
-        size = f.seek(0, os.SEEK_END)
-        f.seek(max(0, size - tail))
-        chunk = f.read()
-    lines = [ln for ln in chunk.split(b"\n") if ln.strip()]
-    if size > tail and len(lines) < 2:  # a record longer than the tail: read it all
-        lines = [ln for ln in path.read_bytes().split(b"\n") if ln.strip()]
-    return lines[-1] if lines else None
-
-
-def _count_lines(path: Path) -> int:
-    return sum(1 for ln in path.read_bytes().split(b"\n") if ln.strip())
-
-
-def _release_name(folder: Path) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-    name, n = stamp, 1
-    while (folder / name).exists():  # two publishes within one microsecond
-        n += 1
-        name = f"{stamp}-{n}"
-    return name
-
-
-def _copy(src: Path, dest: Path) -> None:
-    """Write `dest` through a temp file and a rename, so nobody reads a half-written file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.sitegen-tmp")
-    shutil.copy2(src, tmp)
-    os.replace(tmp, dest)
-
-
-def _link_or_copy(previous: Path, fallback: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(previous, dest)
-    except OSError:  # another file system, or the file went missing from the old release
-        shutil.copy2(fallback if fallback.exists() else previous, dest)
-
-
-def _write_atomic(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.sitegen-tmp")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, dest)
-
-
-def _append(path: Path, line: bytes) -> None:
-    if not line:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as f:
-        f.write(line)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _remove_empty_parents(root: Path, path: str) -> None:
-    parent = (root / path).parent
-    while parent != root and parent.name != STATE_DIR:
-        try:
-            parent.rmdir()
-        except OSError:
-            return
-        parent = parent.parent
