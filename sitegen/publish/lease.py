@@ -122,17 +122,28 @@ class Lease:
             merged[p] = tuple(dict.fromkeys((*merged.get(p, ()), sha)))
         self._taken_at = self.clock()
         info = LeaseInfo(_user(), self.host, self.pid, self._taken_at + self.ttl, merged)
+        data = info.to_bytes()
         try:
             if self.found_etag is None:
-                self._etag = self.store.write(LEASE_PATH, info.to_bytes(), create_only=True)
+                self._etag = self.store.write(LEASE_PATH, data, create_only=True)
             else:
-                self._etag = self.store.write(LEASE_PATH, info.to_bytes(), if_match=self.found_etag)
+                self._etag = self.store.write(LEASE_PATH, data, if_match=self.found_etag)
         except StoreConflict:
+            if self._reads_back(data):  # our own write, retried after its answer was lost
+                self._etag = None
+                self._info = info
+                return
             raise TargetBusy(
                 f"{self.store.label}: another publisher took the lease at the same moment; "
                 "exiting (a scheduler tries again on its next tick)"
             ) from None
         self._info = info
+
+    def _reads_back(self, data: bytes) -> bool:
+        try:
+            return self.store.read(LEASE_PATH) == data
+        except SitegenError:
+            return False
 
     def renew_if_due(self) -> None:
         if self._info is None or self.clock() < self._taken_at + self.ttl / 2:

@@ -181,3 +181,17 @@ def test_the_lease_records_the_intent_before_the_first_upload(
     assert lease["expires"] <= time.time() + 1  # abandoned: breakable at once
     want = manifest_of_tree(tmp_path / "v2")
     assert lease["intent"]["news/new.html"] == [want["news/new.html"].sha256]
+
+
+def test_a_lost_answer_to_the_lease_is_not_taken_for_another_publisher(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
+) -> None:
+    folder = nextcloud.new_folder("lostlease")
+    publish_tree(write_tree(tmp_path / "v1", V1), target(nextcloud, folder), ALL)
+    proxy = fault_proxy(
+        nextcloud.url, rules=[Rule("reset_after", method="PUT", path=r"lease\.json$")]
+    )
+    publish_tree(write_tree(tmp_path / "v2", V2), target(nextcloud, folder, via=proxy.url), ALL)
+    assert proxy.faults() == ["reset_after"]
+    assert held(nextcloud, folder) == {**as_bytes(V2), "CNAME": b"example.org"}
+    assert not (nextcloud.files_dir / folder / LEASE_PATH).exists()
