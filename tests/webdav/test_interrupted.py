@@ -1,19 +1,23 @@
-"""A server killed (SIGKILL) in the middle of a sync: a clear error, the mirror still holds the
-old state, and the next sync completes."""
+"""A server killed (SIGKILL) in the middle of a sync, or every connection cut: a clear error, the
+mirror still holds the old state, and the next sync completes."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRY, read_tree, write_tree
+from conftest import FAST_RETRY, REAL_SERVER_KINDS, Remote, read_tree, write_tree
 from webdav_servers import USER, free_port, wsgidav_process
 
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import ConnectionFailedError, Timeouts
+from tests.servers.faultproxy import FaultProxy, Rule
+
+Proxy = Callable[..., FaultProxy]
 
 
 def test_server_killed_mid_sync(tmp_path: Path) -> None:
@@ -69,3 +73,34 @@ def test_mirror_without_server_is_a_clear_error(tmp_path: Path) -> None:
     source = RemoteSource(location, cache_dir=tmp_path / "cache", retry=FAST_RETRY)
     with pytest.raises(ConnectionFailedError, match="connection failed"):
         source.sync()
+
+
+@pytest.mark.parametrize("remote", REAL_SERVER_KINDS, indirect=True)
+def test_connections_cut_mid_sync(remote: Remote, cache: Path, fault_proxy: Proxy) -> None:
+    """Every download cut (through the fault proxy, also in front of the real Nextcloud): a clear
+    error, the mirror still holds the old state, and the next sync completes."""
+    remote.write({f"page{i}.md": f"old {i}" for i in range(4)})
+    proxy = fault_proxy(remote.server.base)
+    port = remote.spec.split("@127.0.0.1:", 1)[1].split("/", 1)[0]
+    spec = remote.spec.replace(f"127.0.0.1:{port}/", f"127.0.0.1:{proxy.port}/")
+    location = parse_location(spec)
+    assert isinstance(location, RemoteLocation)
+    source = RemoteSource(location, cache_dir=cache, jobs=2, retry=FAST_RETRY)
+    source.sync()
+    old_state = read_tree(source.local_dir)
+
+    remote.write({f"page{i}.md": f"new version {i}" for i in range(4)})
+    remote.write({"added.md": "added"})
+    proxy.clear_log()
+    proxy.set_faults(rules=[Rule("reset_before", method="GET", times=1000)])
+    with pytest.raises(ConnectionFailedError) as info:
+        source.sync()
+    assert f"127.0.0.1:{proxy.port}" in str(info.value)
+    assert read_tree(source.local_dir) == old_state
+    gets = [e.fault for e in proxy.log() if e.method == "GET"]
+    assert set(gets) == {"reset_before"} and len(gets) >= 3  # a file's 3 tries, at least
+
+    proxy.clear()
+    result = source.sync()
+    assert read_tree(source.local_dir) == read_tree(remote.site)
+    assert len(result.changes.changed) == 4 and result.changes.added == ("added.md",)
