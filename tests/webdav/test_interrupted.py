@@ -14,8 +14,8 @@ from webdav_servers import USER, free_port, wsgidav_process
 
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
-from sitegen.webdav import ConnectionFailedError, Timeouts
-from tests.servers.faultproxy import FaultProxy, Rule
+from sitegen.webdav import ConnectionFailedError, RetryPolicy, Timeouts
+from tests.servers.faultproxy import FaultProxy, Kind, Rule
 
 Proxy = Callable[..., FaultProxy]
 
@@ -75,17 +75,23 @@ def test_mirror_without_server_is_a_clear_error(tmp_path: Path) -> None:
         source.sync()
 
 
+def proxied_source(
+    remote: Remote, proxy: FaultProxy, cache: Path, retry: RetryPolicy
+) -> RemoteSource:
+    """The remote's source, reached through the proxy."""
+    port = remote.spec.split("@127.0.0.1:", 1)[1].split("/", 1)[0]
+    location = parse_location(remote.spec.replace(f":{port}/", f":{proxy.port}/", 1))
+    assert isinstance(location, RemoteLocation)
+    return RemoteSource(location, cache_dir=cache, jobs=2, retry=retry)
+
+
 @pytest.mark.parametrize("remote", REAL_SERVER_KINDS, indirect=True)
 def test_connections_cut_mid_sync(remote: Remote, cache: Path, fault_proxy: Proxy) -> None:
     """Every download cut (through the fault proxy, also in front of the real Nextcloud): a clear
     error, the mirror still holds the old state, and the next sync completes."""
     remote.write({f"page{i}.md": f"old {i}" for i in range(4)})
     proxy = fault_proxy(remote.server.base)
-    port = remote.spec.split("@127.0.0.1:", 1)[1].split("/", 1)[0]
-    spec = remote.spec.replace(f"127.0.0.1:{port}/", f"127.0.0.1:{proxy.port}/")
-    location = parse_location(spec)
-    assert isinstance(location, RemoteLocation)
-    source = RemoteSource(location, cache_dir=cache, jobs=2, retry=FAST_RETRY)
+    source = proxied_source(remote, proxy, cache, FAST_RETRY)
     source.sync()
     old_state = read_tree(source.local_dir)
 
@@ -104,3 +110,26 @@ def test_connections_cut_mid_sync(remote: Remote, cache: Path, fault_proxy: Prox
     result = source.sync()
     assert read_tree(source.local_dir) == read_tree(remote.site)
     assert len(result.changes.changed) == 4 and result.changes.added == ("added.md",)
+
+
+FAULTS: dict[Kind, float] = {
+    "reset_before": 0.06,
+    "reset_after": 0.06,
+    "status_503": 0.06,
+    "status_429": 0.06,
+    "truncate": 0.06,
+}
+
+
+@pytest.mark.parametrize("remote", REAL_SERVER_KINDS, indirect=True)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sync_through_seeded_faults(
+    remote: Remote, cache: Path, fault_proxy: Proxy, seed: int
+) -> None:
+    """Resets, lost answers, 503s, 429s and truncated bodies on 30 % of requests: retried."""
+    remote.write({f"d{i % 3}/page{i}.md": f"text {i} " * 200 for i in range(12)})
+    proxy = fault_proxy(remote.server.base, seed=seed, rates=FAULTS, retry_after="0")
+    source = proxied_source(remote, proxy, cache, RetryPolicy(attempts=8, sleep=lambda s: None))
+    source.sync()
+    assert read_tree(source.local_dir) == read_tree(remote.site)
+    assert len(proxy.faults()) >= 2
