@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -84,6 +84,24 @@ class NextcloudServer:
     def scan(self, folder: str = "") -> None:
         """Make Nextcloud see files written straight to `local_path(folder)` (about 0.3 s)."""
         self.occ("files:scan", f"--path=/{self.user}/files/{folder.strip('/')}")
+
+    def upload(self, folder: str, files: Mapping[str, bytes | str | None]) -> None:
+        """Create files (None: an empty folder) below `folder` over WebDAV, as a client would:
+        Nextcloud stores names NFC-normalized, and cannot see non-NFC names written on disk."""
+        with self.client() as http:
+            made: set[str] = set()
+            for rel, content in sorted(files.items()):
+                parts = f"{folder.strip('/')}/{rel}".split("/")
+                for n in range(1, len(parts) + (content is None)):
+                    parent = "/".join(parts[:n])
+                    if parent not in made:
+                        made.add(parent)
+                        answer = http.request("MKCOL", self.dav_url(parent))
+                        if answer.status_code not in (201, 405):  # 405: it exists
+                            answer.raise_for_status()
+                if content is not None:
+                    data = content.encode() if isinstance(content, str) else content
+                    http.put(self.dav_url("/".join(parts)), content=data).raise_for_status()
 
     def client(self, **options: object) -> httpx.Client:
         """An httpx client logged in as the user with the app password."""

@@ -1,5 +1,6 @@
 """Fixtures: real WebDAV servers on 127.0.0.1 (wsgidav in-process, plain and Nextcloud-like,
-and `rclone serve webdav`), a site folder on the server side, and a private cache folder."""
+`rclone serve webdav`, and for the tests that opt in with REAL_SERVER_KINDS the real Nextcloud of
+tests/servers), a site folder on the server side, and a private cache folder."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import webdav_servers as ws
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import RetryPolicy
+from tests.servers.nextcloud import NextcloudServer
 
 PASSWORD = ws.PASSWORD
 
@@ -31,10 +33,28 @@ class Remote:
     server: ws.RunningServer
     site: Path  # the server-side folder (on disk) behind the source URL
     spec: str  # the source URL
+    nextcloud: NextcloudServer | None = None  # the real one, for the "nextcloud" kind
 
     @property
     def kind(self) -> str:
         return self.server.kind
+
+    @property
+    def password(self) -> str:
+        return self.nextcloud.app_password if self.nextcloud else PASSWORD
+
+    def write(self, files: dict[str, bytes | str | None]) -> None:
+        """Put files on the server: on disk, or for Nextcloud through WebDAV like a client."""
+        if self.nextcloud is None:
+            write_tree(self.site, files)
+        else:
+            self.nextcloud.upload(self.site.name, files)
+
+    def edited(self) -> None:
+        """Tell the server that files below `site` changed on its disk (Nextcloud rescans them;
+        the other servers read the disk on every request)."""
+        if self.nextcloud is not None:
+            self.nextcloud.scan(self.site.name)
 
     def source(
         self, cache: Path, *, jobs: int = 4, retry: RetryPolicy | None = None, offline: bool = False
@@ -63,8 +83,36 @@ SERVER_KINDS = [
 ]
 
 
+# The real Nextcloud too: for the tests about real server behaviour, with
+# `@pytest.mark.parametrize("remote", REAL_SERVER_KINDS, indirect=True)`. Their edits on the
+# server's disk must be followed by `remote.edited()`.
+REAL_SERVER_KINDS = [*SERVER_KINDS, pytest.param("nextcloud", marks=pytest.mark.nextcloud)]
+
+
+def nextcloud_remote(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Remote:
+    nc: NextcloudServer = request.getfixturevalue("nextcloud")
+    folder = nc.new_folder("Website")
+    site = nc.local_path(folder)
+    site.mkdir(parents=True)
+    nc.scan(folder)
+    monkeypatch.setenv("SITEGEN_PASSWORD", nc.app_password)
+
+    def stop() -> None:
+        raise RuntimeError("the shared Nextcloud is not stopped by a test")
+
+    server = ws.RunningServer(
+        nc.url, ws.RequestLog(), stop, nc.files_dir, "nextcloud", nc.dav_url().removeprefix(nc.url)
+    )
+    return Remote(server, site, nc.sitegen_url(folder), nc)
+
+
 @pytest.fixture(params=SERVER_KINDS)
-def remote(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Remote]:
+def remote(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Remote]:
+    if request.param == "nextcloud":
+        yield nextcloud_remote(request, monkeypatch)
+        return
     served = tmp_path / "served"
     site = served / "Website"
     site.mkdir(parents=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from conftest import PASSWORD, Remote
+from conftest import REAL_SERVER_KINDS, Remote
 
 from sitegen.cli import main
 
@@ -23,18 +24,21 @@ def write(root: Path, files: dict[str, str]) -> None:
         (root / rel).write_text(text, encoding="utf-8")
 
 
+@pytest.mark.parametrize("remote", REAL_SERVER_KINDS, indirect=True)
 def test_build_syncs_then_builds(remote: Remote, tmp_path: Path) -> None:
     write(remote.site, SITE)
+    remote.edited()
     out, cache = tmp_path / "public", tmp_path / "cache"
     run = CliRunner().invoke(main, ["build", remote.spec, "-o", str(out), "--cache", str(cache)])
     assert run.exit_code == 0, run.output
-    assert PASSWORD not in run.output
+    assert remote.password not in run.output
     assert (
         out / "index.html"
     ).read_text() == '<main><p>Home of <a href="/about/">the team</a>.</p>\n</main>'
     assert "color: #123" in (out / "css/site.css").read_text()
 
     (remote.site / "about.md").write_text("We are four now.")
+    remote.edited()
     run = CliRunner().invoke(main, ["build", remote.spec, "-o", str(out), "--cache", str(cache)])
     assert run.exit_code == 0, run.output
     assert "four" in (out / "about/index.html").read_text()

@@ -1,5 +1,6 @@
 """The same sync scenarios against every server: plain wsgidav (no folder ETags), Nextcloud-like
-wsgidav (folder ETags propagate, oc:fileid) and rclone."""
+wsgidav (folder ETags propagate, oc:fileid) and rclone; those about server behaviour also against
+the real Nextcloud."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import Remote, read_tree, write_tree
+from conftest import REAL_SERVER_KINDS, Remote, read_tree, write_tree
 
 from sitegen.sources import open_source
 
@@ -45,8 +46,12 @@ def touch_later(path: Path, content: str) -> None:
     os.utime(path, (later, later))
 
 
+real_servers_too = pytest.mark.parametrize("remote", REAL_SERVER_KINDS, indirect=True)
+
+
+@real_servers_too
 def test_cold_sync_mirrors_tricky_names(remote: Remote, cache: Path) -> None:
-    write_tree(remote.site, TRICKY)
+    remote.write(TRICKY)
     source = remote.source(cache)
     result = source.sync()
     assert nfc_tree(source.local_dir) == nfc_tree(remote.site)
@@ -56,6 +61,7 @@ def test_cold_sync_mirrors_tricky_names(remote: Remote, cache: Path) -> None:
     assert (source.local_dir / "posts" / unicodedata.normalize("NFC", NFD_NAME)).exists()
 
 
+@real_servers_too
 def test_changes_between_syncs(remote: Remote, cache: Path) -> None:
     write_tree(
         remote.site,
@@ -68,6 +74,7 @@ def test_changes_between_syncs(remote: Remote, cache: Path) -> None:
             "drop/me.md": "d",
         },
     )
+    remote.edited()
     source = remote.source(cache)
     source.sync()
 
@@ -77,6 +84,7 @@ def test_changes_between_syncs(remote: Remote, cache: Path) -> None:
     write_tree(remote.site, {"added #1.md": "new", "sub/deeper/y.md": "y"})
     (remote.site / "drop" / "me.md").unlink()
     (remote.site / "drop").rmdir()
+    remote.edited()
 
     result = source.sync()
     assert result.changes.added == ("added #1.md", "sub/deeper/y.md", "sub/new name.md")
@@ -87,27 +95,33 @@ def test_changes_between_syncs(remote: Remote, cache: Path) -> None:
     assert result.bytes == len("version two") + len("new") + len("y") + len("moving")
 
 
+@real_servers_too
 def test_no_change_sync_is_cheap(remote: Remote, cache: Path) -> None:
     write_tree(remote.site, {f"d{i}/f{j}.md": f"{i}{j}" for i in range(3) for j in range(3)})
+    remote.edited()
     source = remote.source(cache)
     source.sync()
     result = source.sync()
     assert result.changes.empty and result.bytes == 0
-    if remote.kind == "wsgidav-nc":
+    if remote.kind in ("wsgidav-nc", "nextcloud"):
         assert result.requests == 1  # the root's ETag proves nothing changed
-        assert remote.server.log.count("PROPFIND") == 3  # cold: Depth 0 + infinity; then 1
     else:
         assert result.requests == 2  # Depth 0, then one Depth infinity listing
+    if remote.kind == "wsgidav-nc":
+        assert remote.server.log.count("PROPFIND") == 3  # cold: Depth 0 + infinity; then 1
 
 
+@real_servers_too
 def test_one_file_changed_deep_lists_only_its_folders(remote: Remote, cache: Path) -> None:
     write_tree(remote.site, {f"d{i}/e{i}/f.md": "x" for i in range(5)})
+    remote.edited()
     source = remote.source(cache)
     source.sync()
     touch_later(remote.site / "d3" / "e3" / "f.md", "changed")
+    remote.edited()
     result = source.sync()
     assert result.changes.changed == ("d3/e3/f.md",)
-    if remote.kind == "wsgidav-nc":
+    if remote.kind in ("wsgidav-nc", "nextcloud"):  # the real folder ETags behave as imitated
         assert result.requests == 1 + 3 + 1  # Depth 0; Depth 1 of /, d3, d3/e3; one GET
 
 
@@ -131,12 +145,15 @@ def test_offline_uses_the_mirror_without_network(remote: Remote, cache: Path) ->
     assert (offline.local_dir / "a.md").read_text() == "a"
 
 
+@real_servers_too
 def test_fingerprint_changes_with_content(remote: Remote, cache: Path) -> None:
     write_tree(remote.site, {"a/b.md": "1"})
+    remote.edited()
     source = remote.source(cache)
     before = source.fingerprint()
     assert before == source.fingerprint()
     touch_later(remote.site / "a" / "b.md", "22")
+    remote.edited()
     assert source.fingerprint() != before
 
 
