@@ -20,12 +20,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from sitegen.errors import Diagnostic, PublishError
+from sitegen.errors import PublishError
 from sitegen.publish.manifest import JOURNAL_DIR, LOG_PATH, MANIFEST_PATH, SEGMENT_DIR, Entry
 from sitegen.publish.record import Record, line_sha256
 from sitegen.publish.statecache import StateCache
 from sitegen.publish.store import Stat, Store, StoreConflict
-from sitegen.publish.target import History, LogEntry, TargetState, decode_manifest, encode_manifest
+from sitegen.publish.target import TargetState, decode_manifest, encode_manifest
 
 # A publish writes a fresh base when the journal's records outgrow this share of the base ...
 COMPACT_RATIO = 0.2
@@ -157,7 +157,7 @@ class Ledger:
             else:
                 legacy = True
         if LOG_PATH in layout.files:  # the log from before journals: records 1..m
-            lines = _lines(self.fetch(LOG_PATH, layout))
+            lines = lines_of(self.fetch(LOG_PATH, layout))
             if lines:
                 last_seq, last_sha = len(lines), line_sha256(lines[-1])
                 last_manifest = _manifest_sha_of(lines[-1])
@@ -166,7 +166,7 @@ class Ledger:
         segments, records = layout.segments, layout.records
         newest_journal = max(records, default=0)
         if segments and segments[-1][1] > max(last_seq, newest_journal):
-            lines = _lines(self.fetch(segments[-1][2], layout))
+            lines = lines_of(self.fetch(segments[-1][2], layout))
             if lines:
                 last_seq, last_sha = segments[-1][1], line_sha256(lines[-1])
                 last_manifest = _manifest_sha_of(lines[-1])
@@ -306,54 +306,7 @@ class Ledger:
     def _legacy_count(self, layout: Layout) -> int:
         if LOG_PATH not in layout.files:
             return 0
-        return len(_lines(self.fetch(LOG_PATH, layout)))
-
-    # -- verify --------------------------------------------------------------------------------
-
-    def history(self, layout: Layout) -> History:
-        """Every record (the old log, the closed segments, the journal) in order, and the base."""
-        problems: list[Diagnostic] = []
-        by_seq: dict[int, LogEntry] = {}
-
-        def add(seq: int, entry: LogEntry) -> None:
-            seen = by_seq.get(seq)
-            if seen is None:
-                by_seq[seq] = entry
-            elif seen.data != entry.data:
-                problems.append(
-                    Diagnostic(
-                        entry.where,
-                        entry.line,
-                        f"record {seq} differs from its copy in {seen.where}",
-                    )
-                )
-
-        legacy = 0
-        if LOG_PATH in layout.files:
-            lines = _lines(self.fetch(LOG_PATH, layout))
-            legacy = len(lines)
-            for n, line in enumerate(lines, start=1):
-                add(n, LogEntry(LOG_PATH, n, line))
-        for first, last, path in layout.segments:
-            lines = _lines(self.fetch(path, layout))
-            if len(lines) != last - first + 1:
-                problems.append(
-                    Diagnostic(
-                        path, None, f"holds {len(lines)} records, its name says {last - first + 1}"
-                    )
-                )
-            for n, line in enumerate(lines):
-                add(first + n, LogEntry(path, n + 1, line))
-        for n, path in sorted(layout.records.items()):
-            add(n, LogEntry(path, None, self.fetch(path, layout).rstrip(b"\n")))
-        base: dict[str, Entry] = {}
-        base_seq: int | None = None
-        if MANIFEST_PATH in layout.files:
-            base, _, extra = decode_manifest(self.fetch(MANIFEST_PATH, layout), MANIFEST_PATH)
-            seq = extra.get("seq")
-            base_seq = seq if isinstance(seq, int) and seq > 0 else (legacy or None)
-        entries = [by_seq[n] for n in sorted(by_seq)]
-        return History(entries, base, MANIFEST_PATH, base_seq, None, problems)
+        return len(lines_of(self.fetch(LOG_PATH, layout)))
 
 
 def layout_of(listing: dict[str, Stat], state_dir: str) -> Layout:
@@ -367,7 +320,7 @@ def layout_of(listing: dict[str, Stat], state_dir: str) -> Layout:
     return layout
 
 
-def _lines(data: bytes) -> list[bytes]:
+def lines_of(data: bytes) -> list[bytes]:
     return [ln for ln in data.split(b"\n") if ln.strip()]
 
 

@@ -19,21 +19,21 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from sitegen.errors import Diagnostic, PublishError
+from sitegen.errors import PublishError
+from sitegen.publish.drift import reconcile
+from sitegen.publish.history import read_history
 from sitegen.publish.lease import LEASE_PATH, Lease
 from sitegen.publish.ledger import Known, Ledger, layout_of
 from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import MANIFEST_PATH, STATE_DIR, Entry, hash_file, make_delta
-from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest, is_kept
+from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest
 from sitegen.publish.record import Record
 from sitegen.publish.statecache import StateCache
-from sitegen.publish.store import Stat, Store, StoreConflict, is_temp_name
+from sitegen.publish.store import Stat, Store, StoreConflict
 from sitegen.publish.target import History, Progress, TargetState
 from sitegen.webdav import WebDAVError
-
-_UPLOADS = " (publish --repair restores it)"
-_DELETES = " (publish --repair deletes it)"
 
 
 class StoreTarget:
@@ -48,7 +48,7 @@ class StoreTarget:
         repair: bool = False,
         keep: tuple[str, ...] = DEFAULT_KEEP,
         lease: Lease | None = None,
-        **ledger_options: float,
+        **ledger_options: Any,
     ) -> None:
         self.store = store
         self.nextcloud = nextcloud
@@ -56,7 +56,7 @@ class StoreTarget:
         self.overwrite_conflicts = overwrite_conflicts or repair
         self.repair = repair
         self.keep = keep
-        self.ledger = Ledger(store, StateCache(cache_dir, store.label), **ledger_options)  # type: ignore[arg-type]
+        self.ledger = Ledger(store, StateCache(cache_dir, store.label), **ledger_options)
         self.lease = lease or Lease(store)
         self._listing: dict[str, Stat] | None = None
         self._known: Known | None = None
@@ -81,72 +81,16 @@ class StoreTarget:
         self.lease.check(lease_stat.etag if lease_stat else None, data)
         known = self.ledger.read(layout)
         self._known = known
-        state = self._reconcile(listing or {}, known)
+        state = reconcile(
+            listing or {},
+            known,
+            self.lease.inherited_intent,
+            keep=self.keep,
+            repair=self.repair,
+            sha_of=self._sha_of,
+        )
         known.state = state
         return state
-
-    def _reconcile(self, listing: dict[str, Stat], known: Known) -> TargetState:
-        """The target's manifest corrected by what the listing shows; drift noted."""
-        state, etags = known.state, known.etags
-        intent = self.lease.inherited_intent
-        manifest = dict(state.manifest)
-        drift: list[Diagnostic] = []
-        held = {
-            p: st
-            for p, st in listing.items()
-            if not st.is_dir and p != STATE_DIR and not p.startswith(STATE_DIR + "/")
-        }
-        for path, entry in state.manifest.items():
-            st = held.get(path)
-            if st is None and path not in state.published:  # a delete a cut run got to
-                del manifest[path]
-                continue
-            if st is None:
-                drift.append(
-                    Diagnostic(
-                        path, None, f"missing on the target since the last publish{_UPLOADS}"
-                    )
-                )
-                if self.repair:
-                    del manifest[path]
-                continue
-            recorded = etags.get(path)
-            if (recorded is not None and st.etag == recorded) or (
-                recorded is None and st.size == entry.size
-            ):
-                continue
-            sha = self._sha_of(path)
-            if sha == entry.sha256 or sha in intent.get(path, ()):  # ours
-                manifest[path] = Entry(sha, st.size)
-                _set_etag(etags, path, st.etag)
-                continue
-            drift.append(
-                Diagnostic(path, None, f"changed on the target since the last publish{_UPLOADS}")
-            )
-            if self.repair:
-                manifest[path] = Entry(sha, st.size)
-                _set_etag(etags, path, st.etag)
-        for path, st in held.items():
-            if path in state.manifest:
-                continue
-            if is_temp_name(path):  # a temporary upload of a killed run: removed by this one
-                manifest[path] = Entry("", st.size)
-                continue
-            if path in intent:
-                sha = self._sha_of(path)
-                if sha in intent[path]:  # a new file a killed run sent
-                    manifest[path] = Entry(sha, st.size)
-                    _set_etag(etags, path, st.etag)
-                    continue
-            if is_kept(path, self.keep):
-                continue
-            drift.append(
-                Diagnostic(path, None, f"on the target but not in the last publish{_DELETES}")
-            )
-            if self.repair:
-                manifest[path] = Entry("", st.size)  # not the site's: the plan deletes it
-        drift.sort(key=lambda d: d.path)
-        return replace(state, manifest=manifest, drift=tuple(drift))
 
     def _sha_of(self, path: str) -> str:
         return hashlib.sha256(self.store.read(path)).hexdigest()
@@ -294,7 +238,7 @@ class StoreTarget:
             return dict(pool.map(digest, paths))
 
     def history(self) -> History:
-        return self.ledger.history(layout_of(self.store.list_all() or {}, STATE_DIR))
+        return read_history(self.ledger, layout_of(self.store.list_all() or {}, STATE_DIR))
 
 
 def _folders_of(paths: list[str]) -> set[str]:
