@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from sitegen.errors import PublishError
+from sitegen.publish.bulk import BulkFile, BulkUploader
 from sitegen.publish.store import TEMP_PREFIX, Body, Stat, StoreConflict
 from sitegen.webdav import (
     Client,
@@ -59,6 +61,7 @@ class DavStore:
         self._label = label
         self.nextcloud = nextcloud
         self.atomic_put = nextcloud  # Nextcloud assembles a PUT aside and renames it
+        self._bulk = BulkUploader.for_client(client) if nextcloud else None
         self._run = secrets.token_hex(4)
 
     @property
@@ -122,6 +125,16 @@ class DavStore:
             return self._put_then_move(path, body, if_match, create_only, sha256, mtime)
         except PreconditionFailedError:
             raise StoreConflict(f"{self._label}: {path}: changed on the target") from None
+
+    def write_new_many(self, files: Sequence[BulkFile]) -> dict[str, str | None]:
+        """Create many small files in few requests where the server offers a bulk upload
+        (Nextcloud); path -> ETag of those written, the others are left to `write`."""
+        if self._bulk is None:
+            return {}
+        written: dict[str, str | None] = {}
+        for batch in self._bulk.batches(files):
+            written |= self._bulk.send(batch)
+        return written
 
     def _put_then_move(
         self,

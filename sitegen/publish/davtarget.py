@@ -27,6 +27,7 @@ def DavTarget(
     keep: tuple[str, ...] = DEFAULT_KEEP,
     atomic_put: bool | None = None,
     chunked: ChunkedUploader | None = None,
+    bulk: bool = True,
     compact_ratio: float = COMPACT_RATIO,
     compact_min_bytes: int = COMPACT_MIN_BYTES,
     compact_max_records: int = COMPACT_MAX_RECORDS,
@@ -34,6 +35,8 @@ def DavTarget(
     store = DavStore(client, label=label, nextcloud=nextcloud)
     if chunked is not None:
         store._chunked = chunked
+    if not bulk:
+        store._bulk = None
     if atomic_put is not None:
         store.atomic_put = atomic_put
     return StoreTarget(

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import PublishError
+from sitegen.publish.bulk import MAX_FILE_BYTES as BULK_MAX_FILE_BYTES
+from sitegen.publish.bulk import BulkFile
 from sitegen.publish.drift import reconcile
 from sitegen.publish.history import read_history
 from sitegen.publish.lease import LEASE_PATH, Lease
@@ -183,6 +185,7 @@ class StoreTarget:
         self, paths: list[str], out_dir: Path, changed: set[str], progress: Progress | None
     ) -> None:
         conflicts: list[str] = []
+        paths = self._bulk_new(paths, out_dir, changed, progress)
 
         def one(path: str) -> None:
             if not self._upload(path, out_dir / path, path in changed):
@@ -196,17 +199,50 @@ class StoreTarget:
                 future.result()  # the first failure stops the publish before the next batch
         if conflicts:
             names = "\n".join(
-                f"{p}: changed on the target since the last publish" for p in sorted(conflicts)
+                f"{p}: placed on the target by hand, not by sitegen"
+                if self._foreign(p) and p not in changed
+                else f"{p}: changed on the target since the last publish"
+                for p in sorted(conflicts)
             )
             raise PublishError(
                 f"{names}\nnot overwritten; check with `sitegen verify`, then "
                 "publish with --overwrite (or --repair) to replace them"
             )
 
+    def _bulk_new(
+        self, paths: list[str], out_dir: Path, changed: set[str], progress: Progress | None
+    ) -> list[str]:
+        """Send the small new files of `paths` in bulk where the store can; the rest."""
+        send = getattr(self.store, "write_new_many", None)
+        if send is None:
+            return paths
+        files = [
+            BulkFile(p, out_dir / p, hash_file(out_dir / p).sha256, (out_dir / p).stat().st_mtime)
+            for p in paths
+            if p not in changed
+            and not self._foreign(p)
+            and (out_dir / p).stat().st_size <= BULK_MAX_FILE_BYTES
+        ]
+        written: dict[str, str | None] = send(files) if files else {}
+        assert self._known is not None
+        for path, etag in written.items():
+            _set_etag(self._known.etags, path, etag)
+            if progress:
+                progress(path, (out_dir / path).stat().st_size)
+        return [p for p in paths if p not in written]
+
+    def _foreign(self, path: str) -> bool:
+        """A file the listing showed where this publish adds a new one: not ours to replace."""
+        st = (self._listing or {}).get(path)
+        return st is not None and not st.is_dir
+
     def _upload(self, path: str, source: Path, replacing: bool) -> bool:
-        """Send one file; False when the target's copy changed under us (a hand edit)."""
+        """Send one file; False when the target's copy changed under us (a hand edit), or a new
+        file would replace one placed there by hand."""
         assert self._known is not None
         etags = self._known.etags
+        if not replacing and not self.overwrite_conflicts and self._foreign(path):
+            return False
         entry = hash_file(source)
         if_match = etags.get(path) if replacing and not self.overwrite_conflicts else None
         try:

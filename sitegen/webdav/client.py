@@ -496,6 +496,27 @@ class Client:
 
         return self._run("GET", path, attempt, repeatable=True)
 
+    def post_bytes(
+        self, url: str, body: bytes, *, headers: Mapping[str, str], max_answer: int = 1 << 20
+    ) -> bytes:
+        """POST `body` to `url` on this server and return the answer (at most `max_answer`
+        bytes). Retried: only for requests whose repeat is harmless (Nextcloud's bulk upload
+        writes the same files again)."""
+
+        def attempt() -> bytes:
+            with self._response("POST", "bulk", headers=headers, body=body, url=url) as r:
+                data = bytearray()
+                try:
+                    for chunk in r.iter_bytes():
+                        data += chunk
+                        if len(data) > max_answer:
+                            raise ProtocolError(f"POST {url}: answer too large")
+                except httpx.TransportError as e:
+                    raise _Transient(self._connection_error("POST", "bulk", e)) from None
+                return bytes(data)
+
+        return self._run("POST", "bulk", attempt, repeatable=True)
+
     # -- writing ------------------------------------------------------------------------------
 
     def put(

@@ -117,6 +117,9 @@ class Dav:
     ) -> DavTarget:
         url = f"{self.server.base}{NEXTCLOUD_ROOT}/{folder}"
         client = Client(url, username=USER, password=PASSWORD, retry=None if retry else NO_RETRY)
+        kw.setdefault(
+            "bulk", False
+        )  # wsgidav has no bulk endpoint (the real Nextcloud's is tested)
         return DavTarget(client, label=url, cache_dir=cache, **kw)
 
 

@@ -195,3 +195,41 @@ def test_a_lost_answer_to_the_lease_is_not_taken_for_another_publisher(
     assert proxy.faults() == ["reset_after"]
     assert held(nextcloud, folder) == {**as_bytes(V2), "CNAME": b"example.org"}
     assert not (nextcloud.files_dir / folder / LEASE_PATH).exists()
+
+
+def test_a_first_publish_sends_small_new_files_in_bulk(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
+) -> None:
+    """Nextcloud's bulk upload: one request per 100 small new files, plus one per folder."""
+    folder = nextcloud.new_folder("bulk")
+    files: dict[str, str | bytes] = {f"p/{i:03d}.html": f"<p>page {i}</p>" for i in range(250)}
+    files |= {"css/site.css": "body{}", "img/a.png": b"\x89PNG" + bytes(range(256)) * 8}
+    out = write_tree(tmp_path / "out", files)
+    proxy = fault_proxy(nextcloud.url)  # no faults: it only counts
+    publish_tree(out, target(nextcloud, folder, via=proxy.url), ALL)
+    methods = [e.method for e in proxy.log()]
+    # one POST per 100 files of each upload group: the image, the stylesheet, then the pages
+    # (100 + 100 + 50), in that order
+    assert methods.count("POST") == 5
+    assert methods.count("PUT") == 3  # the lease, the base, the record
+    assert sorted(set(methods)) == ["DELETE", "MKCOL", "POST", "PROPFIND", "PUT"]
+    # the listing, 6 folders (the target, .sitegen, css, img, p, .sitegen/journal), 3 PUTs,
+    # 5 POSTs, the lease released: 1 request per folder + 1 per 100 small files + 5
+    assert len(methods) == 1 + 6 + 3 + 5 + 1
+    assert held(nextcloud, folder) == as_bytes(files)
+    assert verify(target(nextcloud, folder)) == []
+
+
+def test_a_new_file_never_replaces_one_placed_by_hand(
+    tmp_path: Path, nextcloud: NextcloudServer
+) -> None:
+    folder = nextcloud.new_folder("handplaced")
+    publish_tree(write_tree(tmp_path / "v1", V1), target(nextcloud, folder), ALL)
+    with nextcloud.client() as http:
+        mine = f"{nextcloud.dav_url(folder)}/css/site.v2.css"
+        assert http.put(mine, content=b"mine").is_success
+    with pytest.raises(PublishError, match=r"css/site\.v2\.css: placed on the target by hand"):
+        publish_tree(write_tree(tmp_path / "v2", V2), target(nextcloud, folder), ALL)
+    assert (nextcloud.files_dir / folder / "css/site.v2.css").read_bytes() == b"mine"
+    publish_tree(write_tree(tmp_path / "v2", V2), target(nextcloud, folder, repair=True), ALL)
+    assert held(nextcloud, folder) == {**as_bytes(V2), "CNAME": b"example.org"}
