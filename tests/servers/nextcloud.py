@@ -65,14 +65,18 @@ class NextcloudServer:
             )
         return run.stdout
 
-    def dav_url(self, folder: str = "") -> str:
-        """The WebDAV URL of a folder of the user's files (no trailing slash)."""
+    def dav_url(self, folder: str = "", *, port: int | None = None) -> str:
+        """The WebDAV URL of a folder of the user's files (no trailing slash); `port`: reached
+        through a proxy on that port (`FaultProxy.port`) instead."""
         path = quote(folder.strip("/"))
-        return f"{self.url}/remote.php/dav/files/{self.user}" + (f"/{path}" if path else "")
+        base = f"http://127.0.0.1:{port or self.port}/remote.php/dav/files/{self.user}"
+        return base + (f"/{path}" if path else "")
 
-    def sitegen_url(self, folder: str) -> str:
-        """The folder as sitegen's CLI takes it: nextcloud+http://alice@127.0.0.1:PORT/FOLDER."""
-        return f"nextcloud+http://{self.user}@127.0.0.1:{self.port}/{quote(folder.strip('/'))}"
+    def sitegen_url(self, folder: str, *, port: int | None = None) -> str:
+        """The folder as sitegen's CLI takes it: nextcloud+http://alice@127.0.0.1:PORT/FOLDER
+        (`port`: through a proxy on that port)."""
+        netloc = f"{self.user}@127.0.0.1:{port or self.port}"
+        return f"nextcloud+http://{netloc}/{quote(folder.strip('/'))}"
 
     def new_folder(self, prefix: str = "t") -> str:
         """A folder name no other test uses (not created)."""
