@@ -151,6 +151,7 @@ def _free_port() -> int:
 def start(home: Path, instance: Path, timeout: float = START_TIMEOUT) -> NextcloudServer:
     """Run start.sh (a new port when the chosen one was taken meanwhile); stop.sh on failure."""
     began = time.monotonic()
+    starting = instance.parent / f"{instance.name}.starting"  # start.sh's process group
     for _ in range(3):
         proc = subprocess.Popen(
             ["bash", str(home / "start.sh"), str(instance), str(_free_port())],
@@ -159,12 +160,15 @@ def start(home: Path, instance: Path, timeout: float = START_TIMEOUT) -> Nextclo
             text=True,
             start_new_session=True,  # so a timeout can kill its apt/curl children too
         )
+        starting.write_text(str(proc.pid))  # for watchdog.py, should this process die now
         try:
             _out, err = proc.communicate(timeout=max(1.0, timeout - (time.monotonic() - began)))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             _out, err = proc.communicate()
             err += f"\n(start.sh killed after {timeout:.0f} s)"
+        finally:
+            starting.unlink(missing_ok=True)
         if proc.returncode == 0:
             return read_env(instance, time.monotonic() - began)
         stop(home, instance)
@@ -189,6 +193,20 @@ def _alive(instance: Path) -> bool:
     return (instance / "env").is_file()
 
 
+def _spawn_watchdog(home: Path, run: Path) -> None:
+    """A process that stops the server if the run dies before plugin.py can (watchdog.py)."""
+    owner = (run / "owner.pid").read_text().strip()
+    script = Path(__file__).with_name("watchdog.py")
+    watchdog = subprocess.Popen(
+        [sys.executable, str(script), owner, str(home / "stop.sh"), str(run)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    (run / "watchdog.pid").write_text(str(watchdog.pid))
+
+
 def shared_server(home: Path, run: Path) -> NextcloudServer:
     """The run's instance: started by the first worker that needs it, reused by the others."""
     instance, failed = run / INSTANCE, run / "failed"
@@ -198,26 +216,14 @@ def shared_server(home: Path, run: Path) -> NextcloudServer:
             raise NextcloudStartError(failed.read_text())
         if _alive(instance):
             return read_env(instance, 0.0)
+        if not (run / "watchdog.pid").exists():
+            _spawn_watchdog(home, run)
         try:
             server = start(home, instance)
         except NextcloudStartError as e:
             failed.write_text(str(e))
             raise
         (run / "started_in").write_text(f"{server.started_in:.1f}")
-        owner = (run / "owner.pid").read_text().strip()
-        subprocess.Popen(  # stops the server if the run dies before plugin.py can
-            [
-                sys.executable,
-                str(Path(__file__).with_name("watchdog.py")),
-                owner,
-                str(home / "stop.sh"),
-                str(run),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
         return server
 
 
