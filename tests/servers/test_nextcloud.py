@@ -37,7 +37,7 @@ def test_webdav_basics_and_quirks(nextcloud: NextcloudServer) -> None:
         assert part.status_code == 400
         assert "forbidden" in part.text.lower()
     # a fresh client: Nextcloud's session cookie would let even a wrong password in
-    wrong = httpx.request("PROPFIND", base, headers=PROPFIND_0, auth=("alice", "wrong"))
+    wrong = httpx.request("PROPFIND", base, headers=PROPFIND_0, auth=("alice", "wrong"), timeout=60)
     assert wrong.status_code == 401
 
 
