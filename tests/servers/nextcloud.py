@@ -65,14 +65,18 @@ class NextcloudServer:
             )
         return run.stdout
 
-    def dav_url(self, folder: str = "") -> str:
-        """The WebDAV URL of a folder of the user's files (no trailing slash)."""
+    def dav_url(self, folder: str = "", *, port: int | None = None) -> str:
+        """The WebDAV URL of a folder of the user's files (no trailing slash); `port`: reached
+        through a proxy on that port (`FaultProxy.port`) instead."""
         path = quote(folder.strip("/"))
-        return f"{self.url}/remote.php/dav/files/{self.user}" + (f"/{path}" if path else "")
+        base = f"http://127.0.0.1:{port or self.port}/remote.php/dav/files/{self.user}"
+        return base + (f"/{path}" if path else "")
 
-    def sitegen_url(self, folder: str) -> str:
-        """The folder as sitegen's CLI takes it: nextcloud+http://alice@127.0.0.1:PORT/FOLDER."""
-        return f"nextcloud+http://{self.user}@127.0.0.1:{self.port}/{quote(folder.strip('/'))}"
+    def sitegen_url(self, folder: str, *, port: int | None = None) -> str:
+        """The folder as sitegen's CLI takes it: nextcloud+http://alice@127.0.0.1:PORT/FOLDER
+        (`port`: through a proxy on that port)."""
+        netloc = f"{self.user}@127.0.0.1:{port or self.port}"
+        return f"nextcloud+http://{netloc}/{quote(folder.strip('/'))}"
 
     def new_folder(self, prefix: str = "t") -> str:
         """A folder name no other test uses (not created)."""
@@ -147,6 +151,7 @@ def _free_port() -> int:
 def start(home: Path, instance: Path, timeout: float = START_TIMEOUT) -> NextcloudServer:
     """Run start.sh (a new port when the chosen one was taken meanwhile); stop.sh on failure."""
     began = time.monotonic()
+    starting = instance.parent / f"{instance.name}.starting"  # start.sh's process group
     for _ in range(3):
         proc = subprocess.Popen(
             ["bash", str(home / "start.sh"), str(instance), str(_free_port())],
@@ -155,12 +160,15 @@ def start(home: Path, instance: Path, timeout: float = START_TIMEOUT) -> Nextclo
             text=True,
             start_new_session=True,  # so a timeout can kill its apt/curl children too
         )
+        starting.write_text(str(proc.pid))  # for watchdog.py, should this process die now
         try:
             _out, err = proc.communicate(timeout=max(1.0, timeout - (time.monotonic() - began)))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             _out, err = proc.communicate()
             err += f"\n(start.sh killed after {timeout:.0f} s)"
+        finally:
+            starting.unlink(missing_ok=True)
         if proc.returncode == 0:
             return read_env(instance, time.monotonic() - began)
         stop(home, instance)
@@ -185,6 +193,20 @@ def _alive(instance: Path) -> bool:
     return (instance / "env").is_file()
 
 
+def _spawn_watchdog(home: Path, run: Path) -> None:
+    """A process that stops the server if the run dies before plugin.py can (watchdog.py)."""
+    owner = (run / "owner.pid").read_text().strip()
+    script = Path(__file__).with_name("watchdog.py")
+    watchdog = subprocess.Popen(
+        [sys.executable, str(script), owner, str(home / "stop.sh"), str(run)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    (run / "watchdog.pid").write_text(str(watchdog.pid))
+
+
 def shared_server(home: Path, run: Path) -> NextcloudServer:
     """The run's instance: started by the first worker that needs it, reused by the others."""
     instance, failed = run / INSTANCE, run / "failed"
@@ -194,26 +216,14 @@ def shared_server(home: Path, run: Path) -> NextcloudServer:
             raise NextcloudStartError(failed.read_text())
         if _alive(instance):
             return read_env(instance, 0.0)
+        if not (run / "watchdog.pid").exists():
+            _spawn_watchdog(home, run)
         try:
             server = start(home, instance)
         except NextcloudStartError as e:
             failed.write_text(str(e))
             raise
         (run / "started_in").write_text(f"{server.started_in:.1f}")
-        owner = (run / "owner.pid").read_text().strip()
-        subprocess.Popen(  # stops the server if the run dies before plugin.py can
-            [
-                sys.executable,
-                str(Path(__file__).with_name("watchdog.py")),
-                owner,
-                str(home / "stop.sh"),
-                str(run),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
         return server
 
 

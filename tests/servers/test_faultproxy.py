@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.servers.faultproxy import KINDS, FaultProxy, Kind, Rule
 from tests.webdav import webdav_servers as ws
@@ -196,3 +198,22 @@ def test_clear_and_stop(fault_proxy: Proxy, dav: ws.RunningServer) -> None:
         proxy.stop()
         with pytest.raises(httpx.TransportError):
             http.request("PROPFIND", f"{ROOT}/")
+
+
+rates_strategy = st.dictionaries(
+    st.sampled_from(KINDS), st.floats(0, 0.12, allow_nan=False), max_size=len(KINDS)
+)
+
+
+@given(seed=st.integers(0, 2**32), rates=rates_strategy, nth=st.integers(1, 30))
+def test_the_fault_sequence_is_the_seeds(seed: int, rates: dict[Kind, float], nth: int) -> None:
+    """Choosing needs no network: the same seed and rates give the same faults, a rule wins
+    over the rates once, and a kind with rate 0 never comes."""
+    plain = FaultProxy("http://127.0.0.1:1", seed=seed, rates=rates)
+    ruled = FaultProxy("http://127.0.0.1:1", seed=seed, rates=rates, rules=[Rule("delay", nth=nth)])
+    first = [plain.choose("GET", "/x")[1] for _ in range(30)]
+    again = FaultProxy("http://127.0.0.1:1", seed=seed, rates=rates)
+    assert [again.choose("GET", "/x")[1] for _ in range(30)] == first
+    with_rule = [ruled.choose("GET", "/x")[1] for _ in range(30)]
+    assert with_rule == [*first[: nth - 1], "delay", *first[nth:]]
+    assert {k for k in first if k is not None} <= {k for k, r in rates.items() if r > 0}

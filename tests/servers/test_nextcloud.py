@@ -37,7 +37,7 @@ def test_webdav_basics_and_quirks(nextcloud: NextcloudServer) -> None:
         assert part.status_code == 400
         assert "forbidden" in part.text.lower()
     # a fresh client: Nextcloud's session cookie would let even a wrong password in
-    wrong = httpx.request("PROPFIND", base, headers=PROPFIND_0, auth=("alice", "wrong"))
+    wrong = httpx.request("PROPFIND", base, headers=PROPFIND_0, auth=("alice", "wrong"), timeout=60)
     assert wrong.status_code == 401
 
 
@@ -63,7 +63,11 @@ def test_through_the_fault_proxy(nextcloud: NextcloudServer, fault_proxy: Proxy)
     """Nextcloud accepts the proxy's Host (trusted_domains) and its MOVE Destination."""
     proxy = fault_proxy(nextcloud.url, rules=[Rule("reset_after", method="PUT")])
     folder = nextcloud.new_folder("proxy")
-    base = proxy.url + nextcloud.dav_url(folder).removeprefix(nextcloud.url)
+    base = nextcloud.dav_url(folder, port=proxy.port)
+    assert base.startswith(proxy.url + "/remote.php/dav/files/alice/proxy-")
+    assert nextcloud.sitegen_url(folder, port=proxy.port).startswith(
+        f"nextcloud+http://alice@127.0.0.1:{proxy.port}/proxy-"
+    )
     with nextcloud.client() as http:
         assert http.request("MKCOL", base).status_code == 201
         with pytest.raises(httpx.TransportError):

@@ -2,13 +2,16 @@
 (killed before its own clean-up could run).
 
 usage: python watchdog.py OWNER_PID STOP_SH RUN_DIR
-Exits by itself once RUN_DIR/nc/server.pgid is gone (the run stopped the server normally).
+Started before the server, so a kill during its start is covered too. Exits by itself once
+RUN_DIR is gone (the run cleaned up normally).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -26,8 +29,11 @@ def alive(pid: int) -> bool:
 
 
 def main(owner: int, stop_sh: str, run: Path) -> None:
-    while (run / "nc" / "server.pgid").exists():
+    while run.exists():
         if not alive(owner):
+            with contextlib.suppress(OSError, ValueError):  # a start.sh still running
+                os.killpg(int((run / "nc.starting").read_text()), signal.SIGKILL)
+                time.sleep(0.5)  # lets a server it had just launched write its server.pgid
             subprocess.run(["bash", stop_sh, str(run / "nc")], check=False)
             shutil.rmtree(run, ignore_errors=True)
             return
