@@ -18,6 +18,7 @@ import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +139,16 @@ class StoreTarget:
             self.store.make_folder("")
             listing = self._listing = {}
         have = {p for p, st in listing.items() if st.is_dir}
-        for folder in sorted(set(wanted) - have, key=lambda d: (d.count("/"), d)):
-            self.store.make_folder(folder)
-            listing[folder] = Stat(None, 0, True)
-            if self._known is not None and folder.startswith(STATE_DIR):
-                self._known.layout.dirs.add(folder)
+        missing = sorted(set(wanted) - have, key=lambda d: (d.count("/"), d))
+        # Folders of one depth do not depend on each other: made in parallel, level by level.
+        for _, level in groupby(missing, key=lambda d: d.count("/")):
+            folders = list(level)
+            with ThreadPoolExecutor(self.workers) as pool:
+                list(pool.map(self.store.make_folder, folders))
+            for folder in folders:
+                listing[folder] = Stat(None, 0, True)
+                if self._known is not None and folder.startswith(STATE_DIR):
+                    self._known.layout.dirs.add(folder)
 
     def _commit(self, plan: Plan, record: Record | None, known: Known) -> None:
         """The record (which is the manifest update), then deletes, then compaction."""
