@@ -26,6 +26,7 @@ else:  # pragma: no cover
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.publish import log as publog
 from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
+from sitegen.publish.manifest import STATE_DIR
 from sitegen.publish.netlify import PREFIX as NETLIFY_PREFIX
 from sitegen.publish.netlify import NetlifyHook
 from sitegen.publish.plan import DEFAULT_KEEP, DeleteCap
@@ -176,6 +177,17 @@ def target_label(s: TargetSettings) -> str:
     if s.to.startswith(_REMOTE_PREFIXES):
         return s.to
     return str(Path(s.to).expanduser().resolve())
+
+
+def run_lock(s: TargetSettings, state_dir: Path) -> TargetLock:
+    """The lock one publish holds while it runs. A web root keeps it at the target
+    (`ROOT/.sitegen/publish.lock`), so two schedulers with different state folders, or machines
+    sharing the folder, never publish at once; a remote target's own lease does that there, and
+    this lock in the state folder only keeps two runs on this machine apart early."""
+    label = target_label(s)
+    if s.to.startswith((NETLIFY_PREFIX, *_REMOTE_PREFIXES)):
+        return TargetLock(lock_path(state_dir, label), label)
+    return TargetLock(Path(s.to).expanduser() / STATE_DIR / "publish.lock", label)
 
 
 # -- one run of the pipeline ---------------------------------------------------------------------
@@ -409,8 +421,7 @@ def publish(source: str, **kw: Any) -> None:
     """Sync SOURCE, build it, and publish the result to a target (plan, then apply)."""
     try:
         rs = _settings(source, **kw)
-        label = target_label(rs.target)
-        with TargetLock(lock_path(rs.state_dir, label), label):
+        with run_lock(rs.target, rs.state_dir):
             outcome = run_pipeline(rs)
     except SitegenError as exc:
         _fail(exc)
@@ -428,9 +439,9 @@ def rollback(target: str, deploy: Path | None, state_dir: Path | None) -> None:
         t = open_target(s, cache_dir=None, jobs=1)
         if not isinstance(t, WebRoot):
             raise ConfigError("rollback works on a web root (a local folder target)")
-        label = target_label(s)
-        with TargetLock(lock_path(state_dir or default_state_dir(), label), label):
-            release = t.rollback()
+        state = state_dir or default_state_dir()
+        with run_lock(s, state):
+            release = t.rollback(signer=load_signer(signing_key_path(None, state)))
     except SitegenError as exc:
         _fail(exc)
     click.echo(f"{t.label}: current -> releases/{release.name}")
@@ -510,6 +521,11 @@ def key(signing_key: Path | None, state_dir: Path | None) -> None:
 @click.option("--every", default=None, help="Interval: 90s, 10m, 2h, 1d.")
 @click.option("--cron", default=None, help='Cron expression, such as "0 6 * * *" (local time).')
 @click.option("--yes", is_flag=True, help="Confirm deletions over the cap.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="On every run, restore files changed, missing or added on the target by hand.",
+)
 def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> None:
     """Publish SOURCE to a target whenever it changed or a page became due; runs until stopped."""
     try:
@@ -533,7 +549,7 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
         src.fingerprint,
         lambda stop: run_pipeline(rs, stop),
         status_path(rs.state_dir, label),
-        target_lock=TargetLock(lock_path(rs.state_dir, label), label),  # per run
+        target_lock=run_lock(rs.target, rs.state_dir),  # per run
     )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: sched.request_stop())

@@ -28,7 +28,7 @@ from sitegen.publish.manifest import (
     walk_files,
 )
 from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest, is_kept
-from sitegen.publish.record import Record, line_sha256
+from sitegen.publish.record import Record, RecordSigner, line_sha256
 from sitegen.publish.target import (
     History,
     LogEntry,
@@ -259,7 +259,7 @@ class WebRoot:
         for p in self.root.glob(f".{CURRENT}.*.tmp"):  # a switch cut short
             p.unlink(missing_ok=True)
 
-    def rollback(self, now: datetime | None = None) -> Path:
+    def rollback(self, now: datetime | None = None, signer: RecordSigner | None = None) -> Path:
         """Switch `current` back to the release before it (by name, among the releases
         present), repairing any of its files edited since from an intact copy in another
         release, and log that as a publish. The release is found from `current` and the
@@ -291,6 +291,7 @@ class WebRoot:
             now or datetime.now(timezone.utc),
             f"rollback:{release.name}",
             files,
+            signer=signer,
         )
         self._append(record)
         self._switch(release)
