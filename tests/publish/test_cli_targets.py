@@ -11,17 +11,12 @@ import pytest
 
 from sitegen.cli.publish import key, publish, rollback, verify
 from tests.publish.helpers import write_tree
-from tests.publish.test_cli import SITE, run
+from tests.publish.test_cli import SITE, run, state  # noqa: F401 (a fixture)
 from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, PASSWORD, USER, serve_wsgi, wsgidav_app
 
 
-@pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SITEGEN_STATE_DIR", str(tmp_path / "state"))
-    return tmp_path / "state"
-
-
-def test_a_web_roots_publish_lock_is_at_the_target(tmp_path: Path, state: Path) -> None:
+@pytest.mark.usefixtures("state")
+def test_a_web_roots_publish_lock_is_at_the_target(tmp_path: Path) -> None:
     """Two publishers with different state folders still exclude each other."""
     site = write_tree(tmp_path / "site", SITE)
     www = tmp_path / "www"
@@ -41,7 +36,8 @@ def test_a_web_roots_publish_lock_is_at_the_target(tmp_path: Path, state: Path) 
     assert code == 0, out
 
 
-def test_drift_on_a_webdav_target_is_reported_then_repaired(tmp_path: Path, state: Path) -> None:
+@pytest.mark.usefixtures("state")
+def test_drift_on_a_webdav_target_is_reported_then_repaired(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", SITE)
     root = tmp_path / "dav"
     root.mkdir()
@@ -71,7 +67,8 @@ def test_drift_on_a_webdav_target_is_reported_then_repaired(tmp_path: Path, stat
             del os.environ["SITEGEN_PASSWORD"]
 
 
-def test_a_rollback_is_signed_like_a_publish(tmp_path: Path, state: Path) -> None:
+@pytest.mark.usefixtures("state")
+def test_a_rollback_is_signed_like_a_publish(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", SITE)
     www = tmp_path / "www"
     assert run(publish, str(site), "--to", str(www))[0] == 0
