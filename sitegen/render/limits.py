@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
+import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +96,35 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
         check_size(len(left) + len(right))
     elif operator == "**" and _too_big_power(left, right):
         raise TemplateLimitError(f"{left} ** {right} is too big a number")
+
+
+def check_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse a call or filter given a number bigger than the output cap, before it runs: one
+    call such as `'x'.center(10**9)`, `'x'|indent(10**9)` or `zfill` could allocate that much."""
+    budget = _budget.get()
+    if budget is None:
+        return
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_size(value, f"a call with the argument {value:,}")
+        elif isinstance(value, str) and len(value) < 10_000:
+            for digits in _WIDTH.findall(value):  # a format spec's width: '{:>1000000000}'
+                check_size(int(digits), f"a format width of {int(digits):,}")
+
+
+_WIDTH = re.compile(r"(?<![\d.])(\d{7,})")
+
+
+def checked_filter(f: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose arguments are checked by `check_args` first (Jinja calls filters directly,
+    not through the sandbox's `call`)."""
+
+    @functools.wraps(f)  # keeps jinja_pass_arg, so context-passing filters still get it
+    def run(*args: Any, **kwargs: Any) -> Any:
+        check_args(args[1:], kwargs)
+        return f(*args, **kwargs)
+
+    return run
 
 
 def _too_big_power(base: Any, exponent: Any) -> bool:

@@ -122,6 +122,7 @@ class _Sandbox(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._safe: dict[tuple[type, str], bool] = {}
+        self.filters = {name: guards.checked_filter(f) for name, f in self.filters.items()}
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         return guards.guard_tree(super()._parse(source, name, filename))
@@ -140,6 +141,9 @@ class _Sandbox(SandboxedEnvironment):
         **kwargs: Any,
     ) -> Any:
         guards.check_clock()
+        # The string a method belongs to ('{:>1000000000}'.format) has its widths checked too.
+        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        guards.check_args((owner, *args) if isinstance(owner, str) else args, kwargs)
         return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:

@@ -48,9 +48,24 @@ LOOPS = (
             "bad.html:3: template limit: rendering took more than 2 s (limits.template_seconds)",
         ),
         (
-            "{{ range(10**9) | list }}",
-            "bad.html:3: template limit: Range too big. The sandbox blocks ranges larger "
-            "than MAX_RANGE (100000).",
+            "{{ 'x'.center(10**9) }}",
+            "bad.html:3: template limit: a call with the argument 1,000,000,000 would be longer "
+            "than 100,000 characters (limits.page_output_chars)",
+        ),
+        (
+            "{{ 'x' | indent(10**9, true) }}",
+            "bad.html:3: template limit: a call with the argument 1,000,000,000 would be longer "
+            "than 100,000 characters (limits.page_output_chars)",
+        ),
+        (
+            "{{ '{:>1000000000}'.format(1) }}",
+            "bad.html:3: template limit: a format width of 1,000,000,000 would be longer "
+            "than 100,000 characters (limits.page_output_chars)",
+        ),
+        (
+            "{{ range(10**9) | list }}",  # (Jinja's own MAX_RANGE would refuse it next)
+            "bad.html:3: template limit: a call with the argument 1,000,000,000 would be longer "
+            "than 100,000 characters (limits.page_output_chars)",
         ),
     ],
 )
