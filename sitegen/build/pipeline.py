@@ -150,7 +150,7 @@ def render_site(
     for p in pages:
         if p.kind == "md":
             resolve = assemble.link_resolver(p.source, link_targets, config)
-            p.body_renderer = markdown_body(engine, resolve)
+            p.body_renderer = markdown_body(engine, resolve, config.heading_ids)
             p.summary_renderer = markdown_summary(engine, resolve)
     add_image_sizes(pages, image_sizes(plan.assets, config))
     # Taxonomy terms and pages 2..N of listings: rendered like the others, not in site.pages.
