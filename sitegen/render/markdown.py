@@ -261,7 +261,8 @@ _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")
 def _rewrite_links(out: str, resolve: LinkResolver) -> str:
     def fix(m: re.Match[str]) -> str:
         value = html.unescape(m.group(2))
-        if not value or _EXTERNAL.match(value):
+        # Nextcloud's links to a file by ID (`https://cloud/index.php/f/123`) are offered too.
+        if not value or (_EXTERNAL.match(value) and "/f/" not in value):
             return m.group(0)
         new = resolve(value)
         if new is None:
