@@ -23,7 +23,7 @@ from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
 
-from . import assemble, cache, fingerprint, generate
+from . import aliases, assemble, cache, fingerprint, generate
 from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
@@ -203,7 +203,12 @@ def render_site(
         stage.write_text(out, prints.css.get(out, css))
     for out, sf in plan.assets.items():
         stage.copy_file(out, sf.path)
-    extra = {**fingerprint.hashed_copies(prints, asset_files), **index_files}
+    extra: dict[str, bytes | Path] = {
+        **fingerprint.hashed_copies(prints, asset_files),
+        **index_files,
+    }
+    taken = {*plan.pages, *plan.styles, *plan.assets, *extra, *(p.output for p in made)}
+    extra.update(aliases.alias_pages(pages, config, taken, problems))
     for out, content in extra.items():
         if isinstance(content, bytes):
             stage.write_bytes(out, content)
