@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .markdown_headings import heading_ids, slugify
+from .markdown_text import finish, prepare
 
 __all__ = ["make_engine", "render_markdown", "slugify", "summary_markdown"]
 
@@ -134,10 +135,11 @@ def render_markdown(
 ) -> RenderedMarkdown:
     """Render one page body. Pure: the same text, engine and resolver give the same HTML.
     `heading_style` is render/markdown_headings.py's id rule ("github" or "legacy")."""
-    text, callouts = _extract_callouts(text, engine)
+    text, callouts = _extract_callouts(prepare(text), engine)
     out = engine(text)
     for i, block in enumerate(callouts):
         out = out.replace(f"<p>{_placeholder(i)}</p>", block, 1)
+    out = finish(out)
     out, toc = heading_ids(out, heading_style)
     out = _footnote_ids(out)
     if "<li><input" in out:
