@@ -20,11 +20,11 @@ from sitegen.model import Page
 def redirect_html(target: str) -> str:
     t = html.escape(target, quote=True)
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
-        f"<title>{t}</title>\n<link rel=\"canonical\" href=\"{t}\">\n"
-        "<meta name=\"robots\" content=\"noindex\">\n"
-        f"<meta http-equiv=\"refresh\" content=\"0; url={t}\">\n"
-        f"</head><body><p>This page has moved to <a href=\"{t}\">{t}</a>.</p></body></html>\n"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
+        f'<title>{t}</title>\n<link rel="canonical" href="{t}">\n'
+        '<meta name="robots" content="noindex">\n'
+        f'<meta http-equiv="refresh" content="0; url={t}">\n'
+        f'</head><body><p>This page has moved to <a href="{t}">{t}</a>.</p></body></html>\n'
     )
 
 

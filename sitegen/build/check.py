@@ -34,7 +34,9 @@ _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _TOP = ("", "top")
 # In a URL these must be escaped: `%` not starting an escape, white space, and "<>\^`{|}.
 _INVALID_URL = re.compile(r'%(?![0-9A-Fa-f]{2})|[\s"<>\\^`{|}]')
-_ESCAPED_IN_URL = set('%#?"<>\\^`{|}')  # browsers scroll to the top for "#" and "#top" without an element
+_ESCAPED_IN_URL = set(
+    '%#?"<>\\^`{|}'
+)  # browsers scroll to the top for "#" and "#top" without an element
 
 
 @dataclass

@@ -29,8 +29,8 @@ from sitegen.datafiles import DATA_SUFFIXES, folder_metadata, parse_data
 from sitegen.errors import Diagnostic, SitegenError
 from sitegen.model import (
     Page,
-    in_attachments,
     as_datetime,
+    in_attachments,
     is_page,
     is_private,
     place_page,

@@ -130,9 +130,7 @@ def render_site(
     config = site.config
     plan = assemble.plan_outputs(site.pages, site.files, problems)
     pages = list(plan.pages.values())
-    link_targets = assemble.LinkTargets(
-        {p.source: p.url for p in pages}, site.files, site.file_ids
-    )
+    link_targets = assemble.LinkTargets({p.source: p.url for p in pages}, site.files, site.file_ids)
     site_view = config.template_view()
     site_view["pages"] = pages
     site_view["sections"] = assemble.sections(pages)

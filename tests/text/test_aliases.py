@@ -36,8 +36,7 @@ def test_an_alias_cannot_replace_a_page_or_leave_the_site(sb: SiteBuilder) -> No
     )
     assert msgs == [
         "new.md:3: aliases: ../../etc/x leads outside the site",
-        "new.md:3: aliases: /about/ would replace about/index.html, which the site already "
-        "writes",
+        "new.md:3: aliases: /about/ would replace about/index.html, which the site already writes",
     ]
 
 

@@ -17,7 +17,6 @@ import pytest
 
 from sitegen.build.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
-from tests.serve.conftest import chromium, page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 CORPUS = Path(__file__).parent / "corpus"
@@ -68,7 +67,9 @@ def test_corpus_in_the_browser(served: tuple[str, Any], page: Any, tmp_path: Pat
 
     page.goto(base + "/notes/Meeting%20notes/")
     page.screenshot(path=str(tmp_path / "meeting.png"), full_page=True)
-    boxes = page.eval_on_selector_all("main li input[type=checkbox]", "bs => bs.map(b => b.checked)")
+    boxes = page.eval_on_selector_all(
+        "main li input[type=checkbox]", "bs => bs.map(b => b.checked)"
+    )
     assert boxes == [True, False, False]
     tasks = page.locator("main li.task-list-item").all_text_contents()
     assert "Send the agenda *before* Monday" in tasks[1] and "[the budget]" in tasks[2]

@@ -43,9 +43,7 @@ def test_repeated_headings_get_numbers_in_page_order() -> None:
 
 
 def test_legacy_setting_keeps_the_old_ids() -> None:
-    assert ids("## Concatenating with + or format!\n", "legacy") == [
-        "concatenating-with-or-format"
-    ]
+    assert ids("## Concatenating with + or format!\n", "legacy") == ["concatenating-with-or-format"]
 
 
 def test_setting_reaches_the_built_page(sb: SiteBuilder) -> None:
@@ -58,7 +56,7 @@ def test_setting_reaches_the_built_page(sb: SiteBuilder) -> None:
 
 def test_bad_setting_names_the_key_and_line(sb: SiteBuilder) -> None:
     msgs = sb.errors({"sitegen.toml": 'title = "x"\nheading_ids = "gitlab"\n', "a.md": "x"})
-    assert msgs == ["sitegen.toml:2: heading_ids: must be \"github\" or \"legacy\", not 'gitlab'"]
+    assert msgs == ['sitegen.toml:2: heading_ids: must be "github" or "legacy", not \'gitlab\'']
 
 
 @given(st.lists(st.text(max_size=20), min_size=1, max_size=8))
