@@ -32,6 +32,7 @@ _NOT_SITE_RELATIVE = re.compile(r"^[a-z][a-z0-9+.-]*:|^//|^#")
 URL_STYLES = ("pretty", "html")
 MARKDOWN_ENGINES = ("pyromark", "python-markdown")
 RAW_HTML = ("allow", "escape", "drop")
+HEADING_IDS = ("github", "legacy")  # render/markdown_headings.py
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class SiteConfig:
     template_seconds: float = 10.0  # [limits]: time to render one page
     page_output_chars: int = 20_000_000  # [limits]: size of a page and of any template value
     raw_html: str = "allow"  # raw HTML in Markdown: "allow", "escape" or "drop" (render/rawhtml)
+    heading_ids: str = "github"  # heading id rule: "github" (GitHub, GitLab, mdBook) or "legacy"
     strict: bool = True
     timezone: str = "UTC"
     fingerprint: bool = False
@@ -148,6 +150,7 @@ def config_from_mapping(
         ("urls", URL_STYLES),
         ("markdown_engine", MARKDOWN_ENGINES),
         ("raw_html", RAW_HTML),
+        ("heading_ids", HEADING_IDS),
     ):
         if key in raw:
             if raw[key] not in allowed:

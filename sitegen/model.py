@@ -27,14 +27,23 @@ def is_private(rel: str) -> bool:
     return any(seg.startswith("_") for seg in rel.split("/"))
 
 
+# Nextcloud Text keeps a page's pasted images in `.attachments.<fileid>/` beside it: hidden,
+# but read, and published when a page links to them (build/textlinks.py).
+ATTACHMENTS_FOLDER = re.compile(r"^\.attachments\.\d+$")
+
+
 def is_ignored(rel: str) -> bool:
     """Hidden files (.git, .sitegen, Nextcloud's .~lock files) and editor debris."""
     name = rel.rsplit("/", 1)[-1]
     return (
-        any(seg.startswith(".") for seg in rel.split("/"))
+        any(seg.startswith(".") and not ATTACHMENTS_FOLDER.match(seg) for seg in rel.split("/"))
         or name in IGNORED_NAMES
         or name.endswith(IGNORED_SUFFIXES)
     )
+
+
+def in_attachments(rel: str) -> bool:
+    return ".attachments." in rel and any(ATTACHMENTS_FOLDER.match(s) for s in rel.split("/"))
 
 
 def is_within(path: str | Path, root: str | Path) -> bool:

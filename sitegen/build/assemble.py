@@ -7,9 +7,10 @@ output map (with collisions reported, naming both sources).
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -21,6 +22,7 @@ from .tree import SourceFile
 
 STYLE_SUFFIXES = (".scss", ".sass")
 _URL_SAFE = "/:#?&=%~+-_.!*'(),;@$"
+_EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|/)")
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ def sections(pages: list[Page]) -> dict[str, list[Page]]:
     out: dict[str, list[Page]] = {}
     for p in pages:
         folder, _, name = p.source.rpartition("/")
-        if not folder or name.rsplit(".", 1)[0] == "index":
-            continue
+        if not folder or name.rsplit(".", 1)[0] == "index" or p.output == folder + "/index.html":
+            continue  # the folder's own index (index.md, or a Readme.md standing in for it)
         out.setdefault(folder, []).append(p)
     for folder, members in out.items():
         members.sort(key=_order_key)
@@ -97,19 +99,54 @@ def tags(pages: list[Page]) -> dict[str, list[Page]]:
 
 
 LinkResolver = Callable[[str], "str | None"]
+# Characters a URL path cannot hold as they are (RFC 3986); non-ASCII letters stay (IRIs).
+_NOT_IN_URL = re.compile(r'[\x00-\x20"#<>?\\^`{|}\x7f]|%(?![0-9A-Fa-f]{2})')
+_NOT_IN_URL_STRICT = re.compile(r'[\x00-\x20"#%<>?\\^`{|}\x7f]')
+_FILE_ID_QUERY = re.compile(r"(?:^|&)fileId=(\d+)(?:&|$)")
+
+
+def url_escape(path: str, *, keep_escapes: bool = False) -> str:
+    """A path made from file names as a valid URL path: `100%` -> `100%25`, a space -> `%20`.
+    `keep_escapes` leaves `%XX` alone (a URL someone wrote, not a file name)."""
+    pattern = _NOT_IN_URL if keep_escapes else _NOT_IN_URL_STRICT
+    return pattern.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), path)
 
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@dataclass(frozen=True)
+class FileIds:
+    """Nextcloud file IDs of the site's files (from the mirror's listing; empty for a local
+    folder) and the server's host, so `https://HOST/index.php/f/ID` links can be resolved."""
+
+    paths: Mapping[str, str] = field(default_factory=dict)  # file ID -> site-relative path
+    host: str = ""
+
+
+_F_LINK = re.compile(r"^(?:https?://(?P<host>[^/?#]+))?(?:/[^?#]*)?/f/(?P<id>\d+)/?$")
+
+
+def file_link_id(path: str, host: str) -> str | None:
+    """The file ID of a Nextcloud `/f/<id>` link (Text's "Link to file") to `host` or to no
+    host (to any host when `host` is '': a local folder); None for any other link."""
+    m = _F_LINK.match(path) if "/f/" in path else None
+    if m is None or (host and m.group("host") and m.group("host") != host):
+        return None
+    return m.group("id")
+
+
 class LinkTargets:
     """What relative links can point at, found by name in NFC: a Mac writes `café.md` decomposed
     (NFD), a link typed elsewhere is composed (NFC), and both mean the same file."""
 
-    def __init__(self, page_urls: Mapping[str, str], files: Iterable[str] = ()) -> None:
+    def __init__(
+        self, page_urls: Mapping[str, str], files: Iterable[str] = (), ids: FileIds | None = None
+    ) -> None:
         self.pages = {_nfc(source): url for source, url in page_urls.items()}
         self.files = {_nfc(rel): rel for rel in files}
+        self.ids = ids or FileIds()
 
     def page_url(self, target: str) -> str | None:
         return self.pages.get(target)
@@ -118,33 +155,54 @@ class LinkTargets:
         """The file's own name on disk (and so in the output), where one is known."""
         return self.files.get(target, target)
 
+    def exists(self, target: str) -> bool:
+        return target in self.pages or target in self.files
+
+    def by_id(self, file_id: str) -> str | None:
+        rel = self.ids.paths.get(file_id)
+        return _nfc(rel) if rel is not None else None
+
 
 def link_resolver(
     page_source: str, targets: LinkTargets | Mapping[str, str], config: SiteConfig
 ) -> LinkResolver:
-    """Rewrite a relative link in a page to the URL of what it points at (page, folder or file)."""
+    """Rewrite a relative link in a page to the URL of what it points at (page, folder or file);
+    Nextcloud's links by file ID (`…/f/<id>`, `path?fileId=<id>`) too, where the ID is known."""
     here = posixpath.dirname(page_source)
     if not isinstance(targets, LinkTargets):
         targets = LinkTargets(targets)
+    found = targets
+
+    def url_for(target: str, folder: bool) -> str:
+        url = found.page_url(target)
+        if url is None:
+            for index in ("index.md", "index.html"):
+                url = found.page_url(posixpath.join(target, index)) if url is None else url
+        if url is None:
+            target = found.file(target)
+            if target.endswith(STYLE_SUFFIXES):
+                target = target.rsplit(".", 1)[0] + ".css"
+            url = "/" + url_escape(target) + ("/" if folder and target else "")
+        return quote(config.url(url), safe=_URL_SAFE)
 
     def resolve(href: str) -> str | None:
         path, hash_, frag = href.partition("#")
         path, q, query = path.partition("?")
-        if not path:
+        file_id = file_link_id(path, found.ids.host)
+        if file_id is not None:
+            rel = found.by_id(file_id)
+            return None if rel is None else url_for(rel, False) + hash_ + frag
+        if not path or _EXTERNAL.match(path):
             return None
         target = _nfc(posixpath.normpath(posixpath.join(_nfc(here), unquote(path))))
+        idm = _FILE_ID_QUERY.search(query)
+        if idm is not None:  # Nextcloud Text's `path?fileId=N`: the path, else the file's new place
+            q = query = ""
+            if not found.exists(target) and found.by_id(idm.group(1)) is not None:
+                target = found.by_id(idm.group(1)) or target
         if target == ".." or target.startswith("../"):
             return None
         target = "" if target == "." else target
-        url = targets.page_url(target)
-        if url is None:
-            for index in ("index.md", "index.html"):
-                url = targets.page_url(posixpath.join(target, index)) if url is None else url
-        if url is None:
-            target = targets.file(target)
-            if target.endswith(STYLE_SUFFIXES):
-                target = target.rsplit(".", 1)[0] + ".css"
-            url = "/" + target + ("/" if path.endswith("/") and target else "")
-        return quote(config.url(url), safe=_URL_SAFE) + q + query + hash_ + frag
+        return url_for(target, path.endswith("/")) + q + query + hash_ + frag
 
     return resolve

@@ -23,21 +23,20 @@ from sitegen.errors import Diagnostic
 from sitegen.model import Page
 from sitegen.render.rawhtml import risky_html
 
-from .assemble import LinkTargets, link_resolver
+from .assemble import FileIds, LinkTargets, link_resolver
 from .pipeline import BuildOptions, build_site
+from .textlinks import MD_LINKS
 
 _TAG = re.compile(r"<(a|img|link|script|source|iframe|video|audio)\b([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _ID = re.compile(r"""\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
-# Links as written in Markdown: [text](target "title"), [ref]: target, and raw HTML attributes.
-_MD_LINKS = (
-    re.compile(r"\]\(\s*<([^>]+)>"),
-    re.compile(r"\]\(\s*([^)\s]+)"),
-    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),
-    re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']+)"""),
-)
-_TOP = ("", "top")  # browsers scroll to the top for "#" and "#top" without an element
+_TOP = ("", "top")
+# In a URL these must be escaped: `%` not starting an escape, white space, and "<>\^`{|}.
+_INVALID_URL = re.compile(r'%(?![0-9A-Fa-f]{2})|[\s"<>\\^`{|}]')
+_ESCAPED_IN_URL = set(
+    '%#?"<>\\^`{|}'
+)  # browsers scroll to the top for "#" and "#top" without an element
 
 
 @dataclass
@@ -64,10 +63,14 @@ def check_site(site_dir: Path, options: BuildOptions | None = None) -> CheckRepo
         out = Path(tmp) / "site"
         site = build_site(site_dir, out, options).site
         assert site is not None
-        return check_output(out, site.pages, site.config)
+        report = check_output(out, site.pages, site.config, site.file_ids)
+        report.notes[:0] = [str(w) for w in site.warnings]
+        return report
 
 
-def check_output(out: Path, pages: Iterable[Page], config: SiteConfig) -> CheckReport:
+def check_output(
+    out: Path, pages: Iterable[Page], config: SiteConfig, ids: FileIds | None = None
+) -> CheckReport:
     """Check a built site in `out`; `pages` are the site's own pages (for source lines)."""
     report = CheckReport()
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
@@ -78,7 +81,7 @@ def check_output(out: Path, pages: Iterable[Page], config: SiteConfig) -> CheckR
             built[rel] = (_ids(text), _links(text))
     report.pages = len(built)
     by_output = {p.output: p for p in pages}
-    targets = LinkTargets({p.source: p.url for p in by_output.values()})
+    targets = LinkTargets({p.source: p.url for p in by_output.values()}, ids=ids)
     from_layouts: dict[tuple[str, str], list[str]] = {}  # (problem, url) -> outputs
     for rel, (_, links) in built.items():
         page = by_output.get(rel)
@@ -100,6 +103,7 @@ def check_output(out: Path, pages: Iterable[Page], config: SiteConfig) -> CheckR
         where = display.get(first, first)
         msg = f"{problem}, from the page's layout or a partial{more}"
         report.problems.append(Diagnostic(where, None, msg))
+    report.notes.extend(_name_notes(by_output.values()))
     if not config.origin:
         feeds = "feeds have site-relative links" if config.feeds_on else "no feeds (feeds = true)"
         report.notes.append(f"base_url is not absolute: no sitemap.xml, {feeds}")
@@ -122,6 +126,31 @@ def _script_notes(pages: Iterable[Page]) -> list[str]:
                 '(raw_html = "escape" or "drop" in sitegen.toml stops it)'
             )
     return notes
+
+
+def _name_notes(pages: Iterable[Page]) -> list[str]:
+    """Page names holding characters a URL must escape (`100%.md`, `what?.md`): links to them
+    work (sitegen escapes them) but hand-written URLs and other tools often get them wrong."""
+    notes = []
+    for page in sorted(pages, key=lambda p: p.source):
+        name = page.source.rsplit("/", 1)[-1]
+        bad = sorted({c for c in name if c in _ESCAPED_IN_URL})
+        if bad and "url" not in page.meta:
+            chars = " ".join(repr(c) for c in bad)
+            notes.append(
+                f"{page.source}: the name holds {chars}, which a URL must escape: the page is "
+                f"at {page.url}; a name of letters, digits and '-' is safer"
+            )
+    return notes
+
+
+def _invalid_url(url: str) -> str | None:
+    m = _INVALID_URL.search(url)
+    if m is None:
+        return None
+    what = "a space" if m.group().isspace() else f"an unescaped {m.group()!r}"
+    fix = {"%": "%25", " ": "%20"}.get(m.group(), "its %XX escape")
+    return f"invalid URL: {url} ({what}; write it as {fix})"
 
 
 def _ids(text: str) -> set[str]:
@@ -149,6 +178,9 @@ def _problem(
     url = link.url.strip()
     if not url or url.startswith(("mailto:", "tel:", "javascript:", "data:")):
         return None
+    invalid = _invalid_url(url)
+    if invalid:
+        return invalid
     if config.origin and url.startswith(config.origin + "/"):
         url = url[len(config.origin) :]
     elif _EXTERNAL.match(url):
@@ -193,7 +225,7 @@ def _source_lines(page: Page, targets: LinkTargets, config: SiteConfig) -> dict[
     resolve = link_resolver(page.source, targets, config)
     found: dict[str, int] = {}
     for n, line in enumerate(page.body.split("\n")):
-        for pattern in _MD_LINKS:
+        for pattern in MD_LINKS:
             for m in pattern.finditer(line):
                 written = html.unescape(m.group(1))
                 built = written  # links from the site root, anchors and other sites stay as written

@@ -30,6 +30,7 @@ from sitegen.errors import Diagnostic, SitegenError
 from sitegen.model import (
     Page,
     as_datetime,
+    in_attachments,
     is_page,
     is_private,
     place_page,
@@ -38,6 +39,8 @@ from sitegen.model import (
     tags_of,
 )
 
+from .assemble import FileIds, LinkTargets, url_escape
+from .textlinks import read_file_ids, scan
 from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
 
 DATA_DIR = "_data"
@@ -53,6 +56,8 @@ class LoadedSite:
     pages: list[Page] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)  # the build goes on (textlinks.py)
+    file_ids: FileIds = field(default_factory=FileIds)  # Nextcloud file IDs, from the mirror
     next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
 
 
@@ -102,7 +107,16 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
     site = LoadedSite(site_dir, config, config_text, files, themes)
     _load_data(site)
     _load_pages(site, options)
+    _keep_linked_attachments(site)
     return site
+
+
+def _keep_linked_attachments(site: LoadedSite) -> None:
+    """Drop the attachment files no published page links to; warn of links that lead nowhere."""
+    site.file_ids = read_file_ids(site.site_dir)
+    targets = LinkTargets({p.source: p.url for p in site.pages}, site.files, site.file_ids)
+    used, site.warnings = scan(site.pages, targets, bool(site.file_ids.host))
+    site.files = {r: sf for r, sf in site.files.items() if r in used or not in_attachments(r)}
 
 
 def excluded(rel: str, patterns: Iterable[str]) -> bool:
@@ -156,7 +170,7 @@ def _load_pages(site: LoadedSite, options: LoadOptions) -> None:
     by_folder = folder_data(site)
     due: list[dt.datetime] = []
     for rel, sf in site.files.items():
-        if not is_page(rel) or is_private(rel):
+        if not is_page(rel) or is_private(rel) or in_attachments(rel):
             continue
         try:
             page = read_page(site, sf, by_folder)
@@ -178,6 +192,11 @@ def _load_pages(site: LoadedSite, options: LoadOptions) -> None:
             due.append(expiry_at)
         site.pages.append(page)
     site.next_due = min(due) if due else None
+
+
+def _no_index(site: LoadedSite, folder: str) -> bool:
+    prefix = folder + "/" if folder else ""
+    return not any(prefix + f"index.{ext}" in site.files for ext in ("md", "html"))
 
 
 def _local(value: Any, tz: ZoneInfo) -> dt.datetime:
@@ -205,7 +224,10 @@ def read_page(
             line = fm.line_of(key)
             raise SitegenError.at(sf.display, line, f"front matter: {key}: must be a string")
     slug = meta.get("slug") or slug
-    placement = place_page(sf.rel, site.config.urls, meta.get("slug"), meta.get("url"))
+    url = meta.get("url")
+    if url is None and stem.lower() == "readme" and _no_index(site, folder):
+        url = folder + "/"  # the Files app shows a folder's Readme.md above it: its index page
+    placement = place_page(sf.rel, site.config.urls, meta.get("slug"), url)
     kind = "md" if sf.rel.endswith(".md") else "html"
     title = meta.get("title")
     if title is None and kind == "md":
@@ -218,7 +240,7 @@ def read_page(
         )
     return Page(
         source=sf.rel,
-        url=placement.url,
+        url=url_escape(placement.url, keep_escapes=meta.get("url") is not None),
         output=placement.output,
         kind=kind,
         slug=slug,

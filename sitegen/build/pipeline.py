@@ -23,7 +23,7 @@ from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot, Templates
 
-from . import assemble, cache, fingerprint, generate
+from . import aliases, assemble, cache, fingerprint, generate
 from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite, LoadOptions, load_site
@@ -130,7 +130,7 @@ def render_site(
     config = site.config
     plan = assemble.plan_outputs(site.pages, site.files, problems)
     pages = list(plan.pages.values())
-    link_targets = assemble.LinkTargets({p.source: p.url for p in pages}, site.files)
+    link_targets = assemble.LinkTargets({p.source: p.url for p in pages}, site.files, site.file_ids)
     site_view = config.template_view()
     site_view["pages"] = pages
     site_view["sections"] = assemble.sections(pages)
@@ -150,7 +150,7 @@ def render_site(
     for p in pages:
         if p.kind == "md":
             resolve = assemble.link_resolver(p.source, link_targets, config)
-            p.body_renderer = markdown_body(engine, resolve)
+            p.body_renderer = markdown_body(engine, resolve, config.heading_ids)
             p.summary_renderer = markdown_summary(engine, resolve)
     add_image_sizes(pages, image_sizes(plan.assets, config))
     # Taxonomy terms and pages 2..N of listings: rendered like the others, not in site.pages.
@@ -201,7 +201,12 @@ def render_site(
         stage.write_text(out, prints.css.get(out, css))
     for out, sf in plan.assets.items():
         stage.copy_file(out, sf.path)
-    extra = {**fingerprint.hashed_copies(prints, asset_files), **index_files}
+    extra: dict[str, bytes | Path] = {
+        **fingerprint.hashed_copies(prints, asset_files),
+        **index_files,
+    }
+    taken = {*plan.pages, *plan.styles, *plan.assets, *extra, *(p.output for p in made)}
+    extra.update(aliases.alias_pages(pages, config, taken, problems))
     for out, content in extra.items():
         if isinstance(content, bytes):
             stage.write_bytes(out, content)

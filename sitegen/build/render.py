@@ -28,11 +28,13 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _FULL_DOCUMENT = re.compile(r"^\s*(?:<!doctype|<html)", re.IGNORECASE)
 
 
-def markdown_body(engine: MarkdownEngine, resolve: LinkResolver) -> Callable[[Page], RenderedBody]:
+def markdown_body(
+    engine: MarkdownEngine, resolve: LinkResolver, heading_style: str = "github"
+) -> Callable[[Page], RenderedBody]:
     """The function that renders a Markdown page's body when something first needs it."""
 
     def render(page: Page) -> RenderedBody:
-        rendered = render_markdown(page.body, engine, resolve)
+        rendered = render_markdown(page.body, engine, resolve, heading_style)
         return RenderedBody(Markup(rendered.html), rendered.toc)
 
     return render

@@ -64,6 +64,9 @@ def build(
             )
     except SitegenError as exc:
         fail(exc, roots, verbose)
+    if result.site is not None:
+        for d in result.site.warnings:  # links that lead nowhere: the site was still built
+            click.echo(f"warning: {d}", err=True)
     if not quiet:
         click.echo(
             f"built {result.pages} pages, {result.assets} assets in {result.seconds:.2f} s -> {out}"

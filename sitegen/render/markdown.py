@@ -15,6 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .markdown_headings import heading_ids, slugify
+from .markdown_text import finish, prepare
+
+__all__ = ["make_engine", "render_markdown", "slugify", "summary_markdown"]
+
 if TYPE_CHECKING:
     from .highlight import HighlightCache
 
@@ -123,14 +128,19 @@ class RenderedMarkdown:
 
 
 def render_markdown(
-    text: str, engine: MarkdownEngine, resolve_link: LinkResolver | None = None
+    text: str,
+    engine: MarkdownEngine,
+    resolve_link: LinkResolver | None = None,
+    heading_style: str = "github",
 ) -> RenderedMarkdown:
-    """Render one page body. Pure: the same text, engine and resolver give the same HTML."""
-    text, callouts = _extract_callouts(text, engine)
+    """Render one page body. Pure: the same text, engine and resolver give the same HTML.
+    `heading_style` is render/markdown_headings.py's id rule ("github" or "legacy")."""
+    text, callouts = _extract_callouts(prepare(text), engine)
     out = engine(text)
     for i, block in enumerate(callouts):
         out = out.replace(f"<p>{_placeholder(i)}</p>", block, 1)
-    out, toc = _heading_ids(out)
+    out = finish(out)
+    out, toc = heading_ids(out, heading_style)
     out = _footnote_ids(out)
     if "<li><input" in out:
         out = out.replace("<li><input", '<li class="task-list-item"><input')
@@ -195,46 +205,7 @@ def _callout_end(lines: list[str], start: int) -> int | None:
     return None
 
 
-# --- headings -------------------------------------------------------------------------------
-
-_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-_ID_ATTR = re.compile(r'\sid="([^"]*)"')
-
-
-def slugify(text: str) -> str:
-    """GitHub-style heading id: lower case, words joined by '-', punctuation dropped."""
-    s = html.unescape(_TAG.sub("", text)).strip().lower()
-    s = re.sub(r"[^\w\- ]", "", s)
-    return re.sub(r"[\s]+", "-", s).strip("-") or "section"
-
-
-def _heading_ids(out: str) -> tuple[str, list[dict[str, Any]]]:
-    if "<h" not in out:
-        return out, []
-    used: set[str] = set()
-    toc: list[dict[str, Any]] = []
-
-    def fix(m: re.Match[str]) -> str:
-        level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
-        idm = _ID_ATTR.search(attrs)
-        if idm:
-            hid = idm.group(1)
-        else:
-            base = hid = slugify(inner)
-            n = 1
-            while hid in used:
-                hid, n = f"{base}-{n}", n + 1
-            attrs = f' id="{hid}"' + attrs
-        used.add(hid)
-        title = html.unescape(_TAG.sub("", inner)).strip()
-        toc.append({"level": level, "id": hid, "title": title})
-        if level > 1 and 'class="anchor"' not in inner:
-            label = html.escape(f"Link to section: {title}", quote=True)
-            inner += f'<a class="anchor" href="#{hid}" aria-label="{label}">#</a>'
-        return f"<h{level}{attrs}>{inner}</h{level}>"
-
-    return _HEADING.sub(fix, out), toc
+# --- footnotes -------------------------------------------------------------------------------
 
 
 def _footnote_ids(out: str) -> str:
@@ -292,7 +263,8 @@ _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")
 def _rewrite_links(out: str, resolve: LinkResolver) -> str:
     def fix(m: re.Match[str]) -> str:
         value = html.unescape(m.group(2))
-        if not value or _EXTERNAL.match(value):
+        # Nextcloud's links to a file by ID (`https://cloud/index.php/f/123`) are offered too.
+        if not value or (_EXTERNAL.match(value) and "/f/" not in value):
             return m.group(0)
         new = resolve(value)
         if new is None:

@@ -56,9 +56,9 @@ def test_explicit_links_are_not_linked_twice() -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_heading_ids_and_toc(engine: str) -> None:
     r = render_markdown("# Intro\n\n## Set-up & use\n\n## Set-up & use\n", make_engine(engine))
-    assert [t["id"] for t in r.toc] == ["intro", "set-up-use", "set-up-use-1"]
-    assert '<h2 id="set-up-use-1">' in r.html
-    assert r.toc[1] == {"level": 2, "id": "set-up-use", "title": "Set-up & use"}
+    assert [t["id"] for t in r.toc] == ["intro", "set-up--use", "set-up--use-1"]
+    assert '<h2 id="set-up--use-1">' in r.html
+    assert r.toc[1] == {"level": 2, "id": "set-up--use", "title": "Set-up & use"}
 
 
 def test_custom_heading_id() -> None:
