@@ -90,7 +90,7 @@ title: Welcome
 ---
 # Welcome to {title}
 
-This site is built by [sitegen](https://pypi.org/project/sitegen/) from a folder of Markdown.
+This site is built by [sitegen](https://pypi.org/project/sitegen-nextcloud/) from a folder of Markdown.
 Read the [first post](posts/{date}-hello.md) or [about this site](about.md).
 """,
     "about.md": """---
