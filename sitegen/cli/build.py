@@ -90,7 +90,8 @@ title: Welcome
 ---
 # Welcome to {title}
 
-This site is built by [sitegen](https://pypi.org/project/sitegen-nextcloud/) from a folder of Markdown.
+This site is built by [sitegen](https://pypi.org/project/sitegen-nextcloud/) from a folder
+of Markdown.
 Read the [first post](posts/{date}-hello.md) or [about this site](about.md).
 """,
     "about.md": """---
@@ -123,7 +124,7 @@ Callouts from Nextcloud's Text app work too.
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--theme", default=None, help="Theme name (default: the built-in default theme).")
-@click.option("--title", default="My site", show_default=True)
+@click.option("--title", default="My site", show_default=True, help="The site's title.")
 def new(directory: Path, theme: str | None, title: str) -> None:
     """Create a new site in DIRECTORY."""
     if directory.exists() and any(directory.iterdir()):
