@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -44,13 +45,20 @@ class _LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
-    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """click's own run, with its errors (usage ones too) in sitegen's one style, `error: …`
         on stderr, instead of click's `Error: …`."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            rv = super().main(*args, standalone_mode=False, **extra)
+            rv = super().main(args, prog_name, complete_var, False, **extra)
         except click.ClickException as exc:
             show_error(exc)
             sys.exit(exc.exit_code)
