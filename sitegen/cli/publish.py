@@ -27,7 +27,7 @@ from sitegen.errors import ConfigError, SitegenError
 from sitegen.publish import log as publog
 from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
 from sitegen.publish.netlify import PREFIX as NETLIFY_PREFIX
-from sitegen.publish.netlify import NetlifyHook
+from sitegen.publish.netlify import NetlifyHook, rebuild_if_changed, record_path
 from sitegen.publish.plan import DEFAULT_KEEP, DeleteCap
 from sitegen.publish.runner import PublishOptions, publish_tree
 from sitegen.publish.signing import PublicKey, default_key_path, load_signer
@@ -208,12 +208,18 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
     source = open_source(
         rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs, offline=rs.offline
     )
-    if rs.target.to.startswith(NETLIFY_PREFIX):
+    if rs.target.to.startswith(NETLIFY_PREFIX):  # Netlify builds it: fire only on a change
         hook = NetlifyHook.parse(rs.target.to)
-        if rs.dry_run:
-            return RunOutcome(f"would POST the build hook {hook.label}")
-        hook.trigger(title=f"sitegen: {source.label} changed")
-        return RunOutcome(f"build hook POSTed ({hook.label})")
+        if not rs.offline:
+            source.sync()
+        message, due = rebuild_if_changed(
+            hook,
+            Path(source.local_dir),
+            record_path(rs.state_dir, hook),
+            title=f"sitegen: {source.label} changed",
+            dry_run=rs.dry_run,
+        )
+        return RunOutcome(message, due)
     signer = None if rs.dry_run else load_signer(signing_key_path(rs.signing_key, rs.state_dir))
     fingerprint = None
     if not rs.offline:
