@@ -20,13 +20,16 @@ def sitegen(*args: str) -> tuple[int, str, str]:
 
 def test_the_docs_build_as_a_site_with_every_page_and_search(tmp_path: Path) -> None:
     before = snapshot(DOCS)
-    code, out, err = sitegen("build", str(DOCS), "-o", str(tmp_path / "public"))
+    code, _, err = sitegen("build", str(DOCS), "-o", str(tmp_path / "public"))
     assert code == 0, err
     pages = {p.stem for p in DOCS.glob("*.md")} - {"index"}
     assert "getting-started" in pages
     for page in pages:
         assert (tmp_path / "public" / page / "index.html").is_file(), page
-    assert "Getting started: from a Nextcloud folder" in (tmp_path / "public/search-index.json").read_text()
+    assert (
+        "Getting started: from a Nextcloud folder"
+        in (tmp_path / "public/search-index.json").read_text()
+    )
     assert snapshot(DOCS) == before  # building reads the docs, writes nothing beside them
 
 
