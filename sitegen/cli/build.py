@@ -93,7 +93,8 @@ title: Welcome
 ---
 # Welcome to {title}
 
-This site is built by [sitegen](https://pypi.org/project/sitegen/) from a folder of Markdown.
+This site is built by [sitegen](https://pypi.org/project/sitegen-nextcloud/) from a folder
+of Markdown.
 Read the [first post](posts/{date}-hello.md) or [about this site](about.md).
 """,
     "about.md": """---
@@ -126,7 +127,7 @@ Callouts from Nextcloud's Text app work too.
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--theme", default=None, help="Theme name (default: the built-in default theme).")
-@click.option("--title", default="My site", show_default=True)
+@click.option("--title", default="My site", show_default=True, help="The site's title.")
 def new(directory: Path, theme: str | None, title: str) -> None:
     """Create a new site in DIRECTORY."""
     if directory.exists() and any(directory.iterdir()):
@@ -136,6 +137,8 @@ def new(directory: Path, theme: str | None, title: str) -> None:
         raise click.ClickException(f"no theme named {theme!r} (themes: {names})")
     date = dt.date.today().isoformat()
     theme_line = f'theme = "{theme}"' if theme else '# theme = "default"'
+    if theme and _has_search(bundled_themes_dir() / theme):
+        theme_line += "\nsearch_index = true  # search-index.json for the theme's search box"
     for name, text in _SCAFFOLD.items():
         path = directory / name.format(date=date)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,3 +146,12 @@ def new(directory: Path, theme: str | None, title: str) -> None:
             text.format(title=title, date=date, theme_line=theme_line), encoding="utf-8"
         )
     click.echo(f"created {directory}; build it with: sitegen build {directory}")
+
+
+def _has_search(theme_dir: Path) -> bool:
+    """A theme whose pages load search-index.json: without the index its search finds nothing."""
+    return any(
+        "search-index.json" in f.read_text(encoding="utf-8", errors="replace")
+        for f in theme_dir.rglob("*")
+        if f.is_file() and f.suffix in (".html", ".js")
+    )

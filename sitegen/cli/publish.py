@@ -28,7 +28,7 @@ from sitegen.publish import log as publog
 from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
 from sitegen.publish.manifest import STATE_DIR
 from sitegen.publish.netlify import PREFIX as NETLIFY_PREFIX
-from sitegen.publish.netlify import NetlifyHook
+from sitegen.publish.netlify import NetlifyHook, rebuild_if_changed, record_path
 from sitegen.publish.plan import DEFAULT_KEEP, DeleteCap
 from sitegen.publish.runner import PublishOptions, publish_tree
 from sitegen.publish.signing import PublicKey, default_key_path, load_signer
@@ -220,12 +220,18 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
     source = open_source(
         rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs, offline=rs.offline
     )
-    if rs.target.to.startswith(NETLIFY_PREFIX):
+    if rs.target.to.startswith(NETLIFY_PREFIX):  # Netlify builds it: fire only on a change
         hook = NetlifyHook.parse(rs.target.to)
-        if rs.dry_run:
-            return RunOutcome(f"would POST the build hook {hook.label}")
-        hook.trigger(title=f"sitegen: {source.label} changed")
-        return RunOutcome(f"build hook POSTed ({hook.label})")
+        if not rs.offline:
+            source.sync()
+        message, due = rebuild_if_changed(
+            hook,
+            Path(source.local_dir),
+            record_path(rs.state_dir, hook),
+            title=f"sitegen: {source.label} changed",
+            dry_run=rs.dry_run,
+        )
+        return RunOutcome(message, due)
     signer = None if rs.dry_run else load_signer(signing_key_path(rs.signing_key, rs.state_dir))
     fingerprint = None
     if not rs.offline:
@@ -264,7 +270,7 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         outcome = publish_tree(out, target, options, _progress(rs))
     plan = outcome.plan
     for d in outcome.drift:
-        rs.echo(f"warning: {d}")
+        click.echo(f"warning: {d}", err=True)
     rs.echo(plan.summary())
     if rs.verbose or rs.dry_run:
         details = plan.details()
@@ -420,7 +426,7 @@ def _fail(exc: SitegenError) -> None:
 def publish(source: str, **kw: Any) -> None:
     """Sync SOURCE, build it, and publish the result to a target (plan, then apply)."""
     try:
-        rs = _settings(source, **kw)
+        rs = _settings(source, echo=click.echo, **kw)  # the plan is a report: stdout
         with run_lock(rs.target, rs.state_dir):
             outcome = run_pipeline(rs)
     except SitegenError as exc:
@@ -430,8 +436,17 @@ def publish(source: str, **kw: Any) -> None:
 
 @click.command()
 @click.argument("target")
-@click.option("--deploy", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--deploy",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Local TOML file with [targets.NAME] entries.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Locks, status and caches (default: the user state folder).",
+)
 def rollback(target: str, deploy: Path | None, state_dir: Path | None) -> None:
     """Switch a web root's `current` back to the release before it."""
     try:
@@ -449,9 +464,13 @@ def rollback(target: str, deploy: Path | None, state_dir: Path | None) -> None:
 
 @click.command()
 @click.argument("target")
-@click.option("--deploy", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--user", default=None)
-@click.option("--jobs", default=4, show_default=True)
+@click.option(
+    "--deploy",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Local TOML file with [targets.NAME] entries.",
+)
+@click.option("--user", default=None, help="User name for a remote target.")
+@click.option("--jobs", default=4, show_default=True, help="Parallel downloads while re-hashing.")
 @click.option("--key", "key_spec", default=None, help="The publisher's public key, or a file.")
 @click.option("--file", "file_path", default=None, help="Prove one file: its last publishes.")
 def verify(
@@ -501,8 +520,18 @@ def _prove(t: Target, key: PublicKey, path: str) -> None:
 
 
 @click.command()
-@click.option("--signing-key", type=click.Path(path_type=Path, dir_okay=False), default=None)
-@click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--signing-key",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The private key file (default: signing-key.pem in the state folder).",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Locks, status and caches (default: the user state folder).",
+)
 def key(signing_key: Path | None, state_dir: Path | None) -> None:
     """Print the publisher's public key (one line) for `sitegen verify --key`; the private key
     is made on first use and never printed."""
@@ -565,7 +594,12 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
 
 
 @click.command()
-@click.option("--state-dir", type=click.Path(path_type=Path), default=None)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Locks, status and caches (default: the user state folder).",
+)
 def status(state_dir: Path | None) -> None:
     """Every scheduled target on this machine: whether its scheduler runs, the last run and
     error, failures in a row, and the next run or retry."""

@@ -85,7 +85,7 @@ def _keyring_available() -> bool:
 def keyring_password(host: str, user: str) -> str | None:
     if not _keyring_available():
         return None
-    import keyring  # optional extra: sitegen[keyring]
+    import keyring  # optional extra: sitegen-nextcloud[keyring]
 
     try:
         value = keyring.get_password(KEYRING_SERVICE, f"{user}@{host}")

@@ -67,7 +67,7 @@ def refused(m: Mirror, message: str, *options: str) -> None:
     before = m.snapshot()
     assert before["site/a.md"] == b"old"
     run = m.sync(*options)
-    assert (run.exit_code, run.output) == (1, f"Error: {message}\n")
+    assert (run.exit_code, run.output) == (1, f"error: {message}\n")
     assert "Traceback" not in run.output
     assert m.snapshot() == before
     assert not (m.cache / "staging").exists()
@@ -207,7 +207,7 @@ def test_bad_limit_settings(mirror: Mirror) -> None:
     }
     for setting, message in cases.items():
         run = mirror.sync("--limit", setting)
-        assert (run.exit_code, run.output) == (1, f"Error: {message}\n")
+        assert (run.exit_code, run.output) == (1, f"error: {message}\n")
 
 
 def test_limit_settings_parse() -> None:
