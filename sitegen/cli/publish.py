@@ -185,9 +185,11 @@ def run_lock(s: TargetSettings, state_dir: Path) -> TargetLock:
     sharing the folder, never publish at once; a remote target's own lease does that there, and
     this lock in the state folder only keeps two runs on this machine apart early."""
     label = target_label(s)
-    if s.to.startswith((NETLIFY_PREFIX, *_REMOTE_PREFIXES)):
+    root = Path(s.to).expanduser()
+    if s.to.startswith((NETLIFY_PREFIX, *_REMOTE_PREFIXES)) or not root.is_dir():
+        # (a web root not made yet: nothing to lock there, and a dry run must not make it)
         return TargetLock(lock_path(state_dir, label), label)
-    return TargetLock(Path(s.to).expanduser() / STATE_DIR / "publish.lock", label)
+    return TargetLock(root / STATE_DIR / "publish.lock", label)
 
 
 # -- one run of the pipeline ---------------------------------------------------------------------

@@ -20,7 +20,8 @@ def test_a_web_roots_publish_lock_is_at_the_target(tmp_path: Path) -> None:
     """Two publishers with different state folders still exclude each other."""
     site = write_tree(tmp_path / "site", SITE)
     www = tmp_path / "www"
-    assert run(publish, str(site), "--to", str(www))[0] == 0
+    assert run(publish, str(site), "--to", str(www))[0] == 0  # makes the web root
+    assert run(publish, str(site), "--to", str(www))[0] == 0  # locks it at the target
     lock = www / ".sitegen" / "publish.lock"
     assert lock.is_file()
     fd = os.open(lock, os.O_RDWR)
