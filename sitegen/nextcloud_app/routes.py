@@ -1,0 +1,120 @@
+"""The app's HTTP interface (starlette): AppAPI's lifecycle endpoints, the publish API and the
+public sites. Every route but /heartbeat checks AppAPI's secret; every failure answers JSON."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from sitegen.errors import BuildError, SitegenError
+from sitegen.nextcloud_app.hosting import CSP, Sites
+from sitegen.nextcloud_app.protocol import Caller, NotAuthorized, check_request
+from sitegen.nextcloud_app.publishing import Busy, Publisher
+from sitegen.nextcloud_app.request import parse_request
+from sitegen.nextcloud_app.settings import AppSettings
+from sitegen.webdav.errors import AuthenticationError, ForbiddenError, LockedError, NotFoundError
+
+log = logging.getLogger("sitegen.nextcloud_app")
+Handler = Callable[[Request], Awaitable[Response]]
+Hook = Callable[[AppSettings, bool], None]
+
+
+def error_answer(exc: SitegenError) -> JSONResponse:
+    """A user error as JSON: the CLI's lines (`path:line: message`), a 4xx status."""
+    if isinstance(exc, BuildError):
+        messages = [str(d) for d in exc.diagnostics]
+        n = len(messages)
+        messages.append(f"build failed: {n} error{'s' if n != 1 else ''}")
+        status = 422
+    else:
+        messages = str(exc).splitlines() or [type(exc).__name__]
+        status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+    return JSONResponse({"error": messages[0], "messages": messages}, status_code=status)
+
+
+_STATUS: dict[type[SitegenError], int] = {
+    NotFoundError: 404,
+    ForbiddenError: 403,
+    AuthenticationError: 403,
+    LockedError: 423,
+    Busy: 409,
+}
+
+
+def build_app(
+    settings: AppSettings,
+    publisher: Publisher | None = None,
+    on_enabled: Hook | None = None,
+) -> Starlette:
+    sites = Sites(settings.storage)
+    publisher = publisher or Publisher(settings, sites)
+
+    def authorized(handler: Callable[[Request, Caller], Awaitable[Response]]) -> Handler:
+        async def checked(request: Request) -> Response:
+            try:
+                caller = check_request(request.headers, settings)
+            except NotAuthorized as exc:
+                log.warning("refused a request to %s: %s", request.url.path, exc)
+                return JSONResponse({"error": "not authorized"}, status_code=401)
+            return await handler(request, caller)
+
+        return checked
+
+    async def heartbeat(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def init(request: Request, caller: Caller) -> Response:
+        from sitegen.nextcloud_app.protocol import set_init_progress
+
+        return JSONResponse({}, background=BackgroundTask(set_init_progress, settings, 100))
+
+    async def enabled(request: Request, caller: Caller) -> Response:
+        on = request.query_params.get("enabled") == "1"
+        error = ""
+        if on_enabled is not None:
+            try:
+                await run_in_threadpool(on_enabled, settings, on)
+            except Exception as exc:  # reported to AppAPI, which then keeps the app disabled
+                log.exception("enabling failed")
+                error = f"{type(exc).__name__}: {exc}"
+        return JSONResponse({"error": error})
+
+    async def publish(request: Request, caller: Caller) -> Response:
+        if not caller.user:
+            return JSONResponse({"error": "log in to publish"}, status_code=401)
+        try:
+            req = parse_request(await request.body())
+            answer: dict[str, Any] = await run_in_threadpool(publisher.publish, caller.user, req)
+        except SitegenError as exc:
+            return error_answer(exc)
+        return JSONResponse(answer)
+
+    async def site(request: Request, caller: Caller) -> Response:
+        found = sites.find(request.path_params["sid"], request.path_params.get("path", ""))
+        headers = {
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-cache",
+        }
+        if found is None:
+            return Response("not found\n", 404, headers, media_type="text/plain")
+        return FileResponse(found.path, found.status, headers, media_type=found.content_type)
+
+    return Starlette(
+        routes=[
+            Route("/heartbeat", heartbeat, methods=["GET"]),
+            Route("/init", authorized(init), methods=["POST"]),
+            Route("/enabled", authorized(enabled), methods=["PUT"]),
+            Route("/api/publish", authorized(publish), methods=["POST"]),
+            Route("/sites/{sid}", authorized(site), methods=["GET"]),
+            Route("/sites/{sid}/{path:path}", authorized(site), methods=["GET"]),
+        ]
+    )
