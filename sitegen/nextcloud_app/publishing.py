@@ -56,7 +56,6 @@ class _UserSource(RemoteSource):
 class Publisher:
     settings: AppSettings
     sites: Sites
-    requests: int = 0  # requests sent back into Nextcloud, for figures and tests
     _running: set[str] = field(default_factory=set)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -123,8 +122,7 @@ class Publisher:
                     signer=load_signer(self.settings.storage / "signing-key.pem"),
                 )
                 outcome = publish_tree(out, target, options)
-            with self._guard:
-                self.requests += synced.requests + client.request_count
+            requests = synced.requests + client.request_count
         answer: dict[str, Any] = {
             "source": req.source_text,
             "target": req.target_text,
@@ -132,6 +130,7 @@ class Publisher:
             "applied": outcome.applied,
             "pages": built.pages,
             "warnings": [str(d) for d in outcome.drift],
+            "requests": requests,  # sent back into Nextcloud (sync and publish)
         }
         if req.public:
             self._host(sid, Path(source.local_dir), Hosted(user, req.target_text))
