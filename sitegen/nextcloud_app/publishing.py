@@ -131,6 +131,7 @@ class Publisher:
             "pages": built.pages,
             "warnings": [str(d) for d in outcome.drift],
             "requests": requests,  # sent back into Nextcloud (sync and publish)
+            "source_etag": index.root_etag if index else None,
         }
         if req.public:
             self._host(sid, Path(source.local_dir), Hosted(user, req.target_text))

@@ -17,6 +17,7 @@ class PublishRequest:
     source: Folder
     target: Folder
     public: bool = False
+    watch: bool | None = None  # republish on change (None: leave as it is)
 
     @property
     def source_text(self) -> str:
@@ -35,7 +36,7 @@ def parse_request(body: bytes) -> PublishRequest:
         raise ConfigError(f"request body: not JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise ConfigError('request body: a JSON object {"source": …, "target": …} expected')
-    unknown = sorted(set(doc) - {"source", "target", "public"})
+    unknown = sorted(set(doc) - {"source", "target", "public", "watch"})
     if unknown:
         raise ConfigError(f"request body: unknown field(s) {', '.join(unknown)}")
     source = folder(doc.get("source"), "source")
@@ -47,7 +48,10 @@ def parse_request(body: bytes) -> PublishRequest:
     public = doc.get("public", False)
     if not isinstance(public, bool):
         raise ConfigError("public: true or false expected")
-    return PublishRequest(source, target, public)
+    watch = doc.get("watch")
+    if watch is not None and not isinstance(watch, bool):
+        raise ConfigError("watch: true or false expected")
+    return PublishRequest(source, target, public, watch)
 
 
 def folder(value: Any, field: str) -> Folder:
@@ -59,14 +63,3 @@ def folder(value: Any, field: str) -> Folder:
         if part in ("", ".", "..") or any(ord(c) < 32 or c == "\\" for c in part):
             raise ConfigError(f"{field} {value!r}: not a plain folder path")
     return parts
-
-
-def merge_settings(saved: dict[str, Any], body: bytes) -> bytes:
-    """A request body with the user's saved defaults filled in (for the Files action)."""
-    try:
-        doc = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return body
-    if not isinstance(doc, dict):
-        return body
-    return json.dumps({**saved, **doc}).encode()

@@ -3,8 +3,9 @@ public sites. Every route but /heartbeat checks AppAPI's secret; every failure a
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,11 +16,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from sitegen.errors import BuildError, SitegenError
+from sitegen.nextcloud_app import integration
 from sitegen.nextcloud_app.hosting import CSP, Sites
 from sitegen.nextcloud_app.protocol import Caller, NotAuthorized, check_request
 from sitegen.nextcloud_app.publishing import Busy, Publisher
-from sitegen.nextcloud_app.request import parse_request
+from sitegen.nextcloud_app.request import PublishRequest, folder, parse_request
 from sitegen.nextcloud_app.settings import AppSettings
+from sitegen.nextcloud_app.watch import Watcher
 from sitegen.webdav.errors import AuthenticationError, ForbiddenError, LockedError, NotFoundError
 
 log = logging.getLogger("sitegen.nextcloud_app")
@@ -51,11 +54,18 @@ _STATUS: dict[type[SitegenError], int] = {
 
 def build_app(
     settings: AppSettings,
-    publisher: Publisher | None = None,
     on_enabled: Hook | None = None,
+    poll: float = 60.0,
 ) -> Starlette:
     sites = Sites(settings.storage)
-    publisher = publisher or Publisher(settings, sites)
+    publisher = Publisher(settings, sites)
+    watcher = Watcher(publisher, poll=poll)
+
+    def run(user: str, req: PublishRequest) -> dict[str, Any]:
+        answer = publisher.publish(user, req)
+        if req.watch is not None:
+            watcher.after_publish(user, req, req.watch, answer.get("source_etag"))
+        return answer
 
     def authorized(handler: Callable[[Request, Caller], Awaitable[Response]]) -> Handler:
         async def checked(request: Request) -> Response:
@@ -92,10 +102,39 @@ def build_app(
             return JSONResponse({"error": "log in to publish"}, status_code=401)
         try:
             req = parse_request(await request.body())
-            answer: dict[str, Any] = await run_in_threadpool(publisher.publish, caller.user, req)
+            answer: dict[str, Any] = await run_in_threadpool(run, caller.user, req)
         except SitegenError as exc:
             return error_answer(exc)
         return JSONResponse(answer)
+
+    async def file_action(request: Request, caller: Caller) -> Response:
+        """ "Publish as website" on a folder in Files: the user's saved settings say where."""
+        if not caller.user:
+            return JSONResponse({"error": "log in to publish"}, status_code=401)
+        try:
+            chosen = await request.json()
+            name = f"{chosen.get('directory', '')}/{chosen.get('name', '')}"
+            saved = await run_in_threadpool(integration.user_settings, settings, caller.user)
+            req = PublishRequest(
+                folder(name, "folder"),
+                folder(saved["target"], "target"),
+                bool(saved["public"]),
+                bool(saved["watch"]),
+            )
+            answer: dict[str, Any] = await run_in_threadpool(run, caller.user, req)
+        except SitegenError as exc:
+            return error_answer(exc)
+        except (ValueError, AttributeError):
+            return JSONResponse({"error": "a Files action payload expected"}, status_code=400)
+        return JSONResponse(answer)
+
+    async def webhook(request: Request, caller: Caller) -> Response:
+        try:
+            event = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "JSON expected"}, status_code=400)
+        due = watcher.on_event(event) if isinstance(event, dict) else 0
+        return JSONResponse({"due": due})
 
     async def site(request: Request, caller: Caller) -> Response:
         found = sites.find(request.path_params["sid"], request.path_params.get("path", ""))
@@ -108,13 +147,24 @@ def build_app(
             return Response("not found\n", 404, headers, media_type="text/plain")
         return FileResponse(found.path, found.status, headers, media_type=found.content_type)
 
-    return Starlette(
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        watcher.start()
+        yield
+        watcher.stop()
+
+    app = Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/heartbeat", heartbeat, methods=["GET"]),
             Route("/init", authorized(init), methods=["POST"]),
             Route("/enabled", authorized(enabled), methods=["PUT"]),
             Route("/api/publish", authorized(publish), methods=["POST"]),
+            Route("/api/file-action", authorized(file_action), methods=["POST"]),
+            Route("/api/webhook", authorized(webhook), methods=["POST"]),
             Route("/sites/{sid}", authorized(site), methods=["GET"]),
             Route("/sites/{sid}/{path:path}", authorized(site), methods=["GET"]),
-        ]
+        ],
     )
+    app.state.watcher = watcher
+    return app
