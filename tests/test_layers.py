@@ -26,6 +26,7 @@ LAYERS = {
     "serve": 5,
     "schedule": 5,
     "cli": 5,
+    "nextcloud_app": 5,
     "__main__": 5,
 }
 

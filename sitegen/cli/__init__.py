@@ -29,6 +29,7 @@ COMMANDS = {
     "key": "publish:key",
     "schedule": "publish:schedule",
     "status": "publish:status",
+    "nextcloud-app": "nextcloud_app:nextcloud_app",
 }
 
 

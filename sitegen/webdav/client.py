@@ -101,6 +101,7 @@ class Client:
         retry: RetryPolicy | None = None,
         max_connections: int = 16,
         verify: bool = True,
+        auth: httpx.Auth | None = None,
         _shared: Client | None = None,
     ) -> None:
         parts = urlsplit(root_url)
@@ -115,7 +116,7 @@ class Client:
         self.port = parts.port
         self.username = username
         self.server_name = server_name
-        self.has_password = password is not None
+        self.has_password = password is not None or auth is not None
         raw_root = parts.path.rstrip("/")
         self.root: Segments = split_path("/".join(unquote(s) for s in raw_root.split("/")))
         self.root_url = f"{self.scheme}://{parts.netloc}/" + (
@@ -132,7 +133,8 @@ class Client:
             self._owns_http = False
         else:
             t = timeouts or Timeouts()
-            auth = httpx.BasicAuth(username, password) if username and password else None
+            if auth is None and username and password:
+                auth = httpx.BasicAuth(username, password)
             self._http = httpx.Client(
                 auth=auth,
                 timeout=httpx.Timeout(t.read, connect=t.connect, pool=t.connect + t.read),

@@ -1,0 +1,120 @@
+"""What the app registers in Nextcloud through AppAPI's OCS API, acting as itself: the Files
+action, the personal settings form, node-event webhooks (webhook_listeners); and what it sends
+as a user: notifications, reads of the user's saved settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sitegen.nextcloud_app.protocol import ocs_call, ocs_client
+from sitegen.nextcloud_app.settings import AppSettings
+
+FILE_ACTION = "sitegen_publish"
+SETTINGS_FORM = "sitegen_personal"
+WEBHOOKS = "/ocs/v2.php/apps/webhook_listeners/api/v1/webhooks"
+EVENTS = (
+    "OCP\\Files\\Events\\Node\\NodeWrittenEvent",
+    "OCP\\Files\\Events\\Node\\NodeDeletedEvent",
+)
+DEFAULTS: dict[str, Any] = {"target": "Public/website", "public": False, "watch": True}
+
+_FORM: dict[str, Any] = {
+    "id": SETTINGS_FORM,
+    "priority": 10,
+    "section_type": "personal",
+    "section_id": "sitegen",
+    "title": "Publishing websites",
+    "description": 'What "Publish as website" in the Files app does with a folder.',
+    "fields": [
+        {
+            "id": "target",
+            "title": "Target folder",
+            "description": "The built site goes here (in your files).",
+            "type": "text",
+            "default": DEFAULTS["target"],
+            "placeholder": DEFAULTS["target"],
+        },
+        {"id": "public", "title": "Serve the site publicly", "type": "checkbox", "default": False},
+        {"id": "watch", "title": "Republish on change", "type": "checkbox", "default": True},
+    ],
+}
+
+
+def register_ui(settings: AppSettings) -> None:
+    """The Files action menu entry on folders, and the personal settings section."""
+    with ocs_client(settings) as http:
+        ocs_call(
+            http,
+            "POST",
+            "/api/v1/ui/files-actions-menu",
+            {
+                "name": FILE_ACTION,
+                "displayName": "Publish as website",
+                "actionHandler": "api/file-action",
+                "mime": "httpd/unix-directory",
+                "permissions": 1,
+                "order": 50,
+            },
+        )
+        ocs_call(http, "POST", "/api/v1/ui/settings", {"formScheme": _FORM})
+
+
+def user_settings(settings: AppSettings, user: str) -> dict[str, Any]:
+    """The user's saved settings (the personal section), with the defaults filled in."""
+    with ocs_client(settings, user) as http:
+        rows = ocs_call(
+            http, "POST", "/api/v1/ex-app/preference/get-values", {"configKeys": list(DEFAULTS)}
+        )
+    saved = {r["configkey"]: r["configvalue"] for r in rows or [] if isinstance(r, dict)}
+    out = dict(DEFAULTS)
+    for key, value in saved.items():
+        if key in out:
+            out[key] = value in ("1", "true", True) if isinstance(DEFAULTS[key], bool) else value
+    return out
+
+
+def add_webhooks(settings: AppSettings, user: str, source: str) -> list[int]:
+    """Node events below `source` in `user`'s files, delivered to /api/webhook; their ids."""
+    ids = []
+    # webhook_listeners' filter has no $regex: a prefix is the range [prefix, prefix-with-"0"),
+    # "0" being the character after "/" (string comparison)
+    prefix = f"/{user}/files/{source}/"
+    below = {"$gt": prefix, "$lt": prefix[:-1] + "0"}
+    with ocs_client(settings) as http:
+        for event in EVENTS:
+            body = {
+                "httpMethod": "POST",
+                "uri": "/api/webhook",
+                "event": event,
+                "eventFilter": {"event.node.path": below},
+                "userIdFilter": "",
+            }
+            answer = http.post(WEBHOOKS, json=body)
+            answer.raise_for_status()
+            ids.append(int(answer.json()["ocs"]["data"]["id"]))
+    return ids
+
+
+def remove_webhooks(settings: AppSettings, ids: list[int]) -> None:
+    with ocs_client(settings) as http:
+        for hook in ids:
+            answer = http.delete(f"{WEBHOOKS}/{hook}")
+            if answer.status_code != 404:
+                answer.raise_for_status()
+
+
+def notify(settings: AppSettings, user: str, subject: str, message: str) -> None:
+    """A Nextcloud notification for `user` (a failed republish)."""
+    params = {
+        "object": "site",
+        "object_id": "publish",
+        "subject_type": "app_api_ex_app",
+        "subject_params": {
+            "rich_subject": subject,
+            "rich_subject_params": {},
+            "rich_message": message,
+            "rich_message_params": {},
+        },
+    }
+    with ocs_client(settings, user) as http:
+        ocs_call(http, "POST", "/api/v1/notification", {"params": params})
