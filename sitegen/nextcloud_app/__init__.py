@@ -11,7 +11,7 @@ acting as the calling user, and hosts the sites their owners marked public.
 | `appinfo` | the app info for `occ app_api:app:register --json-info` and `appinfo/info.xml` |
 | `publishing` | one publish request: checked input, the pipeline, one run per user |
 | `hosting` | the public copies of published sites and how a request maps onto them |
-| `integration` | what it registers in Nextcloud: Files action, settings form, webhooks; notifications |
+| `integration` | what it registers in Nextcloud: Files action, settings, webhooks; notifications |
 | `watch` | republish on change: webhook events, the root-ETag fallback, failure notifications |
 | `routes` | the HTTP application (starlette) |
 | `server` | uvicorn, logging, what enabling the app registers |
