@@ -11,7 +11,7 @@ from __future__ import annotations
 from .harp import HARP_FILES, harp_globals
 from .overrides import NO_OVERRIDES, Overrides, parse_overrides
 from .schema import MARKDOWN_ENGINES, RAW_HTML, URL_STYLES, Limits, SiteConfig, with_globals
-from .tomllines import key_lines, line_of, split_key
+from .tomllines import key_lines, line_of, split_key, toml_string
 from .validate import CONFIG_FILE, parse_config, setting_names
 
 
@@ -35,5 +35,6 @@ __all__ = [
     "parse_config",
     "parse_overrides",
     "setting_names",
+    "toml_string",
     "with_globals",
 ]

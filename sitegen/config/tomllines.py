@@ -1,4 +1,5 @@
-"""Layer 1: the line each key of a TOML file is written on (tomllib gives no positions).
+"""Layer 1: the line each key of a TOML file is written on (tomllib gives no positions), and
+how to write any text as a TOML string.
 
 A small line scanner, not a parser: the file has already parsed, so it only follows table
 headers, `key =` lines (dotted and quoted keys too) and skips the inside of multi-line arrays,
@@ -97,3 +98,31 @@ def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
         if path[:i] in lines:
             return lines[path[:i]]
     return None
+
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string that reads back as the same text (a lone surrogate, which
+    no UTF-8 file can hold, becomes U+FFFD)."""
+    out = []
+    for c in text:
+        n = ord(c)
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif 0xD800 <= n <= 0xDFFF:
+            out.append("\ufffd")
+        elif n < 0x20 or n == 0x7F:
+            out.append(f"\\u{n:04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
