@@ -113,7 +113,7 @@ def test_ordinary_templates_are_untouched(tmp_path: Path) -> None:
         (
             "[limits]\nmemory = 1\n",
             "sitegen.toml:2: unknown setting 'limits.memory' "
-                "(known: limits.template_seconds, limits.page_output_chars)",
+            "(known: limits.template_seconds, limits.page_output_chars)",
         ),
     ],
 )
