@@ -16,6 +16,7 @@ one atomic rename, only when it rendered without errors; on an error the output 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -41,6 +42,7 @@ class Update:
     css_only: bool  # only stylesheets changed: swap CSS in place, no reload
     full: bool  # everything was rebuilt
     seconds: float
+    base_path: str = "/"  # the URL path the site is served under (its settings' base_url)
 
 
 class IncrementalBuilder:
@@ -65,8 +67,8 @@ class IncrementalBuilder:
         if paths is not None and self._rendered is not None and self._site is not None:
             update = self._try_partial(paths)
             if update is not None:
-                return _timed(update, started)
-        return _timed(self._full(), started)
+                return _timed(update, started, self._site)
+        return _timed(self._full(), started, self._site)
 
     # --- full builds -------------------------------------------------------------------------
 
@@ -216,7 +218,6 @@ def _digest(path: Path) -> bytes:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
 
 
-def _timed(update: Update, started: float) -> Update:
-    return Update(
-        update.written, update.removed, update.css_only, update.full, time.perf_counter() - started
-    )
+def _timed(update: Update, started: float, site: loader.LoadedSite | None) -> Update:
+    base_path = site.config.base_path if site is not None else "/"
+    return dataclasses.replace(update, seconds=time.perf_counter() - started, base_path=base_path)

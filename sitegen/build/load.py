@@ -20,6 +20,8 @@ from sitegen import frontmatter
 from sitegen.config import (
     CONFIG_FILE,
     HARP_FILES,
+    NO_OVERRIDES,
+    Overrides,
     SiteConfig,
     harp_globals,
     parse_config,
@@ -67,6 +69,7 @@ class LoadOptions:
     future: bool = False
     now: dt.datetime | None = None
     base_url: str | None = None
+    overrides: Overrides = NO_OVERRIDES  # --base-url, --set: over sitegen.toml's settings
 
 
 def read_text(sf: SourceFile) -> str:
@@ -87,10 +90,9 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
     # A site's own themes/ folder holds themes, not pages.
     site_files = walk(site_dir, [*skip, site_dir / "themes"])
     config_text = ""
-    config = SiteConfig()
     if CONFIG_FILE in site_files:
         config_text = read_text(SourceFile(CONFIG_FILE, site_dir / CONFIG_FILE, CONFIG_FILE, False))
-        config = parse_config(config_text)
+    config = parse_config(config_text, overrides=options.overrides.mapping())
     for harp in HARP_FILES:
         if harp in site_files:
             text = read_text(SourceFile(harp, site_dir / harp, harp, False))
@@ -99,9 +101,8 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
         config = dataclasses.replace(config, base_url=options.base_url)
     if config.exclude:
         site_files = [f for f in site_files if not excluded(f, config.exclude)]
-    explicit_theme = bool(re.search(r"^\s*theme\s*=", config_text, re.MULTILINE))
     themes = []
-    if theme_applies(explicit_theme, site_files):
+    if theme_applies("theme" in config.explicit, site_files):
         themes = theme_chain(config.theme, site_dir, config_text)
     files = overlay(site_dir, site_files, themes)
     site = LoadedSite(site_dir, config, config_text, files, themes)

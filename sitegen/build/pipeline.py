@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
+from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import BuildError, Diagnostic, SitegenError
 from sitegen.model import Page
 from sitegen.render.limits import TemplateLimits
@@ -51,9 +52,10 @@ class BuildOptions:
     base_url: str | None = None  # overrides sitegen.toml's (the preview serves at /)
     jobs: int | None = None  # processes rendering pages; None: one per CPU
     replace_output: bool = False  # the output may be a non-empty folder sitegen did not make
+    overrides: Overrides = NO_OVERRIDES  # --base-url, --set: over sitegen.toml's settings
 
     def load_options(self) -> LoadOptions:
-        return LoadOptions(self.drafts, self.future, self.now, self.base_url)
+        return LoadOptions(self.drafts, self.future, self.now, self.base_url, self.overrides)
 
 
 @dataclass(frozen=True)

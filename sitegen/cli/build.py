@@ -10,8 +10,10 @@ import click
 
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.build.tree import bundled_themes_dir
+from sitegen.config import parse_overrides, toml_string
 from sitegen.errors import SitegenError
 
+from .overrides import settings_options
 from .report import fail, progress_bar
 from .source import held_back_options, resolve_site, source_options
 
@@ -34,6 +36,7 @@ from .source import held_back_options, resolve_site, source_options
 )
 @held_back_options
 @click.option("--clean", is_flag=True, help="Ignore any build cache and render every page.")
+@settings_options
 @source_options
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and more detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -44,6 +47,8 @@ def build(
     future: bool,
     clean: bool,
     replace_output: bool,
+    base_url: str | None,
+    settings: tuple[str, ...],
     verbose: bool,
     quiet: bool,
     **source_opts: Any,
@@ -51,17 +56,18 @@ def build(
     """Build the site in SOURCE (a folder, or a nextcloud:// or webdav:// URL) into OUTPUT."""
     roots = [(Path(source), ""), (bundled_themes_dir(), "themes/")]
     try:
+        overrides = parse_overrides(base_url, settings)  # before a remote source is synced
         site_dir = resolve_site(source, quiet=quiet, **source_opts)
         roots[0] = (site_dir, "")
+        options = BuildOptions(
+            drafts=drafts,
+            future=future,
+            clean=clean,
+            replace_output=replace_output,
+            overrides=overrides,
+        )
         with progress_bar(not quiet) as progress:
-            result = build_site(
-                site_dir,
-                out,
-                BuildOptions(
-                    drafts=drafts, future=future, clean=clean, replace_output=replace_output
-                ),
-                progress=progress,
-            )
+            result = build_site(site_dir, out, options, progress=progress)
     except SitegenError as exc:
         fail(exc, roots, verbose)
     if result.site is not None:
@@ -74,7 +80,7 @@ def build(
 
 
 _SCAFFOLD = {
-    "sitegen.toml": """title = "{title}"
+    "sitegen.toml": """title = {title_toml}
 description = "A new site built with sitegen"
 author = ""
 language = "en"
@@ -136,14 +142,17 @@ def new(directory: Path, theme: str | None, title: str) -> None:
         names = ", ".join(sorted(p.name for p in bundled_themes_dir().iterdir() if p.is_dir()))
         raise click.ClickException(f"no theme named {theme!r} (themes: {names})")
     date = dt.date.today().isoformat()
-    theme_line = f'theme = "{theme}"' if theme else '# theme = "default"'
+    theme_line = f"theme = {toml_string(theme)}" if theme else '# theme = "default"'
     if theme and _has_search(bundled_themes_dir() / theme):
         theme_line += "\nsearch_index = true  # search-index.json for the theme's search box"
     for name, text in _SCAFFOLD.items():
         path = directory / name.format(date=date)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
-            text.format(title=title, date=date, theme_line=theme_line), encoding="utf-8"
+            text.format(
+                title=title, title_toml=toml_string(title), date=date, theme_line=theme_line
+            ),
+            encoding="utf-8",
         )
     click.echo(f"created {directory}; build it with: sitegen build {directory}")
 

@@ -23,6 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from sitegen.config import Overrides, parse_overrides
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.publish import log as publog
 from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
@@ -48,6 +49,8 @@ from sitegen.schedule import (
     scheduler_lock_path,
     status_path,
 )
+
+from .overrides import SETTINGS_OPTIONS
 
 _REMOTE_PREFIXES = (
     "nextcloud://",
@@ -213,6 +216,12 @@ class RunSettings:
     state_dir: Path = field(default_factory=default_state_dir)
     signing_key: Path | None = None
     echo: Callable[[str], None] = field(default=lambda m: click.echo(m, err=True))
+    base_url: str | None = None  # --base-url, --set: over the site's sitegen.toml
+    settings: tuple[str, ...] = ()
+    overrides: Overrides = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.overrides = parse_overrides(self.base_url, self.settings)  # before any sync
 
 
 def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOutcome:
@@ -251,7 +260,9 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
 
     with tempfile.TemporaryDirectory(prefix="sitegen-publish-") as tmp:
         out = Path(tmp) / "out"
-        built = build_site(Path(source.local_dir), out, BuildOptions(drafts=rs.drafts))
+        built = build_site(
+            Path(source.local_dir), out, BuildOptions(drafts=rs.drafts, overrides=rs.overrides)
+        )
         if stop():
             raise Abandoned
         target = open_target(
@@ -365,6 +376,7 @@ _common_target = [
         help="The publisher's Ed25519 private key (default: signing-key.pem in the state "
         "folder, made on first use).",
     ),
+    *SETTINGS_OPTIONS,
 ]
 
 

@@ -11,6 +11,7 @@ import click
 
 from sitegen.errors import SitegenError
 
+from .overrides import settings_options
 from .source import held_back_options, source_options
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$")
@@ -82,6 +83,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     callback=_duration,
     help="How often to check a remote source for changes.",
 )
+@settings_options
 @source_options
 def serve(
     source: str,
@@ -92,6 +94,8 @@ def serve(
     drafts: bool,
     future: bool,
     poll: float,
+    base_url: str | None,
+    settings: tuple[str, ...],
     user: str | None,
     cache_dir: Path | None,
     offline: bool,
@@ -99,6 +103,7 @@ def serve(
     limits: tuple[str, ...],
 ) -> None:
     """Preview SOURCE (a folder, or a nextcloud:// or webdav:// URL) with instant reload."""
+    from sitegen.config import parse_overrides
     from sitegen.serve import Preview, ServeOptions
     from sitegen.sources import SyncLimits, open_source
 
@@ -106,6 +111,7 @@ def serve(
     if warning:
         click.echo(warning, err=True)
     try:
+        overrides = parse_overrides(base_url, settings)
         src = open_source(
             source,
             user=user,
@@ -123,6 +129,7 @@ def serve(
                 future=future,
                 poll=poll,
                 allow_hosts=allow_hosts,
+                overrides=overrides,
             ),
         )
     except SitegenError as exc:

@@ -3,7 +3,6 @@ the WebSocket hub and the starlette app under uvicorn. It holds no build logic o
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import shutil
 import socket
@@ -21,7 +20,7 @@ import uvicorn
 from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.pipeline import BuildOptions
 from sitegen.build.tree import bundled_themes_dir
-from sitegen.config import CONFIG_FILE, parse_config
+from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import Diagnostic, SitegenError, format_html, format_text
 from sitegen.sources import LocalSource, Source
 
@@ -45,6 +44,7 @@ class ServeOptions:
     poll: float = 5.0  # seconds between polls of a remote source
     jobs: int | None = None  # render processes for a full build
     allow_hosts: tuple[str, ...] = ()  # names besides loopback and `host` it answers for
+    overrides: Overrides = NO_OVERRIDES  # --base-url, --set: over sitegen.toml's settings
 
 
 def incremental_builder(site_dir: Path, out_dir: Path, options: BuildOptions) -> SiteBuilder:
@@ -147,6 +147,7 @@ class Preview:
             future=self.options.future,
             base_url=None,
             jobs=self.options.jobs,
+            overrides=self.options.overrides,
         )
         builder = self._factory(self.site_dir, self.out_dir, options)
         self.queue = BuildQueue(builder, self._on_build)
@@ -173,7 +174,7 @@ class Preview:
         if update is None:
             self._report_failure(outcome)
             return
-        self._read_base_path()
+        self.view.base_path = update.base_path  # the settings the build used (a failed one: kept)
         had_error = self.view.error_overlay is not None
         first = outcome.generation == 1
         if not (update.written or update.removed or had_error or first):
@@ -222,15 +223,6 @@ class Preview:
             except OSError:
                 return None
         return None
-
-    def _read_base_path(self) -> None:
-        try:
-            text = (self.site_dir / CONFIG_FILE).read_text(encoding="utf-8")
-        except OSError:
-            self.view.base_path = "/"
-            return
-        with contextlib.suppress(SitegenError):  # the build reported it; keep the last good one
-            self.view.base_path = parse_config(text).base_path
 
     # --- serving ----------------------------------------------------------------------------------
 

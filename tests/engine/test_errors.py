@@ -158,7 +158,7 @@ def test_collision_between_asset_and_stylesheet(sb: SiteBuilder) -> None:
 
 def test_config_error_names_key_and_line(sb: SiteBuilder) -> None:
     files = {**LAYOUT, "sitegen.toml": 'title = "T"\n\nurls = "fancy"\n', "index.md": ""}
-    assert sb.errors(files) == ['sitegen.toml:3: urls: must be "pretty" or "html", not \'fancy\'']
+    assert sb.errors(files) == ['sitegen.toml:3: urls: expected "pretty" or "html", got "fancy"']
 
 
 def test_config_toml_syntax_error(sb: SiteBuilder) -> None:

@@ -91,5 +91,6 @@ def test_term_page_collides_with_a_site_page(sb: SiteBuilder) -> None:
 def test_bad_taxonomies_setting(sb: SiteBuilder) -> None:
     errors = sb.errors({"sitegen.toml": 'title = "t"\ntaxonomies = "tags"\n', "a.md": "x"})
     assert errors == [
-        'sitegen.toml:2: taxonomies: must be a list of lower-case names, e.g. ["tags", "categories"]'
+        "sitegen.toml:2: taxonomies: "
+        'expected a list of lower-case names (like ["tags", "categories"]), got "tags"'
     ]

@@ -67,7 +67,7 @@ def test_a_bad_policy_is_a_settings_error(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["build", str(src), "-o", str(tmp_path / "out")])
     assert (r.exit_code, r.output) == (
         1,
-        'sitegen.toml:2: raw_html: must be "allow" or "escape" or "drop", not \'sanitize\'\n',
+        'sitegen.toml:2: raw_html: expected "allow", "escape" or "drop", got "sanitize"\n',
     )
     assert snapshot(tmp_path) == before
 

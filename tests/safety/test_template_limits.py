@@ -119,15 +119,16 @@ def test_ordinary_templates_are_untouched(tmp_path: Path) -> None:
     [
         (
             "[limits]\ntemplate_seconds = 0\n",
-            "sitegen.toml:2: template_seconds: must be a number above 0",
+            "sitegen.toml:2: limits.template_seconds: expected a number above 0, got 0",
         ),
         (
             "[limits]\npage_output_chars = 1.5\n",
-            "sitegen.toml:2: page_output_chars: must be a whole number above 0",
+            "sitegen.toml:2: limits.page_output_chars: expected a whole number above 0, got 1.5",
         ),
         (
             "[limits]\nmemory = 1\n",
-            "sitegen.toml:2: memory: unknown limit (template_seconds, page_output_chars)",
+            "sitegen.toml:2: unknown setting 'limits.memory' "
+            "(known: limits.template_seconds, limits.page_output_chars)",
         ),
     ],
 )

@@ -63,6 +63,7 @@ class Update:
     css_only: bool
     full: bool
     seconds: float
+    base_path: str = "/"
 
 
 def _digests(root: Path) -> dict[str, str]:
