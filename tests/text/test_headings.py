@@ -56,7 +56,7 @@ def test_setting_reaches_the_built_page(sb: SiteBuilder) -> None:
 
 def test_bad_setting_names_the_key_and_line(sb: SiteBuilder) -> None:
     msgs = sb.errors({"sitegen.toml": 'title = "x"\nheading_ids = "gitlab"\n', "a.md": "x"})
-    assert msgs == ['sitegen.toml:2: heading_ids: must be "github" or "legacy", not \'gitlab\'']
+    assert msgs == ['sitegen.toml:2: heading_ids: expected "github" or "legacy", got "gitlab"']
 
 
 @given(st.lists(st.text(max_size=20), min_size=1, max_size=8))
