@@ -1,68 +1,125 @@
-"""ARCHITECTURE.md's layers: a module imports only from its own layer or the layers below."""
+"""docs/architecture.md's layers: a module imports only from its own package or a lower rank.
+
+Each part of the package has a rank `layer.step`: the layer is the architecture's (0 errors ...
+5 front ends), the step orders the parts within a layer (the scheduler below the runner below
+the front ends). Parts of the same rank are siblings and may not import each other. Every module
+must have a rank, every import of sitegen must resolve to one, and `from sitegen import X` is
+the import of `sitegen.X`.
+"""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).parent.parent / "sitegen"
 
-LAYERS = {
-    "__init__": 0,
-    "errors": 0,
-    "config": 1,
-    "model": 1,
-    "frontmatter": 1,
-    "changes": 1,
-    "datafiles": 1,
-    "yamlsafe": 1,
-    "render": 2,
-    "build": 3,
-    "publish.plan": 3,
-    "publish.manifest": 3,
-    "webdav": 4,
-    "sources": 4,
-    "publish": 4,
-    "serve": 5,
-    "schedule": 5,
-    "cli": 5,
-    "nextcloud_app": 5,
-    "__main__": 5,
+RANKS: dict[str, float] = {
+    "__init__": 0.0,
+    "errors": 0.1,
+    "yamlsafe": 1.0,
+    "frontmatter": 1.1,
+    "changes": 1.1,
+    "datafiles": 1.2,
+    "config": 1.3,
+    "model": 1.4,
+    "render": 2.0,
+    "build": 3.0,
+    "publish.plan": 3.0,
+    "publish.manifest": 3.0,
+    "webdav": 4.0,
+    "sources": 4.1,
+    "publish": 4.1,
+    "schedule": 5.0,
+    "run": 5.1,
+    "serve": 5.2,
+    "nextcloud_app": 5.2,
+    "cli": 5.3,
+    "__main__": 5.4,
 }
 
 
-def layer_of(module: str) -> int | None:
+def part_of(module: str) -> str | None:
+    """The RANKS key a dotted module name (without `sitegen.`) belongs to."""
     parts = module.split(".")
     for n in range(len(parts), 0, -1):
         key = ".".join(parts[:n])
-        if key in LAYERS:
-            return LAYERS[key]
+        if key in RANKS:
+            return key
     return None
 
 
-def imports(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    out = []
+def imports(path: Path, source: str | None = None) -> list[str]:
+    """The sitegen modules `path` imports, without the `sitegen.` prefix."""
+    tree = ast.parse(source if source is not None else path.read_text(encoding="utf-8"))
+    rel = path.relative_to(PACKAGE).with_suffix("").parts
+    out: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.append(node.module)
-        elif isinstance(node, ast.ImportFrom) and node.level:
-            rel = path.relative_to(PACKAGE).with_suffix("").parts
-            base = list(rel[: len(rel) - node.level])
-            out.append(".".join(["sitegen", *base, *(node.module or "").split(".")]).rstrip("."))
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(rel[: len(rel) - node.level])
+                module = ".".join(["sitegen", *base, *(node.module or "").split(".")]).rstrip(".")
+            else:
+                module = node.module or ""
+            if module == "sitegen":  # from sitegen import X: the module sitegen.X, if one
+                out += [
+                    f"sitegen.{a.name}" if _is_module(a.name) else "sitegen.__init__"
+                    for a in node.names
+                ]
+            else:
+                out.append(module)
         elif isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
-    return [m for m in out if m == "sitegen" or m.startswith("sitegen.")]
+    return [m.removeprefix("sitegen.") for m in out if m.startswith("sitegen.")]
 
 
-def test_no_module_imports_a_higher_layer() -> None:
+def _is_module(name: str) -> bool:
+    return (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+
+
+def wrong_imports(path: Path, source: str | None = None) -> list[str]:
+    module = module_name(path)
+    own = part_of(module)
+    if own is None:
+        return [f"{module} has no rank in tests/test_layers.py (docs/architecture.md)"]
     wrong = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
-        own = layer_of(module)
-        assert own is not None, f"{module} has no layer in ARCHITECTURE.md"
-        for imported in imports(path):
-            target = layer_of(imported.removeprefix("sitegen.")) if imported != "sitegen" else 0
-            if target is not None and target > own:
-                wrong.append(f"{module} (layer {own}) imports {imported} (layer {target})")
+    for imported in imports(path, source):
+        target = part_of(imported)
+        if target is None:
+            wrong.append(f"{module} imports sitegen.{imported}, which has no rank")
+        elif target.split(".")[0] == own.split(".")[0]:
+            continue  # within one package (publish and publish.plan are one)
+        elif RANKS[target] >= RANKS[own]:
+            wrong.append(
+                f"{module} ({RANKS[own]}) imports sitegen.{imported} ({RANKS[target]}): "
+                + ("a sibling" if RANKS[target] == RANKS[own] else "a higher rank")
+            )
+    return wrong
+
+
+def test_no_module_imports_a_higher_rank_or_a_sibling() -> None:
+    wrong = [w for path in sorted(PACKAGE.rglob("*.py")) for w in wrong_imports(path)]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "module, planted",
+    [
+        ("errors.py", "from sitegen import cli"),  # `from sitegen import X` is sitegen.X
+        ("render/sass.py", "from sitegen.publish import runner"),
+        ("publish/runner.py", "import sitegen.sources.url"),  # a sibling of the same layer
+        ("schedule.py", "from sitegen.run import run_pipeline"),  # within layer 5, upwards
+        ("model.py", "import sitegen.nosuchthing"),  # an unknown module is not ignored
+    ],
+)
+def test_the_layer_test_fails_on_a_planted_bad_import(module: str, planted: str) -> None:
+    path = PACKAGE / module
+    source = path.read_text(encoding="utf-8") + f"\n{planted}\n"
+    assert wrong_imports(path) == []
+    assert wrong_imports(path, source) != []

@@ -10,6 +10,7 @@ import click
 
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.build.tree import bundled_themes_dir
+from sitegen.cli.command import command
 from sitegen.config import parse_overrides, toml_string
 from sitegen.errors import SitegenError
 
@@ -18,7 +19,7 @@ from .report import fail, progress_bar
 from .source import held_back_options, resolve_site, source_options
 
 
-@click.command()
+@command()
 @click.argument("source", default=".", metavar="[SOURCE]")
 @click.option(
     "-o",
@@ -130,7 +131,7 @@ Callouts from Nextcloud's Text app work too.
 }
 
 
-@click.command()
+@command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--theme", default=None, help="Theme name (default: the built-in default theme).")
 @click.option("--title", default="My site", show_default=True, help="The site's title.")

@@ -10,13 +10,14 @@ import click
 from sitegen.build.check import check_site
 from sitegen.build.pipeline import BuildOptions
 from sitegen.build.tree import bundled_themes_dir
+from sitegen.cli.command import command
 from sitegen.errors import SitegenError
 
 from .report import fail
 from .source import held_back_options, resolve_site, source_options
 
 
-@click.command("check")
+@command("check")
 @click.argument("source", default=".", metavar="[SITE]")
 @held_back_options
 @source_options

@@ -6,10 +6,11 @@ import sys
 
 import click
 
+from sitegen.cli.command import command
 from sitegen.errors import SitegenError
 
 
-@click.command("nextcloud-app")
+@command("nextcloud-app")
 @click.option(
     "--print-app-info",
     is_flag=True,

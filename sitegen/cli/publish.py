@@ -1,47 +1,39 @@
-"""Layer 5: `sitegen publish`, `rollback`, `verify`, `schedule` and `status`.
-
-Targets come from the command line or from a local deploy file named with `--deploy FILE`,
-never from the site folder: whoever can edit a shared folder must not be able to redirect a
-publish. Passwords come from the environment, netrc or the keyring and are never printed.
+"""Layer 5: `sitegen publish`, `rollback`, `verify`, `key`, `schedule` and `status`: the options
+and the terminal. The run itself (targets, sync, build, plan, apply) is `sitegen.run`'s.
+Passwords come from the environment, netrc or the keyring and are never printed.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-from sitegen.config import Overrides, parse_overrides
+from sitegen.cli.command import command
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.publish import log as publog
-from sitegen.publish.lock import TargetBusy, TargetLock, lock_path
-from sitegen.publish.manifest import STATE_DIR
-from sitegen.publish.netlify import PREFIX as NETLIFY_PREFIX
-from sitegen.publish.netlify import NetlifyHook, rebuild_if_changed, record_path
-from sitegen.publish.plan import DEFAULT_KEEP, DeleteCap
-from sitegen.publish.runner import PublishOptions, publish_tree
-from sitegen.publish.signing import PublicKey, default_key_path, load_signer
+from sitegen.publish.lock import TargetBusy, TargetLock
+from sitegen.publish.signing import PublicKey, load_signer
 from sitegen.publish.target import Target
 from sitegen.publish.webroot import WebRoot
+from sitegen.run import (
+    RunSettings,
+    default_state_dir,
+    open_target,
+    resolve_target,
+    run_lock,
+    run_pipeline,
+    signing_key_path,
+    target_label,
+)
 from sitegen.schedule import (
-    Abandoned,
     Cron,
     Every,
-    RunOutcome,
     Scheduler,
-    StopRequested,
     Trigger,
     describe,
     is_running,
@@ -52,282 +44,28 @@ from sitegen.schedule import (
 
 from .overrides import SETTINGS_OPTIONS
 
-_REMOTE_PREFIXES = (
-    "nextcloud://",
-    "nextcloud+http://",
-    "nextcloud+https://",
-    "webdav+http://",
-    "webdav+https://",
-)
 
+class ConsoleEvents:
+    """A run's events on the terminal: reports on stdout (or `report`), warnings on stderr, and
+    a progress line while files are sent, on a terminal only."""
 
-def signing_key_path(given: Path | None, state_dir: Path | None) -> Path:
-    return given or default_key_path(state_dir or default_state_dir())
+    def __init__(self, report: Callable[[str], None] | None = None) -> None:
+        self._report = report or (lambda m: click.echo(m, err=True))
+        self._done = [0, 0]
+        self._tty = sys.stderr.isatty()
 
+    def report(self, text: str) -> None:
+        self._report(text)
 
-def default_state_dir() -> Path:
-    env = os.environ.get("SITEGEN_STATE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
+    def warning(self, text: str) -> None:
+        click.echo(text, err=True)
 
-    return Path(platformdirs.user_state_dir("sitegen"))
-
-
-# -- targets -----------------------------------------------------------------------------------
-
-
-@dataclass
-class TargetSettings:
-    """One target as the operator described it (--to and options, or a deploy-file entry)."""
-
-    to: str
-    mode: str = "release"
-    keep_releases: int = 5
-    keep: tuple[str, ...] = DEFAULT_KEEP
-    max_delete: DeleteCap = field(default_factory=DeleteCap)
-    user: str | None = None
-
-
-def load_deploy_file(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the deploy file: {exc}") from None
-    targets = doc.get("targets", {})
-    if not isinstance(targets, dict):
-        raise ConfigError(f"{path}: [targets.NAME] tables expected")
-    return {str(k): dict(v) for k, v in targets.items() if isinstance(v, dict)}
-
-
-def resolve_target(
-    spec: str,
-    deploy: Path | None,
-    *,
-    max_delete: str | None,
-    keep_releases: int | None,
-    user: str | None,
-) -> TargetSettings:
-    entry: dict[str, Any] = {}
-    looks_like_path = "/" in spec or spec.startswith(".") or ":" in spec
-    if deploy is not None and not looks_like_path:
-        targets = load_deploy_file(deploy)
-        if spec not in targets:
-            raise ConfigError(
-                f"{deploy}: no target named {spec!r} "
-                f"(known: {', '.join(sorted(targets)) or 'none'})"
-            )
-        entry = targets[spec]
-        if "to" not in entry:
-            raise ConfigError(f'{deploy}: [targets.{spec}] needs `to = "..."`')
-    elif not looks_like_path and deploy is None and not Path(spec).exists():
-        raise ConfigError(
-            f"--to {spec}: a named target needs --deploy FILE "
-            "(or write ./{spec} for a local folder)"
-        )
-    s = TargetSettings(str(entry.get("to", spec)))
-    s.mode = str(entry.get("mode", s.mode))
-    s.keep_releases = int(keep_releases or entry.get("keep_releases", s.keep_releases))
-    s.keep = (*DEFAULT_KEEP, *(str(k) for k in entry.get("keep", ())))
-    cap = max_delete or entry.get("max_delete")
-    s.max_delete = DeleteCap.parse(str(cap)) if cap is not None else DeleteCap()
-    s.user = user or entry.get("user")
-    return s
-
-
-def open_target(
-    s: TargetSettings,
-    *,
-    cache_dir: Path | None,
-    jobs: int,
-    overwrite: bool = False,
-    repair: bool = False,
-) -> Target:
-    if s.to.startswith(NETLIFY_PREFIX):
-        raise ConfigError("a netlify-hook target has nothing to open")
-    if s.to.startswith(_REMOTE_PREFIXES):
-        from sitegen.publish.davtarget import DavTarget
-        from sitegen.sources.auth import find_credentials
-        from sitegen.sources.url import RemoteLocation, parse_location
-        from sitegen.webdav import Client
-
-        loc = parse_location(s.to, user=s.user)
-        assert isinstance(loc, RemoteLocation)
-        creds = find_credentials(loc.origin, loc.user)
-        client = Client(
-            loc.root_url,
-            username=creds.user or loc.user,
-            password=creds.password,
-            server_name="Nextcloud" if loc.kind == "nextcloud" else "The WebDAV server",
-            max_connections=jobs + 2,
-        )
-        return DavTarget(
-            client,
-            label=loc.label,
-            nextcloud=loc.kind == "nextcloud",
-            cache_dir=cache_dir,
-            workers=jobs,
-            overwrite_conflicts=overwrite,
-            repair=repair,
-            keep=s.keep,
-        )
-    return WebRoot(Path(s.to).expanduser(), mode=s.mode, keep_releases=s.keep_releases, keep=s.keep)
-
-
-def target_label(s: TargetSettings) -> str:
-    if s.to.startswith(NETLIFY_PREFIX):
-        return NetlifyHook.parse(s.to).url  # the lock and status are keyed by the full hook
-    if s.to.startswith(_REMOTE_PREFIXES):
-        return s.to
-    return str(Path(s.to).expanduser().resolve())
-
-
-def run_lock(s: TargetSettings, state_dir: Path) -> TargetLock:
-    """The lock one publish holds while it runs. A web root keeps it at the target
-    (`ROOT/.sitegen/publish.lock`), so two schedulers with different state folders, or machines
-    sharing the folder, never publish at once; a remote target's own lease does that there, and
-    this lock in the state folder only keeps two runs on this machine apart early."""
-    label = target_label(s)
-    root = Path(s.to).expanduser()
-    if s.to.startswith((NETLIFY_PREFIX, *_REMOTE_PREFIXES)) or not root.is_dir():
-        # (a web root not made yet: nothing to lock there, and a dry run must not make it)
-        return TargetLock(lock_path(state_dir, label), label)
-    return TargetLock(root / STATE_DIR / "publish.lock", label)
-
-
-# -- one run of the pipeline ---------------------------------------------------------------------
-
-
-@dataclass
-class RunSettings:
-    source: str
-    target: TargetSettings
-    user: str | None = None
-    cache_dir: Path | None = None
-    offline: bool = False
-    jobs: int = 4
-    drafts: bool = False
-    dry_run: bool = False
-    yes: bool = False
-    overwrite: bool = False
-    repair: bool = False
-    share: bool = False
-    verbose: bool = False
-    state_dir: Path = field(default_factory=default_state_dir)
-    signing_key: Path | None = None
-    echo: Callable[[str], None] = field(default=lambda m: click.echo(m, err=True))
-    base_url: str | None = None  # --base-url, --set: over the site's sitegen.toml
-    settings: tuple[str, ...] = ()
-    overrides: Overrides = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.overrides = parse_overrides(self.base_url, self.settings)  # before any sync
-
-
-def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOutcome:
-    """Sync, build into a temp folder, plan and apply; the published site is untouched on error."""
-    from sitegen.sources import open_source
-
-    source = open_source(
-        rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs, offline=rs.offline
-    )
-    if rs.target.to.startswith(NETLIFY_PREFIX):  # Netlify builds it: fire only on a change
-        hook = NetlifyHook.parse(rs.target.to)
-        if not rs.offline:
-            source.sync()
-        message, due = rebuild_if_changed(
-            hook,
-            Path(source.local_dir),
-            record_path(rs.state_dir, hook),
-            title=f"sitegen: {source.label} changed",
-            dry_run=rs.dry_run,
-        )
-        return RunOutcome(message, due)
-    signer = None if rs.dry_run else load_signer(signing_key_path(rs.signing_key, rs.state_dir))
-    fingerprint = None
-    if not rs.offline:
-        # Sync straight away (no separate fingerprint request): the root ETag the sync listed
-        # is in the mirror's index, read without asking the server again.
-        synced = source.sync()
-        fingerprint = open_source(
-            rs.source, user=rs.user, cache_dir=rs.cache_dir, offline=True
-        ).fingerprint()
-        if rs.verbose:
-            rs.echo(f"synced {source.label}: {len(synced.changes)} changed")
-    if stop():
-        raise Abandoned
-    from sitegen.build.pipeline import BuildOptions, build_site
-
-    with tempfile.TemporaryDirectory(prefix="sitegen-publish-") as tmp:
-        out = Path(tmp) / "out"
-        built = build_site(
-            Path(source.local_dir), out, BuildOptions(drafts=rs.drafts, overrides=rs.overrides)
-        )
-        if stop():
-            raise Abandoned
-        target = open_target(
-            rs.target,
-            cache_dir=rs.state_dir / "cache",
-            jobs=rs.jobs,
-            overwrite=rs.overwrite,
-            repair=rs.repair,
-        )
-        options = PublishOptions(
-            dry_run=rs.dry_run,
-            max_delete=rs.target.max_delete,
-            confirmed=rs.yes,
-            keep=rs.target.keep,
-            source_fingerprint=fingerprint,
-            signer=signer,
-        )
-        outcome = publish_tree(out, target, options, _progress(rs))
-    plan = outcome.plan
-    for d in outcome.drift:
-        click.echo(f"warning: {d}", err=True)
-    rs.echo(plan.summary())
-    if rs.verbose or rs.dry_run:
-        details = plan.details()
-        if details:
-            rs.echo(details)
-    if rs.dry_run:
-        message = "dry run: nothing was written"
-    elif outcome.applied:
-        message = f"published to {target.label}"
-    else:
-        message = f"{target.label} is up to date"
-    if rs.share and not rs.dry_run:
-        message += f"\npublic link: {_share(rs.target, rs.jobs)}"
-    return RunOutcome(message, getattr(built, "next_due", None))
-
-
-def _progress(rs: RunSettings) -> Callable[[str, int], None] | None:
-    if not sys.stderr.isatty():
-        return None
-    done = [0, 0]
-
-    def show(path: str, size: int) -> None:
-        done[0] += 1
-        done[1] += size
-        click.echo(f"\r  uploaded {done[0]} files, {done[1] // 1024} KB", nl=False, err=True)
-
-    return show
-
-
-def _share(s: TargetSettings, jobs: int) -> str:
-    if not s.to.startswith(("nextcloud://", "nextcloud+http://", "nextcloud+https://")):
-        raise ConfigError("--share needs a nextcloud:// target")
-    import httpx
-
-    from sitegen.publish.davtarget import public_link
-    from sitegen.sources.auth import find_credentials
-    from sitegen.sources.url import RemoteLocation, parse_location
-
-    loc = parse_location(s.to, user=s.user)
-    assert isinstance(loc, RemoteLocation)
-    creds = find_credentials(loc.origin, loc.user)
-    auth = httpx.BasicAuth(creds.user or loc.user or "", creds.password or "")
-    with httpx.Client(auth=auth, timeout=30.0) as http:
-        return public_link(http, loc.server_url, "/".join(loc.folder))
+    def uploaded(self, path: str, size: int) -> None:
+        if self._tty:
+            self._done[0] += 1
+            self._done[1] += size
+            done, kb = self._done[0], self._done[1] // 1024
+            click.echo(f"\r  uploaded {done} files, {kb} KB", nl=False, err=True)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -413,7 +151,7 @@ def _settings(
         jobs=jobs,
         drafts=drafts,
         state_dir=state_dir or default_state_dir(),
-        **more,
+        **{"events": ConsoleEvents(), **more},
     )
 
 
@@ -422,7 +160,7 @@ def _fail(exc: SitegenError) -> None:
     sys.exit(1)
 
 
-@click.command()
+@command()
 @click.argument("source")
 @_with(_common_target)
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
@@ -440,7 +178,8 @@ def _fail(exc: SitegenError) -> None:
 def publish(source: str, **kw: Any) -> None:
     """Sync SOURCE, build it, and publish the result to a target (plan, then apply)."""
     try:
-        rs = _settings(source, echo=click.echo, **kw)  # the plan is a report: stdout
+        # the plan is a report: stdout
+        rs = _settings(source, events=ConsoleEvents(report=click.echo), **kw)
         with run_lock(rs.target, rs.state_dir):
             outcome = run_pipeline(rs)
     except SitegenError as exc:
@@ -448,7 +187,7 @@ def publish(source: str, **kw: Any) -> None:
     click.echo(outcome.message)
 
 
-@click.command()
+@command()
 @click.argument("target")
 @click.option(
     "--deploy",
@@ -476,7 +215,7 @@ def rollback(target: str, deploy: Path | None, state_dir: Path | None) -> None:
     click.echo(f"{t.label}: current -> releases/{release.name}")
 
 
-@click.command()
+@command()
 @click.argument("target")
 @click.option(
     "--deploy",
@@ -533,7 +272,7 @@ def _prove(t: Target, key: PublicKey, path: str) -> None:
         sys.exit(1)
 
 
-@click.command()
+@command()
 @click.option(
     "--signing-key",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -558,7 +297,7 @@ def key(signing_key: Path | None, state_dir: Path | None) -> None:
     click.echo(f"key id {signer.key_id}; private key in {path}", err=True)
 
 
-@click.command()
+@command()
 @click.argument("source")
 @_with(_common_target)
 @click.option("--every", default=None, help="Interval: 90s, 10m, 2h, 1d.")
@@ -607,7 +346,7 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
     click.echo("stopped", err=True)
 
 
-@click.command()
+@command()
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path),
@@ -625,4 +364,4 @@ def status(state_dir: Path | None) -> None:
         click.echo(describe(st, is_running(folder, st)))
 
 
-__all__ = ["key", "publish", "rollback", "run_pipeline", "schedule", "status", "verify"]
+__all__ = ["key", "publish", "rollback", "schedule", "status", "verify"]

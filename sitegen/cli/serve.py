@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from sitegen.cli.command import command
 from sitegen.errors import SitegenError
 
 from .overrides import settings_options
@@ -52,7 +53,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
         raise click.BadParameter(str(exc)) from None
 
 
-@click.command("serve")
+@command("serve")
 @click.argument("source", default=".", metavar="[SOURCE]")
 @click.option(
     "--port",

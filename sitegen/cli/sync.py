@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from sitegen.cli.command import command
 from sitegen.errors import SitegenError
 
 from .source import limit_option
@@ -39,7 +40,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-@click.command("sync")
+@command("sync")
 @click.argument("source")
 @click.option("--user", default=None, help="User name, if the URL does not name one.")
 @click.option(
@@ -79,7 +80,7 @@ def sync(
     )
 
 
-@click.command("login")
+@command("login")
 @click.argument("source")
 @click.option("--no-keyring", is_flag=True, help="Store the password in netrc, not the keyring.")
 def login(source: str, no_keyring: bool) -> None:

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
-from sitegen.cli.publish import RunSettings, TargetSettings, run_pipeline
 from sitegen.publish.netlify import NetlifyHook, rebuild_if_changed, record_path
+from sitegen.run import RunSettings, TargetSettings, run_pipeline
 from sitegen.schedule import Every, Scheduler
 from tests.newcomer.hookserver import Build, Hooks, netlify_hooks
 
@@ -86,7 +86,7 @@ def test_a_dry_run_or_a_refused_hook_leaves_the_next_run_to_post(
 def test_the_scheduler_posts_once_for_many_ticks(site: Path, hooks: Hooks, tmp_path: Path) -> None:
     state = tmp_path / "state"
     spec = f"netlify-hook:{hooks.url('abc123')}"
-    rs = RunSettings(str(site), TargetSettings(spec), state_dir=state, echo=lambda m: None)
+    rs = RunSettings(str(site), TargetSettings(spec), state_dir=state)
     clock = [dt.datetime(2026, 6, 1, 12, tzinfo=dt.timezone.utc)]
     sched = Scheduler(
         spec,

@@ -81,9 +81,9 @@ def test_a_one_shot_publish_syncs_without_a_separate_fingerprint_request(
     tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The source's root ETag for the log record comes from the sync's own listing."""
-    from sitegen.cli.publish import RunSettings, TargetSettings, run_pipeline
     from sitegen.publish.manifest import LOG_PATH
     from sitegen.publish.record import Record
+    from sitegen.run import RunSettings, TargetSettings, run_pipeline
 
     monkeypatch.setenv("SITEGEN_PASSWORD", PASSWORD)
     (tmp_path / "dav").mkdir()
