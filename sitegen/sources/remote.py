@@ -17,7 +17,8 @@ from sitegen.errors import SourceError
 from sitegen.sources.auth import Credentials, find_credentials
 from sitegen.sources.limits import SyncLimits
 from sitegen.sources.mirror import Mirror
-from sitegen.sources.nextcloud import http_client, is_nextcloud, user_id
+from sitegen.sources.nextcloud import http_client, is_nextcloud, push_endpoints, user_id
+from sitegen.sources.notify_push import Log, PushListener
 from sitegen.sources.result import NO_CHANGES, SyncResult
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import Client, RetryPolicy, Timeouts
@@ -154,6 +155,23 @@ class RemoteSource:
         for r in sorted(client.propfind("", "infinity"), key=lambda r: r.key):
             digest.update(f"{r.key}\0{r.is_dir}\0{r.etag}\0{r.size}\0{r.mtime}\n".encode())
         return "listing:" + digest.hexdigest()
+
+    def push_listener(self, on_change: Callable[[], None], log: Log) -> PushListener | None:
+        """A (not yet started) listener to the server's notify_push, or None where the source is
+        not a Nextcloud that offers it."""
+        if self.offline or self.location.kind != "nextcloud":
+            return None
+        creds = self._credentials()
+        if creds.user is None or creds.password is None:
+            return None
+        with http_client(creds.user, creds.password) as http:
+            try:
+                endpoints = push_endpoints(http, self.location.server_url)
+            except SourceError:
+                return None
+        if endpoints is None:
+            return None
+        return PushListener(endpoints.websocket, creds.user, creds.password, on_change, log)
 
     def close(self) -> None:
         """Close the connection that `fingerprint` keeps open."""
