@@ -13,6 +13,7 @@ that cannot be built here) and an installation under a sub-path.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import sys
 import threading
@@ -24,8 +25,6 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webdav"))
-import contextlib
-
 import webdav_servers as ws
 
 USER = ws.USER  # the user ID
