@@ -21,7 +21,7 @@ from sitegen.sources.nextcloud import http_client, is_nextcloud, push_endpoints,
 from sitegen.sources.notify_push import Log, PushListener
 from sitegen.sources.result import NO_CHANGES, SyncResult
 from sitegen.sources.url import RemoteLocation
-from sitegen.webdav import Client, RetryPolicy, Timeouts
+from sitegen.webdav import Client, Resource, RetryPolicy, Timeouts
 from sitegen.webdav.errors import ConnectionFailedError, NotFoundError
 
 T = TypeVar("T")
@@ -75,6 +75,7 @@ class RemoteSource:
         self.local_dir = self.mirror.files_dir
         self._user_id: str | None = None  # resolved from a login name, once
         self._watch_client: Client | None = None  # fingerprint's kept-open connection
+        self._root_hint: Resource | None = None  # the root entry the last fingerprint read
 
     def __repr__(self) -> str:
         return f"RemoteSource({self.label!r}, local_dir={str(self.local_dir)!r})"
@@ -127,7 +128,8 @@ class RemoteSource:
 
         def once() -> SyncResult:
             with self.client() as client:
-                done = self.mirror.sync(client, jobs=self.jobs, progress=progress)
+                hint, self._root_hint = self._root_hint, None
+                done = self.mirror.sync(client, jobs=self.jobs, progress=progress, root=hint)
                 return SyncResult(
                     done.changes, client.request_count, done.bytes, time.monotonic() - start
                 )
@@ -150,6 +152,7 @@ class RemoteSource:
         client = self._watch_client
         root = client.stat("")
         if root.etag is not None and root.fileid is not None:
+            self._root_hint = root  # the sync that may follow need not ask again
             return root.etag
         digest = hashlib.sha256()
         for r in sorted(client.propfind("", "infinity"), key=lambda r: r.key):
