@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from click.testing import CliRunner
 from sitegen.cli import main
 from sitegen.sources.auth import login
 from sitegen.sources.url import RemoteLocation, parse_location
-from tests.servers.nextcloud import NextcloudServer
+from tests.servers.nextcloud import NextcloudServer, NextcloudStartError
 
 pytestmark = pytest.mark.nextcloud
 
@@ -56,16 +57,28 @@ def grant_in_browser(server: str, login_url: str, user: str, password: str) -> N
         ).raise_for_status()
 
 
+def add_user(nextcloud: NextcloudServer, uid: str, email: str, password: str) -> None:
+    """`occ user:add`, again while SQLite is busy with the other tests' requests."""
+    os.environ["OC_PASS"] = password
+    try:
+        for attempt in range(10):
+            try:
+                nextcloud.occ("user:add", "--password-from-env", f"--email={email}", uid)
+                return
+            except NextcloudStartError as e:
+                if "database is locked" not in str(e) or attempt == 9:
+                    raise
+                time.sleep(1)
+    finally:
+        del os.environ["OC_PASS"]
+
+
 def test_login_with_an_email_then_sync_by_that_login_name(
     nextcloud: NextcloudServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     uid = f"u{uuid.uuid4().hex[:8]}"
     email, password = f"{uid}.mail@example.com", f"Pw-{uuid.uuid4().hex}"
-    os.environ["OC_PASS"] = password
-    try:
-        nextcloud.occ("user:add", "--password-from-env", f"--email={email}", uid)
-    finally:
-        del os.environ["OC_PASS"]
+    add_user(nextcloud, uid, email, password)
     netrc = tmp_path / "netrc"
     monkeypatch.delenv("SITEGEN_PASSWORD", raising=False)
     monkeypatch.setenv("NETRC", str(netrc))
