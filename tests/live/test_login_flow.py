@@ -57,18 +57,30 @@ def grant_in_browser(server: str, login_url: str, user: str, password: str) -> N
         ).raise_for_status()
 
 
+def occ(nextcloud: NextcloudServer, *args: str) -> str:
+    """`occ ARGS`, again while SQLite is busy with the other tests' requests."""
+    for attempt in range(10):
+        try:
+            return nextcloud.occ(*args)
+        except NextcloudStartError as e:
+            if "database is locked" not in str(e) or attempt == 9:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
+
+
 def add_user(nextcloud: NextcloudServer, uid: str, email: str, password: str) -> None:
-    """`occ user:add`, again while SQLite is busy with the other tests' requests."""
+    """A user with an e-mail address and a password (each step may have been done by a try that
+    then failed on a locked database, so each is one that can be repeated)."""
     os.environ["OC_PASS"] = password
     try:
-        for attempt in range(10):
-            try:
-                nextcloud.occ("user:add", "--password-from-env", f"--email={email}", uid)
-                return
-            except NextcloudStartError as e:
-                if "database is locked" not in str(e) or attempt == 9:
-                    raise
-                time.sleep(1)
+        try:
+            occ(nextcloud, "user:add", "--password-from-env", uid)
+        except NextcloudStartError as e:
+            if "already exists" not in str(e):
+                raise
+        occ(nextcloud, "user:resetpassword", "--password-from-env", uid)
+        occ(nextcloud, "user:setting", uid, "settings", "email", email)
     finally:
         del os.environ["OC_PASS"]
 
