@@ -79,10 +79,16 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @held_back_options
 @click.option(
     "--poll",
-    default="5s",
+    default="1s",
     show_default=True,
     callback=_duration,
-    help="How often to check a remote source for changes.",
+    help="How often to check a remote source for changes (one small request each).",
+)
+@click.option(
+    "--push/--no-push",
+    default=True,
+    show_default=True,
+    help="Listen to Nextcloud's push service (notify_push) where the server offers it.",
 )
 @settings_options
 @source_options
@@ -95,6 +101,7 @@ def serve(
     drafts: bool,
     future: bool,
     poll: float,
+    push: bool,
     base_url: str | None,
     settings: tuple[str, ...],
     user: str | None,
@@ -129,6 +136,7 @@ def serve(
                 drafts=drafts,
                 future=future,
                 poll=poll,
+                push=push,
                 allow_hosts=allow_hosts,
                 overrides=overrides,
             ),

@@ -23,13 +23,14 @@ from sitegen.build.tree import bundled_themes_dir
 from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import Diagnostic, SitegenError, format_html, format_text
 from sitegen.sources import LocalSource, Source
+from sitegen.sources.notify_push import PushListener
 
 from .app import SiteView, make_app
 from .builds import BuildQueue, Outcome, SiteBuilder, UpdateLike
 from .guard import HostGuard, allowed_hosts
 from .inject import overlay
 from .reload import Hub, Message
-from .watch import LocalWatcher, RemotePoller
+from .watch import LocalWatcher, RemotePoller, listen_for_pushes
 
 BuilderFactory = Callable[[Path, Path, BuildOptions], SiteBuilder]
 Log = Callable[[str], None]
@@ -41,7 +42,8 @@ class ServeOptions:
     port: int = 8000  # 0: any free port
     drafts: bool = False
     future: bool = False
-    poll: float = 5.0  # seconds between polls of a remote source
+    poll: float = 1.0  # seconds between polls of a remote source (without push)
+    push: bool = True  # listen to Nextcloud's notify_push where the server offers it
     jobs: int | None = None  # render processes for a full build
     allow_hosts: tuple[str, ...] = ()  # names besides loopback and `host` it answers for
     overrides: Overrides = NO_OVERRIDES  # --base-url, --set: over sitegen.toml's settings
@@ -101,6 +103,7 @@ class Preview:
         self.queue: BuildQueue | None = None
         self.watcher: LocalWatcher | None = None
         self.poller: RemotePoller | None = None
+        self.push: PushListener | None = None
         self.builds: list[Outcome] = []  # every finished build, for tests and reports
         self._server: uvicorn.Server | None = None
         self._sock: socket.socket | None = None
@@ -167,6 +170,8 @@ class Preview:
                 fingerprint,
             )
             self.poller.start()
+            if self.options.push:
+                self.push = listen_for_pushes(self.source, self.poller, self.log)
 
     def _on_build(self, outcome: Outcome) -> None:
         self.builds.append(outcome)
@@ -292,9 +297,12 @@ class Preview:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
-        for part in (self.watcher, self.poller, self.queue):
+        for part in (self.push, self.watcher, self.poller, self.queue):
             if part is not None:
                 part.stop()
+        close_source = getattr(self.source, "close", None)
+        if close_source is not None:
+            close_source()  # the connection the polls kept open
         if self._sock is not None:
             self._sock.close()
         shutil.rmtree(self._tmp, ignore_errors=True)

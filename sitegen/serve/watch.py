@@ -1,6 +1,7 @@
 """Layer 5: what triggers a rebuild. A local folder is watched (watchfiles merges a burst of saves
 into one batch); a remote folder is polled: one fingerprint request a poll, a sync only when it
-changed (every poll where the server offers no fingerprint)."""
+changed (every poll where the server offers no fingerprint). Where Nextcloud's notify_push is
+connected, a push kicks the poller at once and the timed polls slow down to a safety net."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import watchfiles
 
 from sitegen.model import is_ignored
 from sitegen.sources import Source, SyncResult
+from sitegen.sources.notify_push import PushListener
 
 OnChange = Callable[[set[str]], None]
 Log = Callable[[str], None]
@@ -21,6 +23,7 @@ Log = Callable[[str], None]
 STEP_MS = 40  # a batch ends after this long without a new event
 MAX_BATCH_MS = 1000  # ... or after this long in all
 READY_MS = 200  # the watcher reports in this often while nothing happens
+PUSHED_POLL = 60.0  # seconds between safety polls while push is connected (pushes may be lost)
 
 
 def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
@@ -108,7 +111,9 @@ class RemotePoller:
         self._exclusive = exclusive
         self.last = last_fingerprint
         self.polls = 0
+        self.pushed: threading.Event | None = None  # set while a push connection is up
         self._stop = threading.Event()
+        self._kick = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sitegen-poll", daemon=True)
 
     def start(self) -> None:
@@ -116,7 +121,19 @@ class RemotePoller:
 
     def stop(self) -> None:
         self._stop.set()
+        self._kick.set()
         self._thread.join(30)
+
+    def kick(self) -> None:
+        """Poll now (a push said something changed); kicks during a poll make one more poll."""
+        self._kick.set()
+
+    def _wait(self) -> bool:
+        """Wait for the next poll; False once stopped."""
+        pushed = self.pushed is not None and self.pushed.is_set()
+        self._kick.wait(max(self.interval, PUSHED_POLL) if pushed else self.interval)
+        self._kick.clear()
+        return not self._stop.is_set()
 
     def poll_once(self) -> set[str]:
         """One poll: the changed site paths (already synced into the local mirror)."""
@@ -131,7 +148,7 @@ class RemotePoller:
 
     def _run(self) -> None:
         failing = False
-        while not self._stop.wait(self.interval):
+        while self._wait():
             try:
                 paths = self.poll_once()
             except Exception as exc:  # the network or the server: say so once, keep polling
@@ -144,6 +161,19 @@ class RemotePoller:
                 failing = False
             if paths:
                 self._on_change(paths)
+
+
+def listen_for_pushes(source: Source, poller: RemotePoller, log: Log) -> PushListener | None:
+    """Start listening to the source's push service, if it has one: each push kicks the poller."""
+    open_listener = getattr(source, "push_listener", None)
+    listener = open_listener(poller.kick, log) if open_listener is not None else None
+    if not isinstance(listener, PushListener):
+        return None
+    poller.pushed = listener.connected
+    listener.start()
+    if listener.connected.wait(5.0):
+        log(f"listening to {listener.url} for changes")
+    return listener
 
 
 def changed_paths(result: SyncResult) -> set[str]:

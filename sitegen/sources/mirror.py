@@ -30,7 +30,7 @@ from sitegen.errors import SourceError
 from sitegen.sources.index import FileEntry, Index, load_index, write_index
 from sitegen.sources.limits import SyncGuard, SyncLimits
 from sitegen.sources.listing import list_remote, propagates
-from sitegen.webdav import Client, split_path
+from sitegen.webdav import Client, Resource, split_path
 
 Progress = Callable[[int, int], None]
 
@@ -90,23 +90,36 @@ class Mirror:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def sync(
-        self, client: Client, *, jobs: int = 8, progress: Progress | None = None
+        self,
+        client: Client,
+        *,
+        jobs: int = 8,
+        progress: Progress | None = None,
+        root: Resource | None = None,
     ) -> MirrorSync:
+        """`root`: the folder's own entry if the caller has just fetched it (an ETag poll), which
+        saves asking again; an ETag older than the listing only costs one more sync later."""
         self._check_folder()
         guard = SyncGuard(self.limits, self.label)
         client.deadline = guard.deadline
         with self._locked():
             try:
-                return self._sync(client, guard, jobs=jobs, progress=progress)
+                return self._sync(client, guard, jobs=jobs, progress=progress, root=root)
             finally:
                 client.deadline = None
                 shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def _sync(
-        self, client: Client, guard: SyncGuard, *, jobs: int, progress: Progress | None
+        self,
+        client: Client,
+        guard: SyncGuard,
+        *,
+        jobs: int,
+        progress: Progress | None,
+        root: Resource | None,
     ) -> MirrorSync:
         old = self.index()
-        root = client.stat("")
+        root = root or client.stat("")
         if not root.is_dir:
             raise SourceError(f"{self.source} is a file, not a folder")
         listing = list_remote(client, root, old, jobs=jobs, guard=guard)

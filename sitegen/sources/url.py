@@ -3,14 +3,20 @@
     path/to/folder                            a local folder
     nextcloud://alice@cloud.example.com/Site  https://cloud.example.com/remote.php/dav/files/alice/Site
     nextcloud+http://alice@127.0.0.1:8080/Site  the same over plain HTTP (local test servers)
+    nextcloud://alice@host/nextcloud:/Site    a Nextcloud installed under https://host/nextcloud/
+    nextcloud://host/nextcloud/remote.php/dav/files/alice/Site  the WebDAV address the Files app
+                                              shows, pasted as is (sub-path and user read from it)
     webdav+https://host/some/path             any WebDAV server (webdav+http:// too)
+
+In a nextcloud:// path, `:/` ends the sub-path the server is installed under (write a `:` that
+ends a folder name as `%3A`).
 
 A password in the URL is refused: it would end up in shell history and process lists.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
@@ -45,6 +51,7 @@ class RemoteLocation:
     port: int | None
     user: str | None
     folder: Segments  # the folder inside the user's files (Nextcloud) or the server path (WebDAV)
+    base: Segments = ()  # the path Nextcloud is installed under (`nextcloud` for host/nextcloud/)
 
     @property
     def netloc(self) -> str:
@@ -58,7 +65,12 @@ class RemoteLocation:
 
     @property
     def server_url(self) -> str:
-        return f"{self.scheme}://{self.netloc}"
+        """Where the server is installed (Nextcloud's own URL, without a trailing slash)."""
+        base = f"/{quote_segments(self.base)}" if self.base else ""
+        return f"{self.scheme}://{self.netloc}{base}"
+
+    def with_user(self, user: str) -> RemoteLocation:
+        return replace(self, user=user)
 
     @property
     def root_url(self) -> str:
@@ -76,6 +88,13 @@ class RemoteLocation:
         return f"{self.server_url}/{path}"
 
     @property
+    def where(self) -> str:
+        """The folder, as named in messages: `folder /Website of alice at https://host/nc`."""
+        folder = "/" + "/".join(self.folder)
+        who = f" of {self.user}" if self.kind == "nextcloud" and self.user else ""
+        return f"folder {folder}{who} at {self.server_url}"
+
+    @property
     def label(self) -> str:
         """The URL as the user wrote it, normalized, never with a password."""
         scheme = (
@@ -84,7 +103,8 @@ class RemoteLocation:
             else f"{self.kind}+{self.scheme}"
         )
         user = f"{quote(self.user, safe='')}@" if self.user else ""
-        return f"{scheme}://{user}{self.netloc}/{quote_segments(self.folder)}"
+        base = f"{quote_segments(self.base)}:/" if self.base else ""
+        return f"{scheme}://{user}{self.netloc}/{base}{quote_segments(self.folder)}"
 
 
 Location = LocalLocation | RemoteLocation
@@ -122,10 +142,47 @@ def parse_location(spec: str, *, user: str | None = None) -> Location:
     if user and url_user and user != url_user:
         raise SourceError(f"the URL names the user {url_user} but --user says {user}")
     try:
-        folder = _folder_segments(parts.path)
+        if kind == "nextcloud":
+            base, folder = _nextcloud_path(parts.path)
+        else:
+            base, folder = (), _folder_segments(parts.path)
     except UnsafePathError as e:
         raise SourceError(f"{scheme_text}://{parts.hostname}: {e}") from None
-    return RemoteLocation(kind, scheme, parts.hostname, port, user or url_user, folder)
+    if kind == "webdav":
+        return RemoteLocation(kind, scheme, parts.hostname, port, user or url_user, folder)
+    dav_user, base, folder = _dav_address(base, folder)
+    for named in (user, url_user):
+        if dav_user and named and named != dav_user:
+            raise SourceError(
+                f"{scheme_text}://{parts.hostname}: the WebDAV path holds the files of "
+                f"{dav_user}, but the user is given as {named}"
+            )
+    return RemoteLocation(
+        kind, scheme, parts.hostname, port, user or url_user or dav_user, folder, base
+    )
+
+
+_DAV_FILES = ("remote.php", "dav", "files")
+
+
+def _nextcloud_path(path: str) -> tuple[Segments, Segments]:
+    """(sub-path, folder): `/nextcloud:/Site` -> (("nextcloud",), ("Site",))."""
+    head, sep, tail = path.partition(":/")
+    if not sep and path.endswith(":"):
+        head, sep, tail = path[:-1], ":", ""
+    if not sep:
+        return (), _folder_segments(path)
+    return _folder_segments(head), _folder_segments(tail)
+
+
+def _dav_address(base: Segments, folder: Segments) -> tuple[str | None, Segments, Segments]:
+    """A pasted WebDAV address, `sub/path/remote.php/dav/files/USER/Site`: (USER, sub-path, Site).
+    Anything else is returned as it is, with no user."""
+    n = len(_DAV_FILES)
+    for i in range(len(folder) - n):
+        if folder[i : i + n] == _DAV_FILES:
+            return folder[i + n], base + folder[:i], folder[i + n + 1 :]
+    return None, base, folder
 
 
 def _folder_segments(path: str) -> Segments:
