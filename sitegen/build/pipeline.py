@@ -92,13 +92,15 @@ def build_site(
     check_output(site_dir, out_dir, replace=options.replace_output)  # named as the user gave it
     site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     site = load_site(site_dir, options.load_options(), skip=[out_dir])
-    stage = StagingDir(out_dir, site_dir, replace=options.replace_output)
+    stage = StagingDir(
+        out_dir, site_dir, replace=options.replace_output, update=not options.clean
+    )
     previous = RenderCache() if options.clean else RenderCache.load(out_dir)
     try:
         rendered = render_site(site, stage, options.jobs, progress, previous, not options.clean)
         if rendered.problems:
             raise BuildError(rendered.problems)
-        stage.commit()
+        stage.commit(keep=rendered.outputs)
     except BaseException:
         stage.discard()
         raise
@@ -192,7 +194,8 @@ def render_site(
     if config.highlight:
         from sitegen.render.highlight import load_lexers
 
-        load_lexers(p.body for p in pages if p.kind == "md")
+        # only for the pages that will render: a no-change build compiles no lexer
+        load_lexers(p.body for p in pages if p.kind == "md" and p.output not in job.reuse)
     problems.extend(_render_pages(job, jobs, progress))
     page_keys = {p.output: cache.page_key(p) for p in pages}
     remembered = RenderCache(key, page_keys, set(job.readers))

@@ -29,14 +29,48 @@ def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", SITE)
     out = tmp_path / "out"
     build_site(site, out, opts())
+    # Markers in the output show which pages the next build renders again.
+    for rel in ("posts/a/index.html", "index.html"):
+        (out / rel).write_text("MARK")
+    (site / "about.md").write_text("About, edited.")
+    build_site(site, out, opts())
+    # posts are kept; the edited page and the listing (index.html reads site.sections) are not
+    assert (out / "posts/a/index.html").read_text() == "MARK"
+    assert (out / "index.html").read_text() != "MARK"
+    assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
+
+
+def test_only_files_whose_bytes_changed_are_written(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
     first = inodes(out)
     (site / "about.md").write_text("About, edited.")
     build_site(site, out, opts())
     second = inodes(out)
-    kept = {rel for rel in first if second.get(rel) == first[rel]}
-    # posts are kept; the edited page and the listing (index.html reads site.sections) are not
-    assert kept == {"posts/a/index.html", "posts/b/index.html"}
-    assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
+    # index.html renders again (it lists pages) to the same bytes: it is not rewritten
+    assert {rel for rel in first if second.get(rel) != first[rel]} == {"about/index.html"}
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+
+
+def test_a_page_removed_removes_its_output_and_empty_folders(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {**SITE, "deep/er/page.md": "Deep."})
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    assert (out / "deep/er/page/index.html").is_file()
+    (site / "deep/er/page.md").unlink()
+    build_site(site, out, opts())
+    assert not (out / "deep").exists()
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+
+
+def test_a_clean_build_leaves_no_old_tree_behind(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    build_site(site, out, opts(clean=True))
+    # the replaced tree is deleted by the build itself, not left to a background process
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "out", "site"]
 
 
 def test_a_template_change_renders_everything(tmp_path: Path) -> None:
