@@ -79,6 +79,18 @@ def read_text(sf: SourceFile) -> str:
 
 
 def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -> LoadedSite:
+    return read_site(discover_site(site_dir, options, skip), options)
+
+
+def read_site(site: LoadedSite, options: LoadOptions) -> LoadedSite:
+    """Read the data files and pages of a discovered site."""
+    _load_data(site)
+    _load_pages(site, options)
+    return site
+
+
+def discover_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -> LoadedSite:
+    """The site's settings, theme and files, with no page or data file read yet."""
     # A site's own themes/ folder holds themes, not pages.
     site_files = walk(site_dir, [*skip, site_dir / "themes"])
     config_text = ""
@@ -99,10 +111,7 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
     if theme_applies(explicit_theme, site_files):
         themes = theme_chain(config.theme, site_dir, config_text)
     files = overlay(site_dir, site_files, themes)
-    site = LoadedSite(site_dir, config, config_text, files, themes)
-    _load_data(site)
-    _load_pages(site, options)
-    return site
+    return LoadedSite(site_dir, config, config_text, files, themes)
 
 
 def excluded(rel: str, patterns: Iterable[str]) -> bool:
@@ -149,10 +158,16 @@ def folder_data(site: LoadedSite) -> dict[str, dict[str, dict[str, Any]]]:
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
+def local_now(config: SiteConfig, options: LoadOptions) -> dt.datetime:
+    """The build's time in the site's time zone, without one (as held-back pages compare it)."""
+    tz = ZoneInfo(config.timezone)
+    now = options.now or dt.datetime.now(tz)
+    return now.astimezone(tz).replace(tzinfo=None) if now.tzinfo else now
+
+
 def _load_pages(site: LoadedSite, options: LoadOptions) -> None:
     tz = ZoneInfo(site.config.timezone)
-    now = options.now or dt.datetime.now(tz)
-    now_local = now.astimezone(tz).replace(tzinfo=None) if now.tzinfo else now
+    now_local = local_now(site.config, options)
     by_folder = folder_data(site)
     due: list[dt.datetime] = []
     for rel, sf in site.files.items():

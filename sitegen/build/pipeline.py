@@ -22,11 +22,12 @@ from sitegen.render.templates import TemplateRoot
 from . import assemble, cache, fingerprint, generate
 from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
-from .load import LoadedSite, LoadOptions, load_site
+from .load import LoadedSite, LoadOptions, discover_site, local_now, read_site
 from .output import StagingDir
-from .ownership import check_output
+from .ownership import check_output, is_owned
 from .pagejob import PageJob, Progress, render_pages
 from .render import TrackedSite, markdown_body, markdown_summary
+from .stamp import Stamp, inputs_key
 from .tree import SourceFile
 
 
@@ -53,6 +54,7 @@ class BuildResult:
     outputs: tuple[str, ...]
     next_due: dt.datetime | None  # when a scheduled build would change the site by itself
     site: LoadedSite | None = field(default=None, repr=False, compare=False)  # what was built
+    unchanged: bool = False  # nothing changed since the last build: nothing was read or written
 
 
 @dataclass
@@ -79,13 +81,31 @@ def build_site(
         raise SitegenError(f"{site_dir}: no such folder")
     check_output(site_dir, out_dir, replace=options.replace_output)  # named as the user gave it
     site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
-    site = load_site(site_dir, options.load_options(), skip=[out_dir])
+    load_options = options.load_options()
+    site = discover_site(site_dir, load_options, skip=[out_dir])
+    key = _inputs_key(site, options)
+    last = Stamp.load(out_dir)
+    now = local_now(site.config, load_options)
+    if (
+        last is not None
+        and not options.clean
+        and last.still_holds(key, out_dir, now)
+        and is_owned(out_dir)
+    ):
+        seconds = time.perf_counter() - started
+        outputs = tuple(sorted(last.outputs))
+        return BuildResult(
+            out_dir, last.pages, last.assets, seconds, outputs, last.next_due, None, True
+        )
+    read_site(site, load_options)
     stage = StagingDir(out_dir, site_dir, replace=options.replace_output, update=not options.clean)
-    previous = RenderCache() if options.clean else RenderCache.load(out_dir)
+    previous = RenderCache() if options.clean or last is None else RenderCache.load(out_dir)
+    previous.intact = last.intact(out_dir) if last is not None else set()
     try:
         rendered = render_site(site, stage, options.jobs, progress, previous, not options.clean)
         if rendered.problems:
             raise BuildError(rendered.problems)
+        Stamp.forget(out_dir)
         stage.commit(keep=rendered.outputs)
     except BaseException:
         stage.discard()
@@ -94,6 +114,7 @@ def build_site(
         rendered.cache.save(out_dir)
     if rendered.job is not None and rendered.job.highlights is not None:
         rendered.job.highlights.save()
+    Stamp.write(out_dir, key, rendered.pages, rendered.assets, site.next_due)
     return BuildResult(
         out_dir=out_dir,
         pages=rendered.pages,
@@ -103,6 +124,14 @@ def build_site(
         next_due=site.next_due,
         site=site,
     )
+
+
+def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:
+    """What the no-change check compares (build/stamp.py): every file the build reads, the
+    options that change what it makes, and the day."""
+    paths = [(sf.display, sf.path) for sf in site.files.values()]
+    settings = repr((options.drafts, options.future, options.base_url, options.now))
+    return inputs_key(paths, settings, dt.datetime.now(dt.timezone.utc))
 
 
 def render_site(

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen.build import pagejob
 from sitegen.build.cache import HighlightStore
 from sitegen.build.pipeline import BuildOptions, build_site
 from tests.conftest import NOW, apply_edit, snapshot, write_tree
@@ -25,19 +26,42 @@ def inodes(root: Path) -> dict[str, int]:
     return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
 
 
-def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path) -> None:
+def rendered_outputs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The outputs of the pages the next builds render (in this process: jobs=1)."""
+    seen: list[str] = []
+    real = pagejob.render_page
+
+    def spy(page, *args):  # type: ignore[no-untyped-def]
+        seen.append(page.output)
+        return real(page, *args)
+
+    monkeypatch.setattr(pagejob, "render_page", spy)
+    return seen
+
+
+def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path, monkeypatch) -> None:
     site = write_tree(tmp_path / "site", SITE)
     out = tmp_path / "out"
     build_site(site, out, opts())
-    # Markers in the output show which pages the next build renders again.
-    for rel in ("posts/a/index.html", "index.html"):
-        (out / rel).write_text("MARK")
     (site / "about.md").write_text("About, edited.")
+    rendered = rendered_outputs(monkeypatch)
     build_site(site, out, opts())
     # posts are kept; the edited page and the listing (index.html reads site.sections) are not
-    assert (out / "posts/a/index.html").read_text() == "MARK"
-    assert (out / "index.html").read_text() != "MARK"
+    assert sorted(rendered) == ["about/index.html", "index.html"]
     assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
+
+
+def test_an_output_changed_by_hand_is_rendered_again(tmp_path: Path, monkeypatch) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    clean = snapshot(out)
+    (out / "posts/a/index.html").write_text("tampered with")
+    (site / "about.md").write_text("About us.\n")
+    rendered = rendered_outputs(monkeypatch)
+    build_site(site, out, opts())
+    assert sorted(rendered) == ["about/index.html", "index.html", "posts/a/index.html"]
+    assert snapshot(out) == clean
 
 
 def test_only_files_whose_bytes_changed_are_written(tmp_path: Path) -> None:
