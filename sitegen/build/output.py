@@ -93,13 +93,14 @@ class StagingDir:
             os.makedirs(os.path.join(self.path, parent), exist_ok=True)
             self._made.add(parent)
 
-    def commit(self, keep: Iterable[str] = ()) -> None:
+    def commit(self, keep: Iterable[str] = (), present: set[str] | None = None) -> None:
         """Put the new build where OUT is. An update keeps only the files in `keep` (every
-        output of the new build), moving in the staged ones; a fresh build replaces OUT."""
+        output of the new build), moving in the staged ones; a fresh build replaces OUT.
+        `present`: the files OUT holds, when known without listing it."""
         if self.out.is_symlink() or (self.out.exists() and not self.out.is_dir()):
             raise FileExistsError(f"{self.out} exists and is not a folder")
         if self.update:
-            self.written, self.removed = _merge(self.path, self.out, set(keep))
+            self.written, self.removed = _merge(self.path, self.out, set(keep), present)
             mark_owned(self.out)
             shutil.rmtree(self.path, ignore_errors=True)  # empty folders only
             return
@@ -148,9 +149,11 @@ def files_below(root: Path) -> tuple[list[str], list[str]]:
     return files, folders
 
 
-def _merge(stage: Path, out: Path, keep: set[str]) -> tuple[list[str], list[str]]:
-    """Rename every staged file into `out`; delete the files of `out` not in `keep` and the
-    folders that this leaves empty. Returns (written, removed)."""
+def _merge(
+    stage: Path, out: Path, keep: set[str], present: set[str] | None
+) -> tuple[list[str], list[str]]:
+    """Rename every staged file into `out`; delete the files of `out` (`present`, or listed)
+    not in `keep` and the folders that this leaves empty. Returns (written, removed)."""
     staged, _ = files_below(stage)
     made: set[str] = set()
     for rel in staged:
@@ -162,11 +165,19 @@ def _merge(stage: Path, out: Path, keep: set[str]) -> tuple[list[str], list[str]
         if dest.is_dir() and not dest.is_symlink():  # a folder became a page
             shutil.rmtree(dest)
         os.replace(stage / rel, dest)
-    present, folders = files_below(out)
-    removed = [rel for rel in present if rel not in keep]
+    if present is None:
+        present = set(files_below(out)[0])
+    removed = sorted(present - keep)
+    emptied: set[str] = set()
     for rel in removed:
-        (out / rel).unlink()
-    for rel in sorted(folders, key=lambda f: -f.count("/")):
+        # gone already: a page's folder that became a file; a folder now: a file that became one
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            (out / rel).unlink()
+        folder = rel.rpartition("/")[0]
+        while folder:
+            emptied.add(folder)
+            folder = folder.rpartition("/")[0]
+    for rel in sorted(emptied, key=lambda f: -f.count("/")):
         with contextlib.suppress(OSError):  # not empty: it still holds outputs
             (out / rel).rmdir()
     return sorted(staged), removed

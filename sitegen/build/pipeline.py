@@ -106,7 +106,7 @@ def build_site(
         if rendered.problems:
             raise BuildError(rendered.problems)
         Stamp.forget(out_dir)
-        stage.commit(keep=rendered.outputs)
+        stage.commit(keep=rendered.outputs, present=last.listing(out_dir) if last else None)
     except BaseException:
         stage.discard()
         raise
@@ -114,7 +114,7 @@ def build_site(
         rendered.cache.save(out_dir)
     if rendered.job is not None and rendered.job.highlights is not None:
         rendered.job.highlights.save()
-    Stamp.write(out_dir, key, rendered.pages, rendered.assets, site.next_due)
+    Stamp.write(out_dir, key, rendered.outputs, rendered.pages, rendered.assets, site.next_due)
     return BuildResult(
         out_dir=out_dir,
         pages=rendered.pages,

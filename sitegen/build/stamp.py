@@ -25,8 +25,6 @@ from pathlib import Path
 import sitegen
 from sitegen import __version__
 
-from .output import files_below
-
 FORMAT = 1
 RACY_NS = 100_000_000  # a file changed this close to the build's start is not trusted
 
@@ -55,16 +53,30 @@ def inputs_key(paths: Iterable[tuple[str, Path]], settings: str, now: dt.datetim
     return h.hexdigest()
 
 
-def _output_state(out_dir: Path) -> dict[str, list[int]] | None:
+def _sig(path: str) -> list[int]:
+    st = os.lstat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _output_state(
+    out_dir: Path, files: Iterable[str]
+) -> tuple[dict[str, list[int]], dict[str, list[int]]] | None:
+    """(file -> signature, folder -> signature) of these output files and their folders. A
+    folder's times change when an entry is added to it or removed, so the folders show whether
+    the output holds other files too, without listing thousands of folders."""
+    root = str(out_dir)
+    state: dict[str, list[int]] = {}
+    folders: dict[str, list[int]] = {}
     try:
-        files, _ = files_below(out_dir)
-        state = {}
         for rel in files:
-            st = os.lstat(out_dir / rel)
-            state[rel] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            state[rel] = _sig(os.path.join(root, rel))
+            folder = rel.rpartition("/")[0]
+            while folder not in folders:
+                folders[folder] = _sig(os.path.join(root, folder) if folder else root)
+                folder = folder.rpartition("/")[0]
     except OSError:
         return None
-    return state
+    return state, folders
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class Stamp:
     assets: int
     next_due: dt.datetime | None
     outputs: dict[str, list[int]]  # output file -> size, times, inode as the build left it
+    folders: dict[str, list[int]]  # the same of each output folder
 
     @classmethod
     def load(cls, out_dir: Path) -> Stamp | None:
@@ -88,6 +101,7 @@ class Stamp:
                 int(raw["assets"]),
                 dt.datetime.fromisoformat(due) if due else None,
                 {str(k): list(v) for k, v in raw["outputs"].items()},
+                {str(k): list(v) for k, v in raw["folders"].items()},
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -98,7 +112,18 @@ class Stamp:
             return False
         if self.next_due is not None and local_now >= self.next_due:
             return False
-        return _output_state(out_dir) == self.outputs
+        return _output_state(out_dir, self.outputs) == (self.outputs, self.folders)
+
+    def listing(self, out_dir: Path) -> set[str] | None:
+        """Every file in the output, when no folder of it changed since the last build (so no
+        file was added or removed); None when it must be listed."""
+        try:
+            for rel, recorded in self.folders.items():
+                if _sig(os.path.join(out_dir, rel) if rel else str(out_dir)) != recorded:
+                    return None
+        except OSError:
+            return None
+        return set(self.outputs)
 
     def intact(self, out_dir: Path) -> set[str]:
         """The output files still as the last build left them (a build may keep those)."""
@@ -120,11 +145,16 @@ class Stamp:
 
     @staticmethod
     def write(
-        out_dir: Path, key: str | None, pages: int, assets: int, next_due: dt.datetime | None
+        out_dir: Path,
+        key: str | None,
+        outputs: Iterable[str],
+        pages: int,
+        assets: int,
+        next_due: dt.datetime | None,
     ) -> None:
         """Record a finished build: the state of its output, and its inputs' key when they
         were not too fresh to be keyed."""
-        state = _output_state(out_dir)
+        state = _output_state(out_dir, outputs)
         if state is None:
             return
         path = stamp_file(out_dir)
@@ -134,7 +164,8 @@ class Stamp:
             "pages": pages,
             "assets": assets,
             "next_due": next_due.isoformat() if next_due else None,
-            "outputs": state,
+            "outputs": state[0],
+            "folders": state[1],
         }
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
         try:

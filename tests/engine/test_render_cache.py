@@ -88,6 +88,20 @@ def test_a_page_removed_removes_its_output_and_empty_folders(tmp_path: Path) -> 
     assert snapshot(out) == snapshot_of_clean(site, tmp_path)
 
 
+def test_a_file_that_becomes_a_folder_and_back(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {**SITE, "notes": "a file called notes"})
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    (site / "notes").unlink()
+    (site / "notes.md").write_text("Notes, now a page.")
+    build_site(site, out, opts())
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+    (site / "notes.md").unlink()
+    (site / "notes").write_text("a file again")
+    build_site(site, out, opts())
+    assert (out / "notes").read_text() == "a file again"
+
+
 def test_a_clean_build_leaves_no_old_tree_behind(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", SITE)
     out = tmp_path / "out"
