@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,8 @@ class LoadedSite:
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
     next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
+    # frontmatter.parse, or a cache of its results (build/fmcache.py)
+    parse_front_matter: Callable[[str, str], frontmatter.FrontMatter] = frontmatter.parse
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def read_page(
     site: LoadedSite, sf: SourceFile, folder_data: dict[str, dict[str, dict[str, Any]]]
 ) -> Page:
     text = read_text(sf)
-    fm = frontmatter.parse(text, sf.display)
+    fm = site.parse_front_matter(text, sf.display)
     folder, _, name = sf.rel.rpartition("/")
     stem = name.rsplit(".", 1)[0]
     file_date, slug = split_date_prefix(stem)

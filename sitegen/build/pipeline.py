@@ -17,6 +17,7 @@ from pathlib import Path
 from sitegen.errors import BuildError, SitegenError
 
 from .cache import RenderCache
+from .fmcache import FrontMatterCache
 from .load import LoadedSite, LoadOptions, discover_site, local_now, read_site
 from .output import StagingDir
 from .ownership import check_output, is_owned
@@ -80,6 +81,9 @@ def build_site(
         return BuildResult(
             out_dir, last.pages, last.assets, seconds, outputs, last.next_due, None, True
         )
+    front_matter = FrontMatterCache.load(out_dir) if not options.clean else None
+    if front_matter is not None:
+        site.parse_front_matter = front_matter.parse
     read_site(site, load_options)
     from .rendersite import render_site  # the heavy stages: not needed by a no-change build
 
@@ -99,6 +103,8 @@ def build_site(
         rendered.cache.save(out_dir)
     if rendered.job is not None and rendered.job.highlights is not None:
         rendered.job.highlights.save()
+    if front_matter is not None:
+        front_matter.save()
     Stamp.write(out_dir, key, rendered.outputs, rendered.pages, rendered.assets, site.next_due)
     return BuildResult(
         out_dir=out_dir,
