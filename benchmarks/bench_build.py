@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Full-build speed of sitegen on the shared 4000-page corpus, next to Hugo in the same run.
 
-    python benchmarks/bench_build.py [-n 4000] [-r 3] [--no-hugo]
+    python benchmarks/bench_build.py [-n 4000] [-r 3] [--no-hugo] [--quick]
+
+`--quick`: 60 pages, one round, no Hugo: that the benchmark still runs (CI), no figures.
 
 Three sitegen rows:
 
@@ -13,6 +15,10 @@ Three sitegen rows:
 - `sitegen-parity`: a copy with the work the peers' benchmark configurations do, no more: one
   layout like the Hugo site's `single.html`, no highlighting, no taxonomy pages
   (`../shared/bench/sites/hugo/hugo.toml` turns those off for Hugo).
+
+After each cold build of the `sitegen` row, two rebuilds of the same output: `sitegen
+no-change` (nothing edited) and `sitegen one-page edit` (a paragraph appended to one page's
+body, restored afterwards), reported as a share of that round's cold build.
 
 Two Hugo rows: `hugo`, the peers' configuration, and `hugo-features`, the same site with code
 highlighted with CSS classes and a page per tag, as sitegen's defaults do: what those features
@@ -125,6 +131,24 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
     return float(wall), float(user) + float(sys_), int(rss)
 
 
+REBUILDS = ("sitegen no-change", "sitegen one-page edit")
+
+
+def rebuilds(cmd: list[str], cwd: Path) -> list[tuple[float, float, int]]:
+    """A no-change rebuild, then a one-page-edit rebuild, of the output just built."""
+    os.sync()
+    unchanged = timed(cmd, cwd)
+    page = sorted((cwd / "pages").rglob("*.md"))[len(list((cwd / "pages").rglob("*.md"))) // 2]
+    original = page.read_bytes()
+    try:
+        page.write_bytes(original + b"\n\nA paragraph added for the benchmark.\n")
+        os.sync()
+        edited = timed(cmd, cwd)
+    finally:
+        page.write_bytes(original)
+    return [unchanged, edited]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,7 +158,10 @@ def main() -> None:
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--sitegen", default=shutil.which("sitegen") or f"{sys.executable} -m sitegen")
     ap.add_argument("--before", metavar="REV", help="add a row built by this git revision")
+    ap.add_argument("--quick", action="store_true", help="60 pages, one round, no Hugo")
     a = ap.parse_args()
+    if a.quick:
+        a.n, a.runs, a.no_hugo = 60, 1, True
     site = corpus(a.n)
     build_args = ["build", "pages", "-o", "out-sitegen", "-q"]
     sitegen = [*a.sitegen.split(), *build_args]
@@ -159,6 +186,7 @@ def main() -> None:
         tools["hugo-features"] = (site / "hugo-features", ["hugo", "--quiet"], "public")
     trash = Path(tempfile.mkdtemp(prefix="bench-trash-", dir=LAB))
     results: dict[str, list[tuple[float, float, int]]] = {t: [] for t in tools}
+    results |= {REBUILDS[0]: [], REBUILDS[1]: []}
     try:
         for rep in range(a.runs + 1):  # round 0 warms the file cache and is not counted
             order = list(tools.items())
@@ -174,12 +202,19 @@ def main() -> None:
                     print(
                         f"  {tool:15} run {rep}: {wall:6.2f} s  cpu {cpu:6.2f} s", file=sys.stderr
                     )
+                if tool == "sitegen" and rep:
+                    for name, row in zip(REBUILDS, rebuilds(cmd, cwd), strict=True):
+                        results[name].append(row)
     finally:
         shutil.rmtree(trash, ignore_errors=True)
         if worktree is not None:
             subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(worktree)])
             shutil.rmtree(worktree.parent, ignore_errors=True)
     hugo = statistics.median(w for w, _, _ in results["hugo"]) if "hugo" in results else None
+    print("\nrebuilds of the sitegen row, share of the same round's cold build (median), wall:")
+    for name in REBUILDS:
+        shares = [r[0] / c[0] for r, c in zip(results.pop(name), results["sitegen"], strict=True)]
+        print(f"  {name}: {100 * statistics.median(shares):.1f} %")
     print(f"\n{a.n} pages, median of {a.runs} clean builds")
     print(
         f"{'tool':15} {'wall s':>7} {'cpu s':>7} {'pages/s':>8} {'peak MB':>8} {'wall x Hugo':>12}"

@@ -1,6 +1,8 @@
 """Time from saving one Markdown file to the reloaded page's `load` event, on the 4000-page corpus.
 
-    .venv/bin/python benchmarks/bench_reload.py [-n 4000] [--runs 20] [--corpus DIR]
+    .venv/bin/python benchmarks/bench_reload.py [-n 4000] [--runs 20] [--corpus DIR] [--quick]
+
+`--quick`: a 40-page corpus and one save: that the benchmark still runs (CI), no figures.
 
 Copies the corpus (~/.cache/sitegen-bench/sites/nN/plain/pages, or writes it with
 /work/shared/bench/make_corpus.py) to a temp folder, starts `sitegen serve` on it (a subprocess on
@@ -104,7 +106,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--corpus", type=Path, default=None, help="a pages folder to copy")
     ap.add_argument("--page", default=None, help="the page to edit (site-relative .md path)")
+    ap.add_argument("--quick", action="store_true", help="40 pages, one save")
     args = ap.parse_args()
+    if args.quick:
+        args.n, args.runs = 40, 1
 
     from playwright.sync_api import sync_playwright
 

@@ -4,7 +4,10 @@ by wsgidav (plain: no folder ETags), wsgidav Nextcloud-like (folder ETags propag
 (requests and seconds, median of --repeat runs), and `rclone copy` from the same server in the
 same run as the reference for the cold sync.
 
-    .venv/bin/python benchmarks/bench_sync.py [--repeat 3] [--jobs 8]
+    .venv/bin/python benchmarks/bench_sync.py [--repeat 3] [--jobs 8] [--quick]
+
+`--quick`: 40 files (4 folders of 10), one run, wsgidav only: that the benchmark still runs
+(CI), no figures.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ import webdav_servers as ws
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 
+FOLDERS, PER_FOLDER = 10, 100  # --quick: 4 and 10
+
 
 def make_site(root: Path) -> None:
     payload = os.urandom(2048)
-    for d in range(10):
+    for d in range(FOLDERS):
         folder = root / f"section{d:02d}"
         folder.mkdir(parents=True)
-        for f in range(100):
+        for f in range(PER_FOLDER):
             (folder / f"page {f:03d}.md").write_bytes(payload[:-4] + f"{d:02d}{f:02d}".encode())
 
 
@@ -93,7 +98,7 @@ def measure(
     def cold() -> Result:
         cache = work / f"cache-{number}-{next(fresh)}"
         r = RemoteSource(location, cache_dir=cache, jobs=jobs).sync()
-        assert len(r.changes.added) == 1000
+        assert len(r.changes.added) == FOLDERS * PER_FOLDER
         return r.requests, r.seconds
 
     warm = RemoteSource(location, cache_dir=work / f"cache-{number}-warm", jobs=jobs)
@@ -107,12 +112,12 @@ def measure(
     bump = iter(range(1, 10**6))
 
     def one_changed() -> Result:
-        page = site / "section07" / "page 042.md"
+        page = site / f"section{FOLDERS * 7 // 10:02d}" / f"page {PER_FOLDER * 42 // 100:03d}.md"
         page.write_bytes(os.urandom(2048))
         later = time.time() + 10 * next(bump)  # a new mtime even within one second
         os.utime(page, (later, later))
         r = warm.sync()
-        assert r.changes.changed == ("section07/page 042.md",), r.changes
+        assert r.changes.changed == (page.relative_to(site).as_posix(),), r.changes
         return r.requests, r.seconds
 
     results = median_of(repeat, cold), median_of(repeat, unchanged), median_of(repeat, one_changed)
@@ -138,7 +143,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="40 files, one run, wsgidav only")
     args = parser.parse_args()
+    global FOLDERS, PER_FOLDER
+    if args.quick:
+        FOLDERS, PER_FOLDER, args.repeat = 4, 10, 1
     os.environ["SITEGEN_PASSWORD"] = ws.PASSWORD
     os.environ["NETRC"] = os.devnull
     work = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
@@ -148,6 +157,8 @@ def main() -> None:
         make_site(site)
         rows = []
         for number, (name, cm) in enumerate(servers(served)):
+            if args.quick and number:
+                break
             with cm as srv:
                 row = measure(srv, number, site, work, args.repeat, args.jobs)
             rows.append((name, *row))
@@ -156,7 +167,8 @@ def main() -> None:
                 f"rclone copy {row[3]}",
                 file=sys.stderr,
             )
-        print(f"\n1000 files x 2 KB, jobs={args.jobs}, median of {args.repeat} runs\n")
+        files = FOLDERS * PER_FOLDER
+        print(f"\n{files} files x 2 KB, jobs={args.jobs}, median of {args.repeat} runs\n")
         head = (
             f"{'server':32} {'cold':>16} {'no change':>16} {'one changed':>16} "
             f"{'rclone copy':>12} {'cold/rclone':>11}"

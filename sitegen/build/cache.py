@@ -1,12 +1,13 @@
 """Layer 3: what the last build of an output folder rendered, so the next one can keep pages whose
 inputs did not change.
 
-A page is kept (hard-linked from the previous output into the new one, not rendered) only when
+A page is kept (left in the output, or hard-linked into a fresh one; not rendered) only when
 - everything outside the page sources is as it was: settings, templates, themes, data and
   assets (by content; files over 256 KB by size and modification time), the list of pages and
   what listings show of each (URL, title, dates, tags, front matter), sitegen's version and the
   day (templates may show dates);
-- its own source text is unchanged;
+- its own source text is unchanged, and its output file is as the last build left it (size,
+  times and inode, from build/stamp.py);
 - and its templates did not read the site's page collections last time (a listing shows other
   pages' bodies and summaries).
 Anything else renders again, so a kept page is byte-for-byte what rendering it would give.
@@ -40,6 +41,8 @@ class RenderCache:
     site_key: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # output path -> key of its source
     readers: set[str] = field(default_factory=set)  # outputs whose templates list other pages
+    # Output files as the last build left them (build/stamp.py); None: trust any file there.
+    intact: set[str] | None = None
 
     @classmethod
     def load(cls, out_dir: Path) -> RenderCache:
@@ -76,8 +79,13 @@ class RenderCache:
             for p in pages
             if p.output not in self.readers
             and self.pages.get(p.output) == page_key(p)
-            and (out_dir / p.output).is_file()
+            and self._intact(p.output, out_dir)
         }
+
+    def _intact(self, output: str, out_dir: Path) -> bool:
+        if self.intact is not None:
+            return output in self.intact
+        return (out_dir / output).is_file()
 
 
 def page_key(page: Page) -> str:

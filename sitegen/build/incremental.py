@@ -32,7 +32,8 @@ from . import load as loader
 from .assemble import STYLE_SUFFIXES, plan_outputs
 from .output import StagingDir
 from .ownership import mark_owned
-from .pipeline import BuildOptions, RenderedSite, compile_styles, render_site
+from .pipeline import BuildOptions
+from .rendersite import RenderedSite, compile_styles, render_site
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ class LoadedSite:
     warnings: list[Diagnostic] = field(default_factory=list)  # the build goes on (textlinks.py)
     file_ids: FileIds = field(default_factory=FileIds)  # Nextcloud file IDs, from the mirror
     next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
+    # frontmatter.parse, or a cache of its results (build/fmcache.py)
+    parse_front_matter: Callable[[str, str], frontmatter.FrontMatter] = frontmatter.parse
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,19 @@ def read_text(sf: SourceFile) -> str:
 
 
 def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -> LoadedSite:
+    return read_site(discover_site(site_dir, options, skip), options)
+
+
+def read_site(site: LoadedSite, options: LoadOptions) -> LoadedSite:
+    """Read the data files and pages of a discovered site."""
+    _load_data(site)
+    _load_pages(site, options)
+    _keep_linked_attachments(site)
+    return site
+
+
+def discover_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -> LoadedSite:
+    """The site's settings, theme and files, with no page or data file read yet."""
     # A site's own themes/ folder holds themes, not pages.
     site_files = walk(site_dir, [*skip, site_dir / "themes"])
     config_text = ""
@@ -105,11 +120,7 @@ def load_site(site_dir: Path, options: LoadOptions, skip: Iterable[Path] = ()) -
     if theme_applies("theme" in config.explicit, site_files):
         themes = theme_chain(config.theme, site_dir, config_text)
     files = overlay(site_dir, site_files, themes)
-    site = LoadedSite(site_dir, config, config_text, files, themes)
-    _load_data(site)
-    _load_pages(site, options)
-    _keep_linked_attachments(site)
-    return site
+    return LoadedSite(site_dir, config, config_text, files, themes)
 
 
 def _keep_linked_attachments(site: LoadedSite) -> None:
@@ -164,10 +175,16 @@ def folder_data(site: LoadedSite) -> dict[str, dict[str, dict[str, Any]]]:
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
+def local_now(config: SiteConfig, options: LoadOptions) -> dt.datetime:
+    """The build's time in the site's time zone, without one (as held-back pages compare it)."""
+    tz = ZoneInfo(config.timezone)
+    now = options.now or dt.datetime.now(tz)
+    return now.astimezone(tz).replace(tzinfo=None) if now.tzinfo else now
+
+
 def _load_pages(site: LoadedSite, options: LoadOptions) -> None:
     tz = ZoneInfo(site.config.timezone)
-    now = options.now or dt.datetime.now(tz)
-    now_local = now.astimezone(tz).replace(tzinfo=None) if now.tzinfo else now
+    now_local = local_now(site.config, options)
     by_folder = folder_data(site)
     due: list[dt.datetime] = []
     for rel, sf in site.files.items():
@@ -210,7 +227,7 @@ def read_page(
     site: LoadedSite, sf: SourceFile, folder_data: dict[str, dict[str, dict[str, Any]]]
 ) -> Page:
     text = read_text(sf)
-    fm = frontmatter.parse(text, sf.display)
+    fm = site.parse_front_matter(text, sf.display)
     folder, _, name = sf.rel.rpartition("/")
     stem = name.rsplit(".", 1)[0]
     file_date, slug = split_date_prefix(stem)

@@ -7,21 +7,14 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from sitegen.errors import Diagnostic, SitegenError, format_text
 
-err_console = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def source_of(d: Diagnostic, roots: list[tuple[Path, str]]) -> str | None:
@@ -61,6 +54,17 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    # imported here: rich costs a no-change build a good part of its time, and pipes need none
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    err_console = Console(stderr=True, highlight=False)
     with Progress(
         TextColumn("{task.description:>8}"),
         BarColumn(),

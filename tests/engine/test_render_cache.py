@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen.build import pagejob
 from sitegen.build.cache import HighlightStore
 from sitegen.build.pipeline import BuildOptions, build_site
 from tests.conftest import NOW, apply_edit, snapshot, write_tree
@@ -25,7 +26,45 @@ def inodes(root: Path) -> dict[str, int]:
     return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
 
 
-def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path) -> None:
+def rendered_outputs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The outputs of the pages the next builds render (in this process: jobs=1)."""
+    seen: list[str] = []
+    real = pagejob.render_page
+
+    def spy(page, *args):  # type: ignore[no-untyped-def]
+        seen.append(page.output)
+        return real(page, *args)
+
+    monkeypatch.setattr(pagejob, "render_page", spy)
+    return seen
+
+
+def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path, monkeypatch) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    (site / "about.md").write_text("About, edited.")
+    rendered = rendered_outputs(monkeypatch)
+    build_site(site, out, opts())
+    # posts are kept; the edited page and the listing (index.html reads site.sections) are not
+    assert sorted(rendered) == ["about/index.html", "index.html"]
+    assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
+
+
+def test_an_output_changed_by_hand_is_rendered_again(tmp_path: Path, monkeypatch) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    clean = snapshot(out)
+    (out / "posts/a/index.html").write_text("tampered with")
+    (site / "about.md").write_text("About us.\n")
+    rendered = rendered_outputs(monkeypatch)
+    build_site(site, out, opts())
+    assert sorted(rendered) == ["about/index.html", "index.html", "posts/a/index.html"]
+    assert snapshot(out) == clean
+
+
+def test_only_files_whose_bytes_changed_are_written(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", SITE)
     out = tmp_path / "out"
     build_site(site, out, opts())
@@ -33,10 +72,43 @@ def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path) -> None:
     (site / "about.md").write_text("About, edited.")
     build_site(site, out, opts())
     second = inodes(out)
-    kept = {rel for rel in first if second.get(rel) == first[rel]}
-    # posts are kept; the edited page and the listing (index.html reads site.sections) are not
-    assert kept == {"posts/a/index.html", "posts/b/index.html"}
-    assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
+    # index.html renders again (it lists pages) to the same bytes: it is not rewritten
+    assert {rel for rel in first if second.get(rel) != first[rel]} == {"about/index.html"}
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+
+
+def test_a_page_removed_removes_its_output_and_empty_folders(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {**SITE, "deep/er/page.md": "Deep."})
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    assert (out / "deep/er/page/index.html").is_file()
+    (site / "deep/er/page.md").unlink()
+    build_site(site, out, opts())
+    assert not (out / "deep").exists()
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+
+
+def test_a_file_that_becomes_a_folder_and_back(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {**SITE, "notes": "a file called notes"})
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    (site / "notes").unlink()
+    (site / "notes.md").write_text("Notes, now a page.")
+    build_site(site, out, opts())
+    assert snapshot(out) == snapshot_of_clean(site, tmp_path)
+    (site / "notes.md").unlink()
+    (site / "notes").write_text("a file again")
+    build_site(site, out, opts())
+    assert (out / "notes").read_text() == "a file again"
+
+
+def test_a_clean_build_leaves_no_old_tree_behind(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", SITE)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    build_site(site, out, opts(clean=True))
+    # the replaced tree is deleted by the build itself, not left to a background process
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "out", "site"]
 
 
 def test_a_template_change_renders_everything(tmp_path: Path) -> None:

@@ -1,0 +1,121 @@
+"""Layer 3: rendering a site's pages, in this process or in forked worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sitegen.errors import Diagnostic, SitegenError
+from sitegen.model import Page
+from sitegen.render.limits import TemplateLimits
+from sitegen.render.templates import TemplateRoot, Templates
+
+from .cache import HighlightStore
+from .output import StagingDir
+from .render import Layouts, collection_reads, render_page
+
+Progress = Callable[[str, int, int], None]
+
+PARALLEL_MIN_PAGES = 400  # below this, starting workers costs more than it saves
+CHUNK = 50
+
+
+@dataclass
+class PageJob:
+    pages: list[Page]
+    roots: list[TemplateRoot]
+    strict: bool
+    globals: dict[str, Any]
+    base: dict[str, Any]
+    stage: StagingDir
+    highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
+    limits: TemplateLimits | None = None  # time and size a page's templates may take
+    _compiled: tuple[Templates, Layouts] | None = None
+    # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
+    # an incremental build re-renders them when any page changes.
+    readers: set[str] = field(default_factory=set)
+    # Outputs the previous build holds as they would render now (see build/cache.py).
+    reuse: set[str] = field(default_factory=set)
+
+    def templates(self) -> tuple[Templates, Layouts]:
+        if self._compiled is None:  # once per process: templates and layout lookups
+            templates = Templates(
+                self.roots, strict=self.strict, globals=self.globals, limits=self.limits
+            )
+            self._compiled = (templates, Layouts(templates))
+        return self._compiled
+
+    def run_outputs(self, outputs: Iterable[str]) -> list[Diagnostic]:
+        """Render the pages that write these output paths (an incremental build)."""
+        wanted = set(outputs)
+        return self.run(i for i, p in enumerate(self.pages) if p.output in wanted)
+
+    def run(self, indices: Iterable[int]) -> list[Diagnostic]:
+        templates, layouts = self.templates()
+        problems: list[Diagnostic] = []
+        for i in indices:
+            page = self.pages[i]
+            if page.output in self.reuse:
+                self.stage.link_file(page.output, self.stage.out / page.output)
+                continue
+            base = (
+                self.base if page.paginator is None else {**self.base, "paginator": page.paginator}
+            )
+            try:
+                with collection_reads() as reads:
+                    html = render_page(page, templates, layouts, base)
+                self.stage.write_text(page.output, html)
+            except SitegenError as exc:
+                problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
+            else:
+                if reads.seen or page.paginator is not None:  # lists other pages
+                    self.readers.add(page.output)
+        return problems
+
+
+_forked_job: PageJob | None = None  # what forked workers inherit
+
+
+_Drained = tuple[dict[str, str], set[str]] | None
+
+
+def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, set[str], _Drained]:
+    assert _forked_job is not None
+    found = _forked_job.run(indices)
+    highlights = _forked_job.highlights
+    drained = highlights.drain() if highlights is not None else None
+    return found, len(indices), _forked_job.readers, drained
+
+
+def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
+    total = len(job.pages)
+    chunks = [range(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    problems: list[Diagnostic] = []
+    if workers <= 1 or total < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+        for n, chunk in enumerate(chunks):
+            problems.extend(job.run(chunk))
+            if progress:
+                progress("render", min((n + 1) * CHUNK, total), total)
+        return problems
+    global _forked_job
+    _forked_job = job
+    try:
+        # fork: workers share the loaded site copy-on-write and write their pages themselves,
+        # so nothing but diagnostics crosses the process boundary.
+        with mp.get_context("fork").Pool(workers) as pool:
+            done = 0
+            for found, n, readers, drained in pool.imap_unordered(_run_chunk, chunks):
+                problems.extend(found)
+                job.readers |= readers
+                if drained is not None and job.highlights is not None:
+                    job.highlights.merge(*drained)
+                done += n
+                if progress:
+                    progress("render", done, total)
+    finally:
+        _forked_job = None
+    return problems
