@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from sitegen.build.ownership import mark_owned
 from sitegen.build.pipeline import BuildOptions, BuildResult, build_site
@@ -19,6 +20,10 @@ from tests.servers.nextcloud import nc_env, nextcloud
 pytest_plugins = ("tests.servers.plugin",)
 
 Files = Mapping[str, "str | bytes"]
+
+# These machines are shared and noisy: a property holds or not whatever an example takes.
+hypothesis_settings.register_profile("sitegen", deadline=None)
+hypothesis_settings.load_profile("sitegen")
 
 # A fixed clock, so date-dependent behaviour (drafts, publish_date) is the same every run.
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)

@@ -101,7 +101,7 @@ def test_a_wrong_folder_names_the_url_and_folder(fake_nc: FakeNextcloud, tmp_pat
     code, out = run_cli("sync", "--cache", str(tmp_path / "c"), spec)
     assert (code, out) == (
         1,
-        f"Error: {spec}: there is no folder /Nope of alice at "
+        f"error: {spec}: there is no folder /Nope of alice at "
         f"http://127.0.0.1:{fake_nc.port}/nextcloud (HTTP 404)\n",
     )
     assert not (tmp_path / "c" / "index.json").exists()
@@ -127,6 +127,6 @@ def test_a_wrong_host_names_the_url(tmp_path: Path) -> None:
     code, out = run_cli("sync", "--cache", str(tmp_path / "c"), spec)
     assert code == 1
     assert out.startswith(
-        f"Error: {spec}: connection failed to http://127.0.0.1:{port}/nc (ConnectError: "
+        f"error: {spec}: connection failed to http://127.0.0.1:{port}/nc (ConnectError: "
     )
     assert out.count("\n") == 1 and PASSWORD not in out
