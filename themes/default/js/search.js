@@ -128,7 +128,7 @@
   box.hidden = false;
 
   function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
-  function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); }
+  function close() { list.hidden = true; }
 
   input.addEventListener("focus", function () { get("meta.json").catch(function () {}); });
   input.addEventListener("input", function () {
@@ -138,7 +138,6 @@
       if (input.value.trim() !== q) return;
       show(list, status, r, true);
       list.hidden = !r.items || !r.items.length;
-      input.setAttribute("aria-expanded", String(!list.hidden));
     }, failed(status));
   });
   box.addEventListener("keydown", function (e) {

@@ -58,6 +58,11 @@
     return ok ? Promise.resolve() : Promise.reject(new Error("copy failed"));
   }
 
+  // Task-list checkboxes come from Markdown without a <label>: name each by its item's text.
+  Array.prototype.forEach.call(document.querySelectorAll(".task-list-item > input"), function (box) {
+    if (!box.labels || !box.labels.length) box.setAttribute("aria-label", box.parentNode.textContent.trim());
+  });
+
   var status = document.createElement("p");
   status.className = "visually-hidden";
   status.setAttribute("aria-live", "polite");
