@@ -69,15 +69,17 @@ def search_page(site: LoadedSite, pages: Iterable[Page]) -> str:
 
 
 def plain_text(content: str) -> str:
-    """A page body as text: no tags, no code blocks, no heading anchors."""
-    text = _TAGS.sub(" ", _CODE.sub(" ", _ANCHOR.sub("", content)))
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    """A page body as text: no tags, no code blocks, no heading anchors (spaces not squeezed:
+    only the excerpt shows them)."""
+    return html.unescape(_TAGS.sub(" ", _CODE.sub(" ", _ANCHOR.sub("", content))))
 
 
 def words(text: str) -> list[str]:
     """Lower-cased words without accents; the theme's search.js splits queries the same way."""
-    folded = _MARKS.sub("", unicodedata.normalize("NFD", text.lower()))
-    return _WORD.findall(folded)
+    text = text.lower()
+    if not text.isascii():
+        text = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    return _WORD.findall(text)
 
 
 def indexed(pages: Iterable[Page]) -> list[Page]:
@@ -101,14 +103,17 @@ def index_files(site: LoadedSite, pages: Sequence[Page]) -> dict[str, bytes]:
     return build_index(indexed(pages), site.config)
 
 
+_TF = [1 + round(2 * math.log2(1 + n)) for n in range(64)]  # 1, 3, 4, 5, 6, 6, 7 ...
+
+
 def _scores(page: Page, text: str) -> dict[str, int]:
-    body = Counter(words(text))
-    heads = set(words(" ".join(t["title"] for t in page.toc if t["level"] > 1)))
-    title = set(words(page.title or ""))
-    out: dict[str, int] = {}
-    for term in body.keys() | heads | title:
-        tf = 1 + round(2 * math.log2(1 + body.get(term, 0)))
-        out[term] = tf + TITLE_WEIGHT * (term in title) + HEADING_WEIGHT * (term in heads)
+    """term -> score on this page: how often the text has it (damped), more in a heading,
+    much more in the title."""
+    out = {term: _TF[min(n, 63)] for term, n in Counter(words(text)).items()}
+    for term in set(words(" ".join(t["title"] for t in page.toc if t["level"] > 1))):
+        out[term] = out.get(term, 1) + HEADING_WEIGHT
+    for term in set(words(page.title or "")):
+        out[term] = out.get(term, 1) + TITLE_WEIGHT
     return out
 
 
@@ -119,7 +124,8 @@ def build_index(pages: Sequence[Page], config: SiteConfig) -> dict[str, bytes]:
         text = plain_text(str(page.content))
         for term, score in _scores(page, text).items():
             postings[term].append((doc_id, score))
-        excerpt = str(page.meta.get("summary") or "") or text[:EXCERPT_CHARS]
+        start = _SPACE.sub(" ", text[: EXCERPT_CHARS * 2]).strip()
+        excerpt = str(page.meta.get("summary") or "") or start[:EXCERPT_CHARS]
         docs.append([config.url(page.url), page.title or page.url, page.section, excerpt])
     encoded = {term: _encode(p) for term, p in postings.items()}
     shards = _shard(sorted(encoded), encoded)
@@ -135,7 +141,11 @@ def build_index(pages: Sequence[Page], config: SiteConfig) -> dict[str, bytes]:
 
 def _encode(found: list[tuple[int, int]]) -> list[int]:
     """[id, score, id - previous id, score, ...]: the best MAX_POSTINGS, in id order."""
-    best = sorted(sorted(found, key=lambda f: -f[1])[:MAX_POSTINGS])
+    best = (
+        found
+        if len(found) <= MAX_POSTINGS
+        else sorted(sorted(found, key=lambda f: -f[1])[:MAX_POSTINGS])
+    )
     flat: list[int] = []
     previous = 0
     for doc_id, score in best:

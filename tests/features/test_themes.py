@@ -62,7 +62,7 @@ def test_docs_theme_pages(tmp_path: Path) -> None:
     assert 'rel="prev"' in page and 'href="/guide/blogs/"' in page
     assert 'rel="next"' in page and 'href="/reference/"' in page
     assert '<div class="highlight">' in page
-    assert (out / "search-index.json").exists()
+    assert (out / "search-index/meta.json").exists()
 
 
 @pytest.fixture
