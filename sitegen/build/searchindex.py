@@ -43,6 +43,7 @@ _SPACE = re.compile(r"\s+")
 _ANCHOR = re.compile(r'<a class="anchor"[^>]*>#</a>')
 _CODE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 _WORD = re.compile(r"\w{2,30}")
+_PUNCT = re.compile(r" ([,.;:!?)])")  # "<code>a</code>, b" became "a , b"
 _MARKS = re.compile(r"[\u0300-\u036f]")
 
 
@@ -124,8 +125,7 @@ def build_index(pages: Sequence[Page], config: SiteConfig) -> dict[str, bytes]:
         text = plain_text(str(page.content))
         for term, score in _scores(page, text).items():
             postings[term].append((doc_id, score))
-        start = _SPACE.sub(" ", text[: EXCERPT_CHARS * 2]).strip()
-        excerpt = str(page.meta.get("summary") or "") or start[:EXCERPT_CHARS]
+        excerpt = str(page.meta.get("summary") or "") or _excerpt(text)
         docs.append([config.url(page.url), page.title or page.url, page.section, excerpt])
     encoded = {term: _encode(p) for term, p in postings.items()}
     shards = _shard(sorted(encoded), encoded)
@@ -137,6 +137,14 @@ def build_index(pages: Sequence[Page], config: SiteConfig) -> dict[str, bytes]:
     meta = {"v": VERSION, "docs": len(docs), "chunk": DOCS_PER_CHUNK, "shards": sorted(shards)}
     out[f"{FOLDER}/meta.json"] = _json(meta)
     return out
+
+
+def _excerpt(text: str) -> str:
+    """The start of the text, cut at a word: what a result shows under its title."""
+    start = _PUNCT.sub(r"\1", _SPACE.sub(" ", text[: EXCERPT_CHARS * 2])).strip()
+    if len(start) <= EXCERPT_CHARS:
+        return start
+    return start[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _encode(found: list[tuple[int, int]]) -> list[int]:
