@@ -34,12 +34,11 @@ def find(index: Path, query: str) -> list[str]:
     if not maps:
         return []
     hits = sorted(
-        (d for d in maps[0] if all(d in m for m in maps)), key=lambda d: (-sum(m[d] for m in maps), d)
+        (d for d in maps[0] if all(d in m for m in maps)),
+        key=lambda d: (-sum(m[d] for m in maps), d),
     )
     chunk = meta["chunk"]
-    return [
-        json.loads((index / f"d-{d // chunk}.json").read_bytes())[d % chunk][0] for d in hits
-    ]
+    return [json.loads((index / f"d-{d // chunk}.json").read_bytes())[d % chunk][0] for d in hits]
 
 
 def site(tmp_path: Path, files: dict[str, str]) -> Path:

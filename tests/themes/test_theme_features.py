@@ -102,7 +102,9 @@ def test_a_code_block_copy_button_copies_the_code(chromium: Any, examples: dict[
         button = page.locator(".copy-code").first
         assert button.get_attribute("aria-label") == "Copy code"
         button.click()
-        page.wait_for_function("() => document.querySelector('.copy-code').textContent === 'Copied'")
+        page.wait_for_function(
+            "() => document.querySelector('.copy-code').textContent === 'Copied'"
+        )
         assert page.evaluate("() => navigator.clipboard.readText()") == code.rstrip("\n")
     finally:
         context.close()
