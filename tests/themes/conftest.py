@@ -1,4 +1,5 @@
-"""The example sites built once, served on 127.0.0.1, and a headless Chromium to open them."""
+"""The example sites built once and served on 127.0.0.1; browser contexts on the shared
+Chromium (`chromium`, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sitegen.build.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 
 REPO = Path(__file__).resolve().parent.parent.parent
-CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / ".ci/node/node_modules/axe-core/axe.min.js"  # .ci/run installs it with npm
 
 
@@ -51,22 +51,6 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     yield urls
     for running in servers:
         next(running, None)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
