@@ -103,8 +103,9 @@ def discover_pages(root: Path, limit: int) -> list[str]:
 
 
 def page_name(path: str) -> str:
+    path, _, query = path.partition("?")  # /search/?q=word -> search-word
     name = path.strip("/").removesuffix(".html").replace("/", "-")
-    return name or "home"
+    return "-".join(filter(None, [name or "home", query.partition("=")[2]]))
 
 
 def shoot_playwright(
@@ -238,8 +239,8 @@ def main() -> int:
 
 # The README's screenshots: few and small (one window, not the full page; each under 200 KB).
 README_SHOTS = {
-    "blog": ("content-example", ["/", "/posts/publishing-on-a-schedule/"]),
-    "docs": ("docs-example", ["/guide/assets/"]),
+    "blog": ("content-example", ["/", "/posts/publishing-on-a-schedule/", "/search/?q=nextcloud"]),
+    "docs": ("docs-example", ["/guide/assets/", "/search/?q=theme"]),
 }
 
 

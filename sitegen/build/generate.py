@@ -2,7 +2,7 @@
 
 Pages: taxonomy terms and indexes, and pages 2..N of paginated listings. They are Page objects
 like any other, so they render through the same templates and their outputs take part in the
-collision check. Files: feeds, sitemap.xml, robots.txt and search-index.json; a site that has its
+collision check. Files: feeds, sitemap.xml, and robots.txt; a site that has its
 own file at one of those paths keeps it.
 """
 
@@ -15,7 +15,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import Diagnostic
 from sitegen.model import Page
 
-from . import feeds, search, taxonomy
+from . import feeds, taxonomy
 from .assemble import OutputPlan
 from .paginate import paginate_listings
 from .tree import SourceFile
@@ -67,7 +67,7 @@ def index_files(
     config: SiteConfig,
     now: dt.datetime,
 ) -> dict[str, bytes]:
-    """output path -> bytes of the feeds, sitemap, robots.txt and search index this site gets."""
+    """output path -> bytes of the feeds, sitemap and robots.txt this site gets."""
     out: dict[str, bytes] = {}
     if config.feeds_on:
         for spec in feeds.feed_specs(config, pages, sections):
@@ -76,7 +76,5 @@ def index_files(
         if site_map is not None:
             out[feeds.SITEMAP] = site_map
         out[feeds.ROBOTS] = feeds.robots_txt(config).encode("utf-8")
-    if config.search_index:
-        out[search.SEARCH_INDEX] = search.search_index(pages, config)
     taken = plan.pages.keys() | plan.assets.keys() | plan.styles.keys()
     return {rel: data for rel, data in out.items() if rel not in taken}

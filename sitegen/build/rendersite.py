@@ -15,7 +15,7 @@ from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot
 
-from . import aliases, assemble, cache, fingerprint, generate
+from . import aliases, assemble, cache, fingerprint, generate, searchindex
 from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite
@@ -54,6 +54,7 @@ def render_site(
     site_view["pages"] = pages
     site_view["sections"] = assemble.sections(pages)
     site_view["tags"] = assemble.tags(pages)
+    site_view["search"] = searchindex.search_page(site, pages)  # the themes' search box
 
     try:
         highlights = HighlightStore.load(stage.out) if config.highlight and use_caches else None
@@ -82,7 +83,8 @@ def render_site(
     # Feeds and the search index read page bodies: rendered here, before the workers fork,
     # they are rendered once and inherited.
     def reindex() -> dict[str, bytes]:
-        return generate.index_files(plan, to_render, site_view["sections"], config, now)
+        made = generate.index_files(plan, to_render, site_view["sections"], config, now)
+        return {**made, **searchindex.index_files(site, to_render)}
 
     index_files = reindex()
 

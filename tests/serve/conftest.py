@@ -200,21 +200,7 @@ def start_preview(tmp_path: Path) -> Iterator[StartPreview]:
         p.close()
 
 
-# --- the browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+# --- the browser (`chromium` is in tests/conftest.py: one per test process) ----------------------
 
 
 @pytest.fixture
