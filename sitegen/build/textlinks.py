@@ -28,9 +28,11 @@ MIRROR_INDEX = "index.json"  # sources/mirror.py: the mirror's listing, beside i
 MD_LINKS = (
     re.compile(r"\]\(\s*<([^>]+)>"),
     re.compile(r"\]\(\s*([^)\s]+)"),
-    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),
+    re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s*<?([^\s>]+)"),  # not a footnote ([^x]: …)
     re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']+)"""),
 )
+# Files the build makes itself (feeds.py): a link to one is not a link to a missing file.
+GENERATED = frozenset({"feed.xml", "sitemap.xml", "robots.txt"})
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+).+?\1")
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#)")
@@ -85,7 +87,11 @@ class _Site:
                 self.folders.add(rel)
 
     def exists(self, target: str) -> bool:
-        return self.targets.exists(target) or target in self.folders
+        return (
+            self.targets.exists(target)
+            or target in self.folders
+            or posixpath.basename(target) in GENERATED  # made by the build itself
+        )
 
 
 def scan(

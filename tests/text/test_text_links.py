@@ -146,3 +146,18 @@ def test_readme_is_the_folder_index_when_there_is_none(sb: SiteBuilder) -> None:
     assert "<h1" in sb.read("guide/index.html") and "Guide" in sb.read("guide/index.html")
     assert '<a href="/">top</a>' in sb.read("guide/index.html")
     assert '<a href="/guide/">up</a>' in sb.read("guide/step/index.html")
+
+
+def test_footnotes_and_links_to_generated_files_do_not_warn(sb: SiteBuilder) -> None:
+    """The bundled example warned of both: a footnote's text is no link target, and feed.xml,
+    sitemap.xml and robots.txt are made by the build."""
+    result = sb.build(
+        {
+            **LAYOUT,
+            "sitegen.toml": 'base_url = "https://example.org/"\n',
+            "index.md": "# Home\n\nSee [the feed](feed.xml) and the note.[^n]\n\n"
+            "[^n]: Because it says so.\n",
+        }
+    )
+    assert result.site is not None and result.site.warnings == []
+    assert "feed.xml" in sb.outputs()
