@@ -204,6 +204,7 @@ class Scheduler:
     target_lock: TargetLock | None = None  # taken for each run, not between runs
     pid: int = field(default_factory=os.getpid)
     stop_requested: bool = False
+    woken: bool = False  # a push said the source changed: tick now, not at the next run time
 
     def __post_init__(self) -> None:
         self.status = Status.load(self.status_file, self.target_label)
@@ -212,6 +213,11 @@ class Scheduler:
     def request_stop(self) -> None:
         """From a SIGTERM handler: finish the current step, then leave."""
         self.stop_requested = True
+
+    def wake(self) -> None:
+        """From a push listener's thread: the source changed, so tick at the end of the current
+        sleep slice instead of waiting for the next run time."""
+        self.woken = True
 
     def tick(self) -> str:
         """One check of the source and, when needed, one run of the pipeline."""
@@ -303,6 +309,7 @@ class Scheduler:
             wake = _parse(self.status.next_run) or self.clock()
             while not self.stop_requested:  # sleep in slices so SIGTERM is noticed soon
                 left = (wake - self.clock()).total_seconds()
-                if left <= 0:
+                if left <= 0 or self.woken:
+                    self.woken = False
                     break
                 self.sleep(min(left, slice_seconds))

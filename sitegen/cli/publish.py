@@ -339,11 +339,29 @@ def schedule(source: str, every: str | None, cron: str | None, **kw: Any) -> Non
 
     sched.sleep = time.sleep
     click.echo(f"scheduling {src.label} -> {label}; status in {sched.status_file}", err=True)
+    push = _push_listener(src, sched.wake)
     try:
+        if push is not None:
+            push.start()
         sched.run()
     finally:
+        if push is not None:
+            push.stop()
         lock.release()
     click.echo("stopped", err=True)
+
+
+def _push_listener(src: object, wake: Callable[[], None]) -> Any:
+    """Nextcloud's notify_push wakes the scheduler when the source changes (a source that
+    offers no push returns None: the interval alone then decides)."""
+    listen = getattr(src, "push_listener", None)
+    if listen is None:
+        return None
+    try:
+        return listen(wake, lambda m: click.echo(m, err=True))
+    except SitegenError as exc:  # no push today: the interval still publishes the changes
+        click.echo(f"warning: no push notifications: {exc}", err=True)
+        return None
 
 
 @command()

@@ -274,3 +274,21 @@ def test_a_second_scheduler_on_the_same_target_exits_clearly(tmp_path: Path) -> 
         r.stderr == f"error: another scheduler (pid {os.getpid()}) already publishes to {label}\n"
     )
     assert not www.exists()
+
+
+def test_a_push_wakes_the_scheduler_before_its_next_run_time(tmp_path: Path) -> None:
+    """Nextcloud's notify_push calls `wake`: the change is published within a sleep slice, not
+    at the next interval."""
+    src, clock = FakeSource(), FakeClock()
+    s = make(tmp_path, src, clock)
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now == T0 + timedelta(seconds=3):  # a save in Nextcloud, 3 s after the start
+            src.etag = "e2"
+            s.wake()
+
+    s.sleep = sleep
+    s.run(max_ticks=2)
+    assert src.runs == 2
+    assert clock.now == T0 + timedelta(seconds=3)  # not T0 + 10 minutes
