@@ -144,8 +144,6 @@ def new(directory: Path, theme: str | None, title: str) -> None:
         raise click.ClickException(f"no theme named {theme!r} (themes: {names})")
     date = dt.date.today().isoformat()
     theme_line = f"theme = {toml_string(theme)}" if theme else '# theme = "default"'
-    if theme and _has_search(bundled_themes_dir() / theme):
-        theme_line += "\nsearch_index = true  # search-index.json for the theme's search box"
     for name, text in _SCAFFOLD.items():
         path = directory / name.format(date=date)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,12 +154,3 @@ def new(directory: Path, theme: str | None, title: str) -> None:
             encoding="utf-8",
         )
     click.echo(f"created {directory}; build it with: sitegen build {directory}")
-
-
-def _has_search(theme_dir: Path) -> bool:
-    """A theme whose pages load search-index.json: without the index its search finds nothing."""
-    return any(
-        "search-index.json" in f.read_text(encoding="utf-8", errors="replace")
-        for f in theme_dir.rglob("*")
-        if f.is_file() and f.suffix in (".html", ".js")
-    )
