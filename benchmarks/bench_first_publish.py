@@ -2,7 +2,7 @@
 one request per folder plus one per 100 small files), counted by a pass-through proxy.
 
     .venv/bin/python benchmarks/bench_first_publish.py -n 4000     # starts its own Nextcloud
-    .venv/bin/python benchmarks/bench_first_publish.py --quick     # CI: 40 pages
+    .venv/bin/python benchmarks/bench_first_publish.py --quick     # CI: 10 pages
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=4000)
-    ap.add_argument("--quick", action="store_true", help="40 pages")
+    ap.add_argument("--quick", action="store_true", help="10 pages")
     args = ap.parse_args()
-    n = 40 if args.quick else args.n
+    n = 10 if args.quick else args.n
     home = find_home()
     if home is None or not CORPUS.is_file():
         print("../shared/nextcloud or ../shared/bench is absent: nothing to measure")
