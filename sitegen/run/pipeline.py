@@ -126,13 +126,14 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
 
 def share_link(s: TargetSettings) -> str:
     """A Nextcloud public link to the target folder (made once, then reused)."""
-    if not s.to.startswith(("nextcloud://", "nextcloud+http://", "nextcloud+https://")):
-        raise ConfigError("--share needs a nextcloud:// target")
     import httpx
 
     from sitegen.publish.share import public_link
     from sitegen.sources.auth import find_credentials
-    from sitegen.sources.url import RemoteLocation, parse_location
+    from sitegen.sources.url import RemoteLocation, dav_kind, parse_location
+
+    if dav_kind(s.to) != "nextcloud":
+        raise ConfigError("--share needs a nextcloud:// target")
 
     loc = parse_location(s.to, user=s.user)
     assert isinstance(loc, RemoteLocation)

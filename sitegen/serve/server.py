@@ -22,7 +22,7 @@ from sitegen.build.pipeline import BuildOptions
 from sitegen.build.tree import bundled_themes_dir
 from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import Diagnostic, SitegenError, format_html, format_text
-from sitegen.sources import LocalSource, Source
+from sitegen.sources import Source
 from sitegen.sources.notify_push import PushListener
 
 from .app import SiteView, make_app
@@ -136,8 +136,7 @@ class Preview:
     def prepare(self) -> None:
         """Sync a remote source, build once, and start watching or polling (no server yet)."""
         fingerprint = None
-        remote = not isinstance(self.source, LocalSource)
-        offline = bool(getattr(self.source, "offline", False))
+        remote, offline = self.source.remote, self.source.offline
         if remote and not offline:
             fingerprint = self.source.fingerprint()
             result = self.source.sync()
@@ -300,9 +299,7 @@ class Preview:
         for part in (self.push, self.watcher, self.poller, self.queue):
             if part is not None:
                 part.stop()
-        close_source = getattr(self.source, "close", None)
-        if close_source is not None:
-            close_source()  # the connection the polls kept open
+        self.source.close()  # the connection the polls kept open
         if self._sock is not None:
             self._sock.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
