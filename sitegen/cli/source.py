@@ -11,6 +11,8 @@ import click
 from sitegen.errors import SitegenError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
 def held_back_options(f: F) -> F:
     """--drafts and --future: build the pages a site holds back by default."""
     f = click.option(
