@@ -15,7 +15,8 @@ import httpx
 from sitegen.webdav.errors import ProtocolError, UnsafePathError
 from sitegen.webdav.multistatus import PROPFIND_BODY, Resource, normalize_etag, parse_multistatus
 from sitegen.webdav.paths import Segments, decode_href, nfc, split_path
-from sitegen.webdav.transport import Transient, Transport
+from sitegen.webdav.retry import Transient
+from sitegen.webdav.transport import Transport
 
 Depth = Literal[0, 1, "infinity"]
 

@@ -27,11 +27,12 @@ from sitegen.webdav.errors import (
     WebDAVError,
     error_class_for,
 )
-from sitegen.webdav.paths import Segments, quote_segments, split_path
+from sitegen.webdav.paths import Segments, quote_segments, redact, split_path
 from sitegen.webdav.retry import (
     IDEMPOTENT_METHODS,
     RETRY_STATUSES,
     RetryPolicy,
+    Transient,
     parse_retry_after,
 )
 
@@ -47,15 +48,6 @@ class Timeouts:
     connect: float = 10.0
     read: float = 60.0  # between two bytes of a response, not for the whole transfer
     total: float = 300.0  # one try of a request, from sending it to the body's last byte
-
-
-class Transient(Exception):
-    """One try failed in a way worth trying again (if the request may be repeated)."""
-
-    def __init__(self, error: WebDAVError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
 
 
 class _Counter:
@@ -92,11 +84,11 @@ class Transport:
     ) -> None:
         parts = urlsplit(root_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise WebDAVError(f"not an http(s) URL: {_redact(root_url)}")
+            raise WebDAVError(f"not an http(s) URL: {redact(root_url)}")
         if parts.username is not None or parts.password is not None:
             raise WebDAVError("put credentials in username/password, not in the URL")
         if parts.query or parts.fragment:
-            raise WebDAVError(f"a WebDAV root URL has no query or fragment: {_redact(root_url)}")
+            raise WebDAVError(f"a WebDAV root URL has no query or fragment: {redact(root_url)}")
         self.scheme = parts.scheme
         self.host = parts.hostname
         self.port = parts.port
@@ -245,7 +237,7 @@ class Transport:
                 detail = ": " + found.group(1).decode("utf-8", "replace").strip()[:200]
         reason = response.reason_phrase or ""
         if 300 <= status < 400:
-            reason += f" (redirect to {_redact(response.headers.get('Location', '?'))})"
+            reason += f" (redirect to {redact(response.headers.get('Location', '?'))})"
         cls = error_class_for(status)
         return cls(
             f"{method} {path or '/'} on {self.origin}: {status} {reason}{detail}",
@@ -291,18 +283,3 @@ class Transport:
         else:
             why = f"not finished within {self.total_seconds:g} s, the limit for one request"
         raise ProtocolError(f"{method} {path or '/'} on {self.origin}: {why}", path=path)
-
-
-def _redact(url: str) -> str:
-    """A URL with any userinfo removed, fit for a message."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    if parts.username is None and parts.password is None:
-        return url
-    netloc = parts.hostname or ""
-    with contextlib.suppress(ValueError):
-        if parts.port:
-            netloc += f":{parts.port}"
-    return parts._replace(netloc=netloc).geturl()
