@@ -15,6 +15,7 @@ from sitegen.build.pipeline import BuildOptions, BuildResult, build_site
 from sitegen.errors import BuildError, SitegenError
 from tests.servers.faultproxy import fault_proxy
 from tests.servers.nextcloud import nc_env, nextcloud
+from tests.trees import snapshot, write_tree
 
 # Real servers for every test folder: the shared Nextcloud (one per run, skipped when
 # ../shared/nextcloud is absent) and the fault-injecting proxy (tests/servers/).
@@ -28,36 +29,6 @@ hypothesis_settings.load_profile("sitegen")
 
 # A fixed clock, so date-dependent behaviour (drafts, publish_date) is the same every run.
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
-
-
-def write_tree(root: Path, files: Files) -> Path:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
-
-
-def apply_edit(root: Path, rel: str, text: str | None) -> None:
-    """Write a file below root, or delete it (text None), as an author editing the site would."""
-    path = root / rel
-    if text is None:
-        path.unlink(missing_ok=True)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file below root with its bytes: compare whole trees in one assert."""
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 class SiteBuilder:
@@ -121,12 +92,9 @@ __all__ = [
     "NOW",
     "BuildError",
     "SiteBuilder",
-    "apply_edit",
     "fault_proxy",
     "nc_env",
     "nextcloud",
-    "snapshot",
-    "write_tree",
 ]
 
 

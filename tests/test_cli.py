@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sitegen import __version__
 from sitegen.build.ownership import mark_owned
 from sitegen.cli import main
-from tests.conftest import snapshot, write_tree
+from tests.trees import snapshot, write_tree
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -24,11 +24,11 @@ COMMANDS = {
     "sync": "sync:sync",
     "login": "sync:login",
     "publish": "publish:publish",
-    "rollback": "publish:rollback",
-    "verify": "publish:verify",
-    "key": "publish:key",
-    "schedule": "publish:schedule",
-    "status": "publish:status",
+    "rollback": "target:rollback",
+    "verify": "target:verify",
+    "key": "target:key",
+    "schedule": "schedule:schedule",
+    "status": "schedule:status",
     "nextcloud-app": "nextcloud_app:nextcloud_app",
 }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,11 +11,6 @@ import click
 from sitegen.errors import SitegenError
 
 F = TypeVar("F", bound=Callable[..., Any])
-_REMOTE = re.compile(r"^(nextcloud|webdav)(\+https?)?://")
-
-
-def is_remote(spec: str) -> bool:
-    return bool(_REMOTE.match(spec))
 
 
 def held_back_options(f: F) -> F:
@@ -65,12 +59,13 @@ def resolve_site(
     **_: object,
 ) -> Path:
     """The local folder to build: the folder itself, or a remote source's freshly synced mirror."""
-    if not is_remote(spec):
+    from sitegen.sources import SyncLimits, open_source, source_kind
+
+    if not source_kind(spec).remote:
         path = Path(spec)
         if not path.is_dir():
             raise SitegenError(f"{spec}: no such folder")
         return path
-    from sitegen.sources import SyncLimits, open_source
 
     source = open_source(
         spec,

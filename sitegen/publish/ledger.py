@@ -17,14 +17,14 @@ replaced only with `if_match` on the one read.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 from sitegen.errors import PublishError
+from sitegen.publish.layout import Layout, done_path, layout_of, lines_of, record_path, segment_path
 from sitegen.publish.manifest import JOURNAL_DIR, LOG_PATH, MANIFEST_PATH, SEGMENT_DIR, Entry
 from sitegen.publish.record import Record, line_sha256
 from sitegen.publish.statecache import StateCache
-from sitegen.publish.store import Stat, Store, StoreConflict
+from sitegen.publish.store import Store, StoreConflict
 from sitegen.publish.target import TargetState, decode_manifest, encode_manifest
 
 # A publish writes a fresh base when the journal's records outgrow this share of the base ...
@@ -33,63 +33,6 @@ COMPACT_RATIO = 0.2
 COMPACT_MIN_BYTES = 64 * 1024
 # ... or when the journal holds this many records (it is listed on every publish).
 COMPACT_MAX_RECORDS = 1000
-
-_RECORD = re.compile(r"(\d{6,})\.json")
-_DONE = re.compile(r"(\d{6,})\.done")
-_SEGMENT = re.compile(r"(\d{6,})-(\d{6,})\.jsonl")
-
-
-def record_path(seq: int) -> str:
-    return f"{JOURNAL_DIR}/{seq:06d}.json"
-
-
-def done_path(seq: int) -> str:
-    return f"{JOURNAL_DIR}/{seq:06d}.done"
-
-
-def segment_path(first: int, last: int) -> str:
-    return f"{SEGMENT_DIR}/{first:06d}-{last:06d}.jsonl"
-
-
-@dataclass
-class Layout:
-    """What `.sitegen/` holds, from the listing: names, ETags and sizes, no contents."""
-
-    files: dict[str, Stat] = field(default_factory=dict)
-    dirs: set[str] = field(default_factory=set)
-
-    def _numbered(self, pattern: re.Pattern[str]) -> dict[int, str]:
-        out = {}
-        for path in self.files:
-            parent, _, name = path.rpartition("/")
-            m = pattern.fullmatch(name)
-            if parent == JOURNAL_DIR and m:
-                out[int(m.group(1))] = path
-        return out
-
-    @property
-    def records(self) -> dict[int, str]:
-        return self._numbered(_RECORD)
-
-    @property
-    def done(self) -> set[int]:
-        return set(self._numbered(_DONE))
-
-    @property
-    def segments(self) -> list[tuple[int, int, str]]:
-        out = []
-        for path in self.files:
-            folder, _, name = path.rpartition("/")
-            m = _SEGMENT.fullmatch(name)
-            if folder == SEGMENT_DIR and m and int(m.group(1)) <= int(m.group(2)):
-                out.append((int(m.group(1)), int(m.group(2)), path))
-        return sorted(out)
-
-    def etag(self, path: str) -> str | None:
-        return self.files[path].etag if path in self.files else None
-
-    def size(self, path: str) -> int:
-        return self.files[path].size if path in self.files else 0
 
 
 @dataclass
@@ -141,21 +84,9 @@ class Ledger:
 
     def read(self, layout: Layout) -> Known:
         self.cache.prune(set(layout.files))
-        etags: dict[str, str] = {}
-        base: dict[str, Entry] = {}
-        pending: dict[str, Entry] = {}
-        base_pending = False
-        base_seq, legacy = 0, False
+        base, pending, etags, base_seq, legacy = self._read_base(layout)
+        base_pending = bool(pending)
         last_seq, last_sha, last_manifest = 0, None, None
-        if MANIFEST_PATH in layout.files:
-            base, pending, extra = decode_manifest(self.fetch(MANIFEST_PATH, layout), MANIFEST_PATH)
-            base_pending = bool(pending)
-            etags = _str_dict(extra.get("etags"))
-            seq = extra.get("seq")
-            if isinstance(seq, int) and seq > 0:
-                base_seq = seq
-            else:
-                legacy = True
         if LOG_PATH in layout.files:  # the log from before journals: records 1..m
             lines = lines_of(self.fetch(LOG_PATH, layout))
             if lines:
@@ -199,6 +130,18 @@ class Ledger:
         )
         etags = {p: t for p, t in etags.items() if p in state.manifest}
         return Known(layout, state, etags, base_seq, legacy, base_pending, last_seq, open_records)
+
+    def _read_base(
+        self, layout: Layout
+    ) -> tuple[dict[str, Entry], dict[str, Entry], dict[str, str], int, bool]:
+        """(published, pending deletes, ETags, seq, legacy) of the base manifest, if any."""
+        if MANIFEST_PATH not in layout.files:
+            return {}, {}, {}, 0, False
+        base, pending, extra = decode_manifest(self.fetch(MANIFEST_PATH, layout), MANIFEST_PATH)
+        seq = extra.get("seq")
+        if isinstance(seq, int) and seq > 0:
+            return base, pending, _str_dict(extra.get("etags")), seq, False
+        return base, pending, _str_dict(extra.get("etags")), 0, True
 
     def _journal_record(self, where: str, layout: Layout) -> Record:
         try:
@@ -309,21 +252,6 @@ class Ledger:
         return len(lines_of(self.fetch(LOG_PATH, layout)))
 
 
-def layout_of(listing: dict[str, Stat], state_dir: str) -> Layout:
-    layout = Layout()
-    for path, st in listing.items():
-        if path == state_dir or path.startswith(state_dir + "/"):
-            if st.is_dir:
-                layout.dirs.add(path)
-            else:
-                layout.files[path] = st
-    return layout
-
-
-def lines_of(data: bytes) -> list[bytes]:
-    return [ln for ln in data.split(b"\n") if ln.strip()]
-
-
 def _manifest_sha_of(line: bytes) -> str | None:
     try:
         return Record.from_line(line).manifest_sha256
@@ -335,4 +263,4 @@ def _str_dict(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-__all__ = ["Known", "Layout", "Ledger", "layout_of", "record_path"]
+__all__ = ["Known", "Layout", "Ledger", "layout_of", "lines_of", "record_path"]

@@ -10,16 +10,20 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.config import Overrides, parse_overrides
 from sitegen.errors import ConfigError
 from sitegen.publish.netlify import NetlifyHook, rebuild_if_changed, record_path
-from sitegen.publish.runner import PublishOptions, publish_tree
+from sitegen.publish.runner import PublishOptions, PublishOutcome, publish_tree
 from sitegen.publish.signing import load_signer
 from sitegen.run.events import Events, QuietEvents
 from sitegen.run.state import default_state_dir, signing_key_path
 from sitegen.run.targets import TargetSettings, kind_of, open_target
 from sitegen.schedule import Abandoned, RunOutcome, StopRequested
+
+if TYPE_CHECKING:
+    from sitegen.sources import Source
 
 
 @dataclass
@@ -56,28 +60,9 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         rs.source, user=rs.user, cache_dir=rs.cache_dir, jobs=rs.jobs, offline=rs.offline
     )
     if kind_of(rs.target).open is None:  # a build hook: Netlify builds it, fire only on a change
-        hook = NetlifyHook.parse(rs.target.to)
-        if not rs.offline:
-            source.sync()
-        message, due = rebuild_if_changed(
-            hook,
-            Path(source.local_dir),
-            record_path(rs.state_dir, hook),
-            title=f"sitegen: {source.label} changed",
-            dry_run=rs.dry_run,
-        )
-        return RunOutcome(message, due)
+        return _fire_hook(rs, source)
     signer = None if rs.dry_run else load_signer(signing_key_path(rs.signing_key, rs.state_dir))
-    fingerprint = None
-    if not rs.offline:
-        # Sync straight away (no separate fingerprint request): the root ETag the sync listed
-        # is in the mirror's index, read without asking the server again.
-        synced = source.sync()
-        fingerprint = open_source(
-            rs.source, user=rs.user, cache_dir=rs.cache_dir, offline=True
-        ).fingerprint()
-        if rs.verbose:
-            rs.events.report(f"synced {source.label}: {len(synced.changes)} changed")
+    fingerprint = None if rs.offline else _sync(rs, source)
     if stop():
         raise Abandoned
     from sitegen.build.pipeline import BuildOptions, build_site
@@ -105,14 +90,7 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
             signer=signer,
         )
         outcome = publish_tree(out, target, options, rs.events.uploaded)
-    plan = outcome.plan
-    for d in outcome.drift:
-        rs.events.warning(f"warning: {d}")
-    rs.events.report(plan.summary())
-    if rs.verbose or rs.dry_run:
-        details = plan.details()
-        if details:
-            rs.events.report(details)
+    _report(rs, outcome)
     if rs.dry_run:
         message = "dry run: nothing was written"
     elif outcome.applied:
@@ -124,15 +102,55 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
     return RunOutcome(message, getattr(built, "next_due", None))
 
 
+def _fire_hook(rs: RunSettings, source: Source) -> RunOutcome:
+    hook = NetlifyHook.parse(rs.target.to)
+    if not rs.offline:
+        source.sync()
+    message, due = rebuild_if_changed(
+        hook,
+        Path(source.local_dir),
+        record_path(rs.state_dir, hook),
+        title=f"sitegen: {source.label} changed",
+        dry_run=rs.dry_run,
+    )
+    return RunOutcome(message, due)
+
+
+def _sync(rs: RunSettings, source: Source) -> str | None:
+    """Sync straight away (no separate fingerprint request): the root ETag the sync listed is in
+    the mirror's index, read without asking the server again."""
+    from sitegen.sources import open_source
+
+    synced = source.sync()
+    fingerprint = open_source(
+        rs.source, user=rs.user, cache_dir=rs.cache_dir, offline=True
+    ).fingerprint()
+    if rs.verbose:
+        rs.events.report(f"synced {source.label}: {len(synced.changes)} changed")
+    return fingerprint
+
+
+def _report(rs: RunSettings, outcome: PublishOutcome) -> None:
+    plan = outcome.plan
+    for d in outcome.drift:
+        rs.events.warning(f"warning: {d}")
+    rs.events.report(plan.summary())
+    if rs.verbose or rs.dry_run:
+        details = plan.details()
+        if details:
+            rs.events.report(details)
+
+
 def share_link(s: TargetSettings) -> str:
     """A Nextcloud public link to the target folder (made once, then reused)."""
-    if not s.to.startswith(("nextcloud://", "nextcloud+http://", "nextcloud+https://")):
-        raise ConfigError("--share needs a nextcloud:// target")
     import httpx
 
     from sitegen.publish.share import public_link
     from sitegen.sources.auth import find_credentials
-    from sitegen.sources.url import RemoteLocation, parse_location
+    from sitegen.sources.url import RemoteLocation, dav_kind, parse_location
+
+    if dav_kind(s.to) != "nextcloud":
+        raise ConfigError("--share needs a nextcloud:// target")
 
     loc = parse_location(s.to, user=s.user)
     assert isinstance(loc, RemoteLocation)

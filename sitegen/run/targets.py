@@ -134,19 +134,17 @@ def _open_dav(s: TargetSettings, o: OpenOptions) -> Target:
     )
 
 
+def _is_dav(to: str) -> bool:
+    from sitegen.sources.url import dav_kind
+
+    return dav_kind(to) is not None
+
+
 def _open_webroot(s: TargetSettings, o: OpenOptions) -> Target:
     from sitegen.publish.webroot import WebRoot
 
     return WebRoot(Path(s.to).expanduser(), mode=s.mode, keep_releases=s.keep_releases, keep=s.keep)
 
-
-REMOTE_PREFIXES = (
-    "nextcloud://",
-    "nextcloud+http://",
-    "nextcloud+https://",
-    "webdav+http://",
-    "webdav+https://",
-)
 
 # First match wins; the web root takes whatever no other kind claims.
 TARGET_KINDS: tuple[TargetKind, ...] = (
@@ -156,7 +154,7 @@ TARGET_KINDS: tuple[TargetKind, ...] = (
         lambda s: NetlifyHook.parse(s.to).url,  # the lock and status are keyed by the full hook
         None,
     ),
-    TargetKind("webdav", lambda to: to.startswith(REMOTE_PREFIXES), lambda s: s.to, _open_dav),
+    TargetKind("webdav", _is_dav, lambda s: s.to, _open_dav),
     TargetKind(
         "web root",
         lambda to: True,

@@ -5,29 +5,25 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
-
-import uvicorn
 
 from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.pipeline import BuildOptions
 from sitegen.build.tree import bundled_themes_dir
 from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import Diagnostic, SitegenError, format_html, format_text
-from sitegen.sources import LocalSource, Source
+from sitegen.sources import Source
 from sitegen.sources.notify_push import PushListener
 
 from .app import SiteView, make_app
 from .builds import BuildQueue, Outcome, SiteBuilder, UpdateLike
 from .guard import HostGuard, allowed_hosts
+from .http import HttpServer
 from .inject import overlay
 from .reload import Hub, Message
 from .watch import LocalWatcher, RemotePoller, listen_for_pushes
@@ -105,9 +101,7 @@ class Preview:
         self.poller: RemotePoller | None = None
         self.push: PushListener | None = None
         self.builds: list[Outcome] = []  # every finished build, for tests and reports
-        self._server: uvicorn.Server | None = None
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
+        self.http = HttpServer(self.app, self.options.host, self.options.port)
         self._closed = False
 
     # --- state the app and the hub read -------------------------------------------------------
@@ -126,18 +120,14 @@ class Preview:
 
     @property
     def url(self) -> str:
-        assert self._sock is not None, "not started"
-        host, port = self._sock.getsockname()[:2]
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}{self.view.base_path}"
+        return self.http.url(self.view.base_path)
 
     # --- building -------------------------------------------------------------------------------
 
     def prepare(self) -> None:
         """Sync a remote source, build once, and start watching or polling (no server yet)."""
         fingerprint = None
-        remote = not isinstance(self.source, LocalSource)
-        offline = bool(getattr(self.source, "offline", False))
+        remote, offline = self.source.remote, self.source.offline
         if remote and not offline:
             fingerprint = self.source.fingerprint()
             result = self.source.sync()
@@ -231,60 +221,21 @@ class Preview:
 
     # --- serving ----------------------------------------------------------------------------------
 
-    def _bind(self) -> socket.socket:
-        host = self.options.host
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        return socket.create_server((host, self.options.port), family=family)
-
-    def _uvicorn(self) -> uvicorn.Server:
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=2,
-            server_header=False,
-        )
-        return uvicorn.Server(config)
-
     def start(self, timeout: float = 30.0) -> str:
         """Build, then serve on a background thread; returns the URL."""
         self.prepare()
-        self._sock = self._bind()
-        self._server = self._uvicorn()
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._sock]},
-            name="sitegen-serve",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.close()
-                raise SitegenError("the preview server did not start")
-            time.sleep(0.01)
+        try:
+            self.http.start(timeout)
+        except SitegenError:
+            self.close()
+            raise
         return self.url
 
     def run(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Build and serve in this thread until Ctrl-C."""
         try:
             self.prepare()
-            self._sock = self._bind()
-            self._server = self._uvicorn()
-            if on_ready is not None:
-                server = self._server
-                url = self.url
-
-                def announce() -> None:
-                    while not server.started and not server.should_exit:
-                        time.sleep(0.02)
-                    if server.started:
-                        on_ready(url)
-
-                threading.Thread(target=announce, daemon=True).start()
-            self._server.run(sockets=[self._sock])
+            self.http.run(self.view.base_path, on_ready)
         finally:
             self.close()
 
@@ -293,18 +244,12 @@ class Preview:
         if self._closed:
             return
         self._closed = True
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+        self.http.stop()
         for part in (self.push, self.watcher, self.poller, self.queue):
             if part is not None:
                 part.stop()
-        close_source = getattr(self.source, "close", None)
-        if close_source is not None:
-            close_source()  # the connection the polls kept open
-        if self._sock is not None:
-            self._sock.close()
+        self.source.close()  # the connection the polls kept open
+        self.http.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> Preview:

@@ -10,6 +10,9 @@ from sitegen.sources.result import NO_CHANGES, SyncResult
 
 
 class LocalSource:
+    remote = False
+    offline = False
+
     def __init__(self, path: Path) -> None:
         if not path.is_dir():
             raise SourceError(f"{path}: no such folder")
@@ -21,6 +24,9 @@ class LocalSource:
 
     def fingerprint(self) -> str | None:
         return None
+
+    def close(self) -> None:
+        pass
 
     def __repr__(self) -> str:
         return f"LocalSource({self.label!r})"

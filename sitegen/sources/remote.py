@@ -48,6 +48,8 @@ def mirror_folder_name(location: RemoteLocation) -> str:
 
 
 class RemoteSource:
+    remote = True
+
     def __init__(
         self,
         location: RemoteLocation,

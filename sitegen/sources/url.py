@@ -110,6 +110,12 @@ class RemoteLocation:
 Location = LocalLocation | RemoteLocation
 
 
+def dav_kind(spec: str) -> Literal["nextcloud", "webdav"] | None:
+    """The server a nextcloud:// or webdav+http(s):// URL names; None for anything else."""
+    entry = _SCHEMES.get(spec.split("://", 1)[0].lower()) if "://" in spec else None
+    return entry[0] if entry else None
+
+
 def parse_location(spec: str, *, user: str | None = None) -> Location:
     """Parse a source or target. `user` (from `--user`) fills in or must match the URL's user."""
     if "://" not in spec:

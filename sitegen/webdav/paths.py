@@ -8,6 +8,7 @@ NFD and Nextcloud keeps whatever it was given.
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from urllib.parse import quote, unquote, urlsplit
 
@@ -93,3 +94,18 @@ def decode_href(
     if len(segments) < n or tuple(nfc(s) for s in segments[:n]) != tuple(nfc(s) for s in root):
         raise UnsafePathError(f"the server sent an href outside the folder: {href!r}")
     return segments[n:], is_dir
+
+
+def redact(url: str) -> str:
+    """A URL with any userinfo removed, fit for a message."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.username is None and parts.password is None:
+        return url
+    netloc = parts.hostname or ""
+    with contextlib.suppress(ValueError):
+        if parts.port:
+            netloc += f":{parts.port}"
+    return parts._replace(netloc=netloc).geturl()

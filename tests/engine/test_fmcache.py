@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from sitegen import frontmatter
 from sitegen.build import fmcache
 from sitegen.build.pipeline import BuildOptions, build_site
-from tests.conftest import NOW, snapshot, write_tree
+from tests.conftest import NOW
 from tests.engine.test_incremental import SITE
+from tests.trees import snapshot, write_tree
 
 
 def opts(**kw: object) -> BuildOptions:

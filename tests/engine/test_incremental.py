@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.errors import BuildError
-from tests.conftest import NOW, apply_edit, snapshot, write_tree
+from tests.conftest import NOW
+from tests.trees import apply_edit, snapshot, write_tree
 
 SITE = {
     "_layout.html": "<title>{{ page.title }}</title>{{ content }}",

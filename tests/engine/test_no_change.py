@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from sitegen.build import load, stamp
 from sitegen.build.pipeline import BuildOptions, build_site
-from tests.conftest import NOW, apply_edit, snapshot, write_tree
+from tests.conftest import NOW
 from tests.engine.test_incremental import EDITS, SITE
+from tests.trees import apply_edit, snapshot, write_tree
 
 
 def opts(**kw: object) -> BuildOptions:

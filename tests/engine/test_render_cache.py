@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from sitegen.build import pagejob
 from sitegen.build.cache import HighlightStore
 from sitegen.build.pipeline import BuildOptions, build_site
-from tests.conftest import NOW, apply_edit, snapshot, write_tree
+from tests.conftest import NOW
 from tests.engine.test_incremental import EDITS, SITE
+from tests.trees import apply_edit, snapshot, write_tree
 
 
 def opts(**kw: object) -> BuildOptions:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_tree
+from tests.trees import write_tree
 
 from .imitation import PASSWORD, USER, PushServer, nextcloud_app, ws
 

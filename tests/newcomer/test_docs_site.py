@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sitegen.cli import main
-from tests.conftest import snapshot
+from tests.trees import snapshot
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -3,21 +3,16 @@ servers themselves are tests/webdav/webdav_servers.py's)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
+from tests import trees
+from tests.trees import Files
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+
+def write_tree(root: Path, files: Files) -> Path:
     """A built output tree from a dict of files (replacing whatever was there)."""
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    for rel, content in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
+    return trees.write_tree(root, files, replace=True)
 
 
 class Killable:

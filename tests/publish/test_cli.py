@@ -6,7 +6,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sitegen.cli.publish import publish, rollback, status, verify
+from sitegen.cli.publish import publish
+from sitegen.cli.schedule import status
+from sitegen.cli.target import rollback, verify
 from tests.publish.helpers import write_tree
 from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, PASSWORD, USER, serve_wsgi, wsgidav_app
 

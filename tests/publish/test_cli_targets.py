@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.cli.publish import key, publish, rollback, verify
+from sitegen.cli.publish import publish
+from sitegen.cli.target import key, rollback, verify
 from tests.publish.helpers import write_tree
 from tests.publish.test_cli import SITE, run, state  # noqa: F401 (a fixture)
 from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, PASSWORD, USER, serve_wsgi, wsgidav_app

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitegen.cli.publish import status
+from sitegen.cli.schedule import status
 from sitegen.errors import ConfigError, SourceError
 from sitegen.publish.lock import TargetBusy, TargetLock, lock_held, lock_path
 from sitegen.schedule import (
@@ -257,7 +257,7 @@ def test_status_of_a_killed_scheduler_shows_no_next_run(tmp_path: Path) -> None:
 
 
 def test_a_second_scheduler_on_the_same_target_exits_clearly(tmp_path: Path) -> None:
-    from sitegen.cli.publish import schedule
+    from sitegen.cli.schedule import schedule
 
     site = tmp_path / "site"
     site.mkdir()

@@ -10,7 +10,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sitegen.cli.publish import key, publish, verify
+from sitegen.cli.publish import publish
+from sitegen.cli.target import key, verify
 from sitegen.publish.manifest import LOG_PATH
 from sitegen.publish.record import Record
 from tests.publish.helpers import write_tree

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from sitegen import yamlsafe
 from sitegen.cli import main
-from tests.conftest import snapshot, write_tree
 from tests.serve.conftest import StartPreview, site, start_preview  # noqa: F401 (fixtures)
+from tests.trees import snapshot, write_tree
 
 LAYOUT = {"_layout.html": "{{ content }}"}
 

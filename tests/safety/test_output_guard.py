@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.ownership import OutputError
 from sitegen.cli import main
-from tests.conftest import snapshot, write_tree
+from tests.trees import snapshot, write_tree
 
 SITE = {"_layout.html": "{{ content }}", "index.md": "# Home", "posts/a.md": "# A"}
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sitegen.cli import main
 from sitegen.render.markdown import make_engine
-from tests.conftest import snapshot, write_tree
+from tests.trees import snapshot, write_tree
 
 PAGE = (
     "---\ntitle: P\n---\n"

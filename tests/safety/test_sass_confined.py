@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
-from tests.conftest import snapshot, write_tree
+from tests.trees import snapshot, write_tree
 
 SECRET = "root:x:0:0:SECRET-BYTES\n"
 

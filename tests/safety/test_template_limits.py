@@ -12,7 +12,7 @@ from sitegen.build.incremental import IncrementalBuilder
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.cli import main
 from sitegen.errors import BuildError
-from tests.conftest import snapshot, write_tree
+from tests.trees import snapshot, write_tree
 
 SETTINGS = "[limits]\ntemplate_seconds = 2\npage_output_chars = 100000\n"
 SIZE = "a value would be longer than 100,000 characters (limits.page_output_chars)"

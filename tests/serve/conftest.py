@@ -20,7 +20,8 @@ from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.serve import Preview, ServeOptions
 from sitegen.serve.builds import SiteBuilder
 from sitegen.sources import LocalSource, Source
-from tests.conftest import NOW, write_tree
+from tests.conftest import NOW
+from tests.trees import write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webdav"))
 

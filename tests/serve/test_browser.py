@@ -12,7 +12,7 @@ import pytest
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import RetryPolicy
-from tests.conftest import write_tree
+from tests.trees import write_tree
 
 from .conftest import SITE, StartPreview
 

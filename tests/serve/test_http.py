@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import write_tree
+from sitegen.sources.memory import MemorySource
+from tests.trees import write_tree
 
 from .conftest import SITE, GatedBuilder, StartPreview
 
@@ -168,6 +169,37 @@ def test_a_build_error_is_reported_and_never_stops_the_server(
     run.wait_for(
         lambda: b'id="sitegen-error"' not in httpx.get(run.url + "about/").content, what="the fix"
     )
+
+
+def test_a_remote_source_is_polled_and_rebuilt_on_change(
+    tmp_path: Path, start_preview: StartPreview
+) -> None:
+    """The preview's remote path, with the in-memory twin of a remote source."""
+    source = MemorySource(tmp_path / "mirror", SITE)
+    run = start_preview(source, poll=0.05)
+    assert source.syncs == 1 and run.preview.watcher is None
+    assert b"The first version." in httpx.get(run.url + "about/").content
+    poller = run.preview.poller
+    assert poller is not None
+    run.wait_for(lambda: poller.polls >= 3, what="three polls")
+    assert source.syncs == 1  # nothing changed: no sync
+    source.files["about.md"] = b"---\ntitle: About\n---\n# About us\n\nEdited remotely.\n"
+    run.wait_for(
+        lambda: b"Edited remotely." in httpx.get(run.url + "about/").content, what="rebuild"
+    )
+    assert source.syncs == 2
+    run.preview.close()
+    assert source.closed
+
+
+def test_an_offline_remote_source_is_neither_synced_nor_polled(
+    tmp_path: Path, start_preview: StartPreview
+) -> None:
+    source = MemorySource(write_tree(tmp_path / "mirror", SITE), SITE, offline=True)
+    run = start_preview(source)
+    assert source.syncs == 0 and source.checks == 0
+    assert (run.preview.poller, run.preview.watcher) == (None, None)
+    assert b"The first version." in httpx.get(run.url + "about/").content
 
 
 @pytest.mark.parametrize(

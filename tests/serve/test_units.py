@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
-from sitegen.changes import Changes
 from sitegen.errors import BuildError, Diagnostic
 from sitegen.serve.builds import BuildQueue, Outcome
 from sitegen.serve.inject import inject
 from sitegen.serve.server import page_urls
 from sitegen.serve.watch import RemotePoller, relative_paths
-from sitegen.sources import SyncResult
+from sitegen.sources.memory import MemorySource
 
 from .conftest import Update
 
@@ -110,23 +108,7 @@ def test_a_crash_in_the_builder_is_reported_not_fatal() -> None:
         queue.stop()
 
 
-@dataclass
-class FakeSource:
-    label: str = "fake"
-    local_dir: Path = Path(".")
-    fingerprints: list[str | None] = field(default_factory=list)
-    changes: list[Changes] = field(default_factory=list)
-    syncs: int = 0
-
-    def fingerprint(self) -> str | None:
-        return self.fingerprints.pop(0)
-
-    def sync(self, progress: Callable[[int, int], None] | None = None) -> SyncResult:
-        self.syncs += 1
-        return SyncResult(self.changes.pop(0), 1, 0, 0.0)
-
-
-def poller(source: FakeSource, last: str | None) -> RemotePoller:
+def poller(source: MemorySource, last: str | None) -> RemotePoller:
     return RemotePoller(
         source,
         1.0,
@@ -137,25 +119,26 @@ def poller(source: FakeSource, last: str | None) -> RemotePoller:
     )
 
 
-def test_the_poller_syncs_only_when_the_fingerprint_changed() -> None:
-    src = FakeSource(
-        fingerprints=["e1", "e1", "e2"],
-        changes=[Changes(("new.md",), ("a.md",), (".~lock.a.md#", "old.md"))],
-    )
-    p = poller(src, "e1")
-    assert p.poll_once() == set() and src.syncs == 0
-    assert p.poll_once() == set() and src.syncs == 0
-    assert p.poll_once() == {"new.md", "a.md", "old.md"} and src.syncs == 1
-    assert p.last == "e2"
+def test_the_poller_syncs_only_when_the_fingerprint_changed(tmp_path: Path) -> None:
+    src = MemorySource(tmp_path / "m", {"a.md": "A", "old.md": "O", ".~lock.a.md#": "lock"})
+    src.sync()
+    p = poller(src, src.fingerprint())
+    assert p.poll_once() == set() and src.syncs == 1
+    assert p.poll_once() == set() and src.syncs == 1
+    src.files.update({"a.md": b"A2", "new.md": b"N"})
+    del src.files["old.md"], src.files[".~lock.a.md#"]
+    assert p.poll_once() == {"new.md", "a.md", "old.md"} and src.syncs == 2
+    assert p.last == src.fingerprint() and src.checks == 5
 
 
-def test_without_a_fingerprint_the_poller_syncs_every_poll() -> None:
-    empty = Changes((), (), ())
-    src = FakeSource(fingerprints=[None, None], changes=[empty, Changes((), ("a.md",), ())])
+def test_without_a_fingerprint_the_poller_syncs_every_poll(tmp_path: Path) -> None:
+    src = MemorySource(tmp_path / "m", {"a.md": "A"}, fingerprints=False)
+    src.sync()
     p = poller(src, None)
     assert p.poll_once() == set()
+    src.files["a.md"] = b"B"
     assert p.poll_once() == {"a.md"}
-    assert src.syncs == 2
+    assert src.syncs == 3
 
 
 def test_watched_paths_are_site_relative_without_editor_debris(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from sitegen.config.overrides import literal
 from sitegen.errors import ConfigError
 from sitegen.serve import Preview, ServeOptions
 from sitegen.sources import LocalSource
-from tests.conftest import write_tree
+from tests.trees import write_tree
 
 LAYOUT = "<title>{{ site.title }}</title><main>{{ content }}</main>{{ site.contact }}"
 SITE = {

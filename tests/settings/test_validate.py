@@ -15,7 +15,8 @@ from sitegen.config import SiteConfig, parse_config, parse_overrides, setting_na
 from sitegen.config.declare import KINDS, rule_of
 from sitegen.config.schema import SECTIONS
 from sitegen.errors import ConfigError
-from tests.conftest import SiteBuilder, snapshot, write_tree
+from tests.conftest import SiteBuilder
+from tests.trees import snapshot, write_tree
 
 DOCS = Path(__file__).parents[2] / "docs" / "site-format.md"
 

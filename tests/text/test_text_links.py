@@ -6,7 +6,8 @@ from pathlib import Path
 
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.sources.index import FileEntry, Index, write_index
-from tests.conftest import NOW, SiteBuilder, write_tree
+from tests.conftest import NOW, SiteBuilder
+from tests.trees import write_tree
 
 LAYOUT = {"_layout.html": "<main>{{ content }}</main>"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

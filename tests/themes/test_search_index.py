@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sitegen.build import searchindex
 from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.cli import main
-from tests.conftest import NOW, write_tree
+from tests.conftest import NOW
+from tests.trees import write_tree
 
 
 def find(index: Path, query: str) -> list[str]:

@@ -15,6 +15,7 @@ from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import RetryPolicy
 from tests.servers.nextcloud import NextcloudServer
+from tests.trees import write_tree
 
 PASSWORD = ws.PASSWORD
 
@@ -130,26 +131,3 @@ def remote(
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:
     return tmp_path / "cache"
-
-
-def write_tree(root: Path, files: dict[str, bytes | str | None]) -> None:
-    """Create files (None: an empty folder) below root."""
-    for rel, content in files.items():
-        path = root / rel
-        if content is None:
-            path.mkdir(parents=True, exist_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-
-
-def read_tree(root: Path) -> dict[str, bytes | None]:
-    """Files (and empty folders, as None) below root, keyed by POSIX relative path."""
-    out: dict[str, bytes | None] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file():
-            out[rel] = path.read_bytes()
-        elif path.is_dir() and not any(path.iterdir()):
-            out[rel] = None
-    return out

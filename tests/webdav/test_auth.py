@@ -13,11 +13,12 @@ from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner
-from conftest import PASSWORD, Remote, write_tree
+from conftest import PASSWORD, Remote
 from webdav_servers import RunningServer, serve_wsgi
 
 from sitegen.cli.sync import login, sync
 from sitegen.sources.auth import find_credentials, netrc_password, store_in_netrc
+from tests.trees import write_tree
 
 
 def test_env_wins_then_netrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

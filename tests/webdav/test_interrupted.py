@@ -9,13 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRY, REAL_SERVER_KINDS, Remote, read_tree, write_tree
+from conftest import FAST_RETRY, REAL_SERVER_KINDS, Remote
 from webdav_servers import USER, free_port, wsgidav_process
 
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import ConnectionFailedError, RetryPolicy, Timeouts
 from tests.servers.faultproxy import FaultProxy, Kind, Rule
+from tests.trees import read_tree, write_tree
 
 Proxy = Callable[..., FaultProxy]
 

@@ -10,9 +10,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import REAL_SERVER_KINDS, Remote, read_tree, write_tree
+from conftest import REAL_SERVER_KINDS, Remote
 
 from sitegen.sources import open_source
+from tests.trees import read_tree, write_tree
 
 NFC_NAME = unicodedata.normalize("NFC", "café crème.md")
 NFD_NAME = unicodedata.normalize("NFD", "über naïve.md")
