@@ -66,6 +66,8 @@ def links_in(body: str) -> Iterator[tuple[int, str]]:
             continue
         if line.startswith(("    ", "\t")) and not line.strip().startswith(("-", "*", "<")):
             continue  # an indented code block (or a list's continuation: rare for links)
+        if "](" not in line and "]:" not in line and "=" not in line:
+            continue  # most lines link nothing: no pattern below can match them
         if "`" in line:
             line = _CODE_SPAN.sub("", line)
         for pattern in MD_LINKS:
