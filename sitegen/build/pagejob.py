@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sitegen.errors import Diagnostic, SitegenError
@@ -33,6 +34,7 @@ class PageJob:
     stage: StagingDir
     highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
     limits: TemplateLimits | None = None  # time and size a page's templates may take
+    bytecode_dir: Path | None = None  # compiled templates kept between builds
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
@@ -43,10 +45,21 @@ class PageJob:
     def templates(self) -> tuple[Templates, Layouts]:
         if self._compiled is None:  # once per process: templates and layout lookups
             templates = Templates(
-                self.roots, strict=self.strict, globals=self.globals, limits=self.limits
+                self.roots,
+                strict=self.strict,
+                globals=self.globals,
+                limits=self.limits,
+                bytecode_dir=self.bytecode_dir,
             )
             self._compiled = (templates, Layouts(templates))
         return self._compiled
+
+    def save_caches(self) -> None:
+        """Keep highlighted code and compiled templates for the next build (after success)."""
+        if self.highlights is not None:
+            self.highlights.save()
+        if self._compiled is not None:
+            self._compiled[0].save_compiled()
 
     def run_outputs(self, outputs: Iterable[str]) -> list[Diagnostic]:
         """Render the pages that write these output paths (an incremental build)."""
@@ -101,6 +114,7 @@ def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> l
             if progress:
                 progress("render", min((n + 1) * CHUNK, total), total)
         return problems
+    job.templates()[0].compile_shared()  # once here, not once per worker
     global _forked_job
     _forked_job = job
     try:

@@ -104,8 +104,8 @@ def build_site(
         raise
     if rendered.cache is not None:
         rendered.cache.save(out_dir)
-    if rendered.job is not None and rendered.job.highlights is not None:
-        rendered.job.highlights.save()
+    if rendered.job is not None:
+        rendered.job.save_caches()
     if front_matter is not None:
         front_matter.save()
     Stamp.write(out_dir, key, rendered.outputs, rendered.pages, rendered.assets, site.next_due)

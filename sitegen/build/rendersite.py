@@ -111,6 +111,8 @@ def render_site(
     job = PageJob(
         to_render, roots, config.strict, template_globals, base, stage, highlights, limits
     )
+    if use_caches:
+        job.bytecode_dir = stage.out.parent / ".sitegen"
     key = cache.site_key(site.files, pages, repr(config), now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)

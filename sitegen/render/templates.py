@@ -25,10 +25,11 @@ from sitegen.errors import Diagnostic, SitegenError
 from sitegen.model import is_within
 
 from . import limits as guards
-from .environments import Sandbox, Trusted
+from .environments import KeptBytecode, Sandbox, Trusted
 from .limits import TemplateLimitError, TemplateLimits
 
 PARTIALS_DIR = "_partials"
+LAYOUTS_DIR = "_layouts"
 
 
 class TemplateProblem(SitegenError):
@@ -135,6 +136,7 @@ class Templates:
         strict: bool = True,
         globals: Mapping[str, Any] | None = None,
         limits: TemplateLimits | None = None,
+        bytecode_dir: Path | None = None,
     ) -> None:
         self.limits = limits or TemplateLimits()
         self.loader = _OverlayLoader(roots)
@@ -147,8 +149,9 @@ class Templates:
             "cache_size": -1,
             "extensions": ["jinja2.ext.loopcontrols"],
         }
-        self.env = Sandbox(**options)
-        self.trusted = Trusted(**options)
+        self.compiled = [KeptBytecode(bytecode_dir, kind) for kind in ("sandbox", "trusted")]
+        self.env = Sandbox(**options, bytecode_cache=self.compiled[0] if bytecode_dir else None)
+        self.trusted = Trusted(**options, bytecode_cache=self.compiled[1] if bytecode_dir else None)
         for env in (self.env, self.trusted):
             env.globals.update(globals or {})
             env.globals.update(guards.GLOBALS)
@@ -159,6 +162,25 @@ class Templates:
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
+
+    def save_compiled(self) -> None:
+        """Keep what this build compiled for the next (after a build that succeeded)."""
+        for kept in self.compiled:
+            kept.save()
+
+    def compile_shared(self) -> None:
+        """Compile every layout and partial now: done before the render workers fork, each
+        inherits them instead of compiling its own. One that fails is reported when used."""
+        names = {"_layout.html"}
+        for root in self.loader.roots:
+            for folder in (PARTIALS_DIR, LAYOUTS_DIR):
+                names.update(f"{folder}/{f.name}" for f in (root.path / folder).glob("*.html"))
+        for name in sorted(names):
+            if self.exists(name):
+                try:
+                    self.env.get_template(name)
+                except Exception:  # its page reports it, at its line
+                    continue
 
     def _route(self, name: str) -> jinja2.Environment:
         env = self._routes.get(name)
