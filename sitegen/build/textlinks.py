@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -91,7 +91,10 @@ class _Site:
 
 
 def scan(
-    pages: Iterable[Page], targets: LinkTargets, has_ids: bool
+    pages: Iterable[Page],
+    targets: LinkTargets,
+    has_ids: bool,
+    find: Callable[[str], Iterable[tuple[int, str]]] = links_in,
 ) -> tuple[set[str], list[Diagnostic]]:
     """The attachment files published pages link to, and warnings for links that lead nowhere."""
     site = _Site(targets, has_ids)
@@ -99,7 +102,7 @@ def scan(
     warnings: list[Diagnostic] = []
     for page in pages:
         here = posixpath.dirname(page.source)
-        for n, written in links_in(page.body):
+        for n, written in find(page.body):
             problem = _check(written, here, site, used)
             if problem:
                 warnings.append(Diagnostic(page.source, page.body_line + n, problem))
