@@ -108,7 +108,8 @@ def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> l
     chunks = [range(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     problems: list[Diagnostic] = []
-    if workers <= 1 or total < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+    to_render = sum(1 for p in job.pages if p.output not in job.reuse)  # the rest is kept
+    if workers <= 1 or to_render < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
         for n, chunk in enumerate(chunks):
             problems.extend(job.run(chunk))
             if progress:
