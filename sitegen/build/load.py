@@ -42,7 +42,7 @@ from sitegen.model import (
 )
 
 from .assemble import FileIds, LinkTargets, url_escape
-from .textlinks import read_file_ids, scan
+from .textlinks import links_in, read_file_ids, scan
 from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
 
 DATA_DIR = "_data"
@@ -63,6 +63,8 @@ class LoadedSite:
     next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
     # frontmatter.parse, or a cache of its results (build/fmcache.py)
     parse_front_matter: Callable[[str, str], frontmatter.FrontMatter] = frontmatter.parse
+    # textlinks.links_in, or a cache of its results (build/linkscache.py)
+    find_links: Callable[[str], Iterable[tuple[int, str]]] = links_in
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def _keep_linked_attachments(site: LoadedSite) -> None:
     """Drop the attachment files no published page links to; warn of links that lead nowhere."""
     site.file_ids = read_file_ids(site.site_dir)
     targets = LinkTargets({p.source: p.url for p in site.pages}, site.files, site.file_ids)
-    used, site.warnings = scan(site.pages, targets, bool(site.file_ids.host))
+    used, site.warnings = scan(site.pages, targets, bool(site.file_ids.host), site.find_links)
     site.files = {r: sf for r, sf in site.files.items() if r in used or not in_attachments(r)}
 
 

@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sitegen.errors import Diagnostic, SitegenError
@@ -33,6 +34,7 @@ class PageJob:
     stage: StagingDir
     highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
     limits: TemplateLimits | None = None  # time and size a page's templates may take
+    bytecode_dir: Path | None = None  # compiled templates kept between builds
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
@@ -43,10 +45,21 @@ class PageJob:
     def templates(self) -> tuple[Templates, Layouts]:
         if self._compiled is None:  # once per process: templates and layout lookups
             templates = Templates(
-                self.roots, strict=self.strict, globals=self.globals, limits=self.limits
+                self.roots,
+                strict=self.strict,
+                globals=self.globals,
+                limits=self.limits,
+                bytecode_dir=self.bytecode_dir,
             )
             self._compiled = (templates, Layouts(templates))
         return self._compiled
+
+    def save_caches(self) -> None:
+        """Keep highlighted code and compiled templates for the next build (after success)."""
+        if self.highlights is not None:
+            self.highlights.save()
+        if self._compiled is not None:
+            self._compiled[0].save_compiled()
 
     def run_outputs(self, outputs: Iterable[str]) -> list[Diagnostic]:
         """Render the pages that write these output paths (an incremental build)."""
@@ -95,12 +108,14 @@ def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> l
     chunks = [range(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     problems: list[Diagnostic] = []
-    if workers <= 1 or total < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+    to_render = sum(1 for p in job.pages if p.output not in job.reuse)  # the rest is kept
+    if workers <= 1 or to_render < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
         for n, chunk in enumerate(chunks):
             problems.extend(job.run(chunk))
             if progress:
                 progress("render", min((n + 1) * CHUNK, total), total)
         return problems
+    job.templates()[0].compile_shared()  # once here, not once per worker
     global _forked_job
     _forked_job = job
     try:

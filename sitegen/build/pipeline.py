@@ -20,6 +20,7 @@ from sitegen.errors import BuildError, SitegenError
 
 from .cache import RenderCache
 from .fmcache import FrontMatterCache
+from .linkscache import LinksCache
 from .load import LoadedSite, LoadOptions, discover_site, local_now, read_site
 from .output import StagingDir
 from .ownership import check_output, is_owned
@@ -85,8 +86,9 @@ def build_site(
             out_dir, last.pages, last.assets, seconds, outputs, last.next_due, None, True
         )
     front_matter = FrontMatterCache.load(out_dir) if not options.clean else None
-    if front_matter is not None:
-        site.parse_front_matter = front_matter.parse
+    links = LinksCache.load(out_dir) if not options.clean else None
+    if front_matter is not None and links is not None:
+        site.parse_front_matter, site.find_links = front_matter.parse, links.links
     read_site(site, load_options)
     from .rendersite import render_site  # the heavy stages: not needed by a no-change build
 
@@ -104,10 +106,11 @@ def build_site(
         raise
     if rendered.cache is not None:
         rendered.cache.save(out_dir)
-    if rendered.job is not None and rendered.job.highlights is not None:
-        rendered.job.highlights.save()
-    if front_matter is not None:
+    if rendered.job is not None:
+        rendered.job.save_caches()
+    if front_matter is not None and links is not None:
         front_matter.save()
+        links.save()
     Stamp.write(out_dir, key, rendered.outputs, rendered.pages, rendered.assets, site.next_due)
     return BuildResult(
         out_dir=out_dir,

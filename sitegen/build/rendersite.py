@@ -22,7 +22,7 @@ from .load import LoadedSite
 from .output import StagingDir
 from .pagejob import PageJob, Progress, render_pages
 from .render import TrackedSite, markdown_body, markdown_summary
-from .tree import SourceFile
+from .tree import SourceFile, bundled_themes_dir
 
 
 @dataclass
@@ -89,7 +89,11 @@ def render_site(
     index_files = reindex()
 
     roots = [TemplateRoot(site.site_dir, "")]
-    roots += [TemplateRoot(folder, f"themes/{name}/") for name, folder in site.themes]
+    shipped = bundled_themes_dir().resolve()
+    roots += [
+        TemplateRoot(folder, f"themes/{name}/", trusted=folder.resolve().is_relative_to(shipped))
+        for name, folder in site.themes
+    ]
     # Stylesheets compile before pages render: fingerprinted names must be known to asset().
     styles = compile_styles(plan.styles, roots, problems)
     asset_files = {out: sf.path for out, sf in plan.assets.items()}
@@ -107,6 +111,8 @@ def render_site(
     job = PageJob(
         to_render, roots, config.strict, template_globals, base, stage, highlights, limits
     )
+    if use_caches:
+        job.bytecode_dir = stage.out.parent / ".sitegen"
     key = cache.site_key(site.files, pages, repr(config), now.date())
     if previous is not None:
         job.reuse = previous.reusable(key, pages, stage.out)

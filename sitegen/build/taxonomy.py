@@ -81,6 +81,7 @@ def term_pages(
         index_meta["layout"] = "terms"
     else:
         index_content = _terms_list(terms.values(), site_url)
+    rows: dict[int, str] = {}  # a page's row, made once however many terms list it
     out = [
         _generated(
             f"{taxonomy}/index",
@@ -102,7 +103,7 @@ def term_pages(
         if TERM_LAYOUT in layouts:
             meta["layout"] = "term"
         else:
-            content = _pages_list(term.pages, site_url)
+            content = _pages_list(term.pages, site_url, rows)
         output = term.url.lstrip("/") + ("index.html" if term.url.endswith("/") else "")
         page = _generated(f"{taxonomy}/{term.slug}", term.url, output, term.name, meta, content)
         n = len(term.pages)
@@ -139,13 +140,16 @@ def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
     return f'<ul class="term-list">\n{items}</ul>\n'
 
 
-def _pages_list(pages: Iterable[Page], site_url: Callable[[str], str]) -> str:
-    rows = []
+def _pages_list(pages: Iterable[Page], site_url: Callable[[str], str], rows: dict[int, str]) -> str:
     for p in pages:
-        date = (
-            f' <time datetime="{p.date.isoformat()}">{p.date.isoformat()[:10]}</time>'
-            if p.date
-            else ""
-        )
-        rows.append(f'<li><a href="{escape(site_url(p.url))}">{escape(p.title)}</a>{date}</li>\n')
-    return f'<ul class="post-list">\n{"".join(rows)}</ul>\n'
+        if id(p) not in rows:
+            rows[id(p)] = _page_row(p, site_url)
+    return f'<ul class="post-list">\n{"".join(rows[id(p)] for p in pages)}</ul>\n'
+
+
+def _page_row(p: Page, site_url: Callable[[str], str]) -> str:
+    date = ""
+    if p.date:
+        iso = p.date.isoformat()
+        date = f' <time datetime="{iso}">{iso[:10]}</time>'
+    return f'<li><a href="{escape(site_url(p.url))}">{escape(p.title)}</a>{date}</li>\n'

@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -68,6 +68,8 @@ def links_in(body: str) -> Iterator[tuple[int, str]]:
             continue
         if line.startswith(("    ", "\t")) and not line.strip().startswith(("-", "*", "<")):
             continue  # an indented code block (or a list's continuation: rare for links)
+        if "](" not in line and "]:" not in line and "=" not in line:
+            continue  # most lines link nothing: no pattern below can match them
         if "`" in line:
             line = _CODE_SPAN.sub("", line)
         for pattern in MD_LINKS:
@@ -95,7 +97,10 @@ class _Site:
 
 
 def scan(
-    pages: Iterable[Page], targets: LinkTargets, has_ids: bool
+    pages: Iterable[Page],
+    targets: LinkTargets,
+    has_ids: bool,
+    find: Callable[[str], Iterable[tuple[int, str]]] = links_in,
 ) -> tuple[set[str], list[Diagnostic]]:
     """The attachment files published pages link to, and warnings for links that lead nowhere."""
     site = _Site(targets, has_ids)
@@ -103,7 +108,7 @@ def scan(
     warnings: list[Diagnostic] = []
     for page in pages:
         here = posixpath.dirname(page.source)
-        for n, written in links_in(page.body):
+        for n, written in find(page.body):
             problem = _check(written, here, site, used)
             if problem:
                 warnings.append(Diagnostic(page.source, page.body_line + n, problem))

@@ -20,7 +20,9 @@ from .declare import setting
 _NOT_SITE_RELATIVE = re.compile(r"^[a-z][a-z0-9+.-]*:|^//|^#")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 URL_STYLES = ("pretty", "html")
-MARKDOWN_ENGINES = ("pyromark", "python-markdown")
+# The Markdown engines: name -> its module in sitegen/render/ (a `make(raw_html)` function).
+# Adding an engine is that module and one line here (docs/architecture.md).
+MARKDOWN_ENGINES = {"pyromark": "md_pyromark", "python-markdown": "md_python_markdown"}
 RAW_HTML = ("allow", "escape", "drop")
 HEADING_IDS = ("github", "legacy")  # render/markdown_headings.py
 
@@ -77,7 +79,9 @@ class SiteConfig:
     base_url: str = setting("/", 'where the site is served: "/blog/" or "https://example.org/"')
     theme: str = setting("default", "the theme: in the site's themes/ or shipped with sitegen")
     urls: str = setting("pretty", "page URLs: /about/ or /about.html", choices=URL_STYLES)
-    markdown_engine: str = setting("pyromark", "the Markdown engine", choices=MARKDOWN_ENGINES)
+    markdown_engine: str = setting(
+        "pyromark", "the Markdown engine", choices=tuple(MARKDOWN_ENGINES)
+    )
     raw_html: str = setting("allow", "raw HTML in Markdown (render/rawhtml)", choices=RAW_HTML)
     heading_ids: str = setting(
         "github",

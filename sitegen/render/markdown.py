@@ -1,19 +1,23 @@
 """Layer 2: Markdown to HTML, as Nextcloud's Text app writes it (CommonMark + GFM + callouts).
 
-Two engines sit behind one small interface: pyromark (pulldown-cmark, native, the default: about
-0.1 ms a page) and Python-Markdown (opt-in, for sites that rely on its extensions). Everything the
-engines do differently from what a site needs is done once here, on the HTML they produce:
-heading ids and the table of contents, GFM autolinks (pulldown-cmark has none), footnote ids that
-cannot collide with heading ids, task-list classes, and links between pages rewritten to URLs.
+Engines sit behind one small interface, one module each, named in one registry (config's
+MARKDOWN_ENGINES): pyromark (md_pyromark.py: pulldown-cmark, native, the default: about 0.1 ms a
+page) and Python-Markdown (md_python_markdown.py: opt-in, for sites relying on its extensions).
+Everything the engines do differently from what a site needs is done once here, on their HTML:
+heading ids and the table of contents, GFM autolinks (pulldown-cmark has none), footnote ids
+that cannot collide with heading ids, task-list classes, and links between pages made URLs.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from sitegen.config import MARKDOWN_ENGINES
 
 from .markdown_headings import heading_ids, slugify
 from .markdown_text import finish, prepare
@@ -23,7 +27,6 @@ __all__ = ["make_engine", "render_markdown", "slugify", "summary_markdown"]
 if TYPE_CHECKING:
     from .highlight import HighlightCache
 
-ENGINES = ("pyromark", "python-markdown")
 CALLOUT_KINDS = ("info", "success", "warn", "warning", "error", "danger", "note", "tip")
 
 LinkResolver = Callable[[str], "str | None"]
@@ -40,14 +43,14 @@ def make_engine(
     highlight_cache: HighlightCache | None = None,
     raw_html: str = "allow",
 ) -> MarkdownEngine:
-    """A Markdown engine; `highlight` colours fenced code blocks that name a language (Pygments),
-    reusing what `highlight_cache` holds; `raw_html` is render/rawhtml.py's policy."""
-    if name == "pyromark":
-        engine = _pyromark_engine()
-    elif name == "python-markdown":
-        engine = _python_markdown_engine(raw_html == "allow")
-    else:
-        raise ValueError(f"unknown Markdown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    """A Markdown engine from the registry (config's MARKDOWN_ENGINES: name -> module of this
+    package with `make(raw_html)`); `highlight` colours fenced code blocks that name a language
+    (Pygments), reusing what `highlight_cache` holds; `raw_html` is render/rawhtml.py's policy."""
+    if name not in MARKDOWN_ENGINES:
+        choices = ", ".join(MARKDOWN_ENGINES)
+        raise ValueError(f"unknown Markdown engine {name!r}; choose one of {choices}")
+    module = importlib.import_module(f"{__package__}.{MARKDOWN_ENGINES[name]}")
+    engine: MarkdownEngine = module.make(raw_html)
     if raw_html != "allow":
         engine = _with_policy(engine, raw_html)
     if not highlight:
@@ -60,63 +63,11 @@ def make_engine(
     return render
 
 
-def pyromark_options() -> Any:
-    import pyromark
-
-    o = pyromark.Options
-    return (
-        o.ENABLE_TABLES
-        | o.ENABLE_FOOTNOTES
-        | o.ENABLE_STRIKETHROUGH
-        | o.ENABLE_TASKLISTS
-        | o.ENABLE_HEADING_ATTRIBUTES
-        | o.ENABLE_GFM
-    )
-
-
-def _pyromark_engine() -> MarkdownEngine:
-    import pyromark
-
-    md = pyromark.Markdown(options=pyromark_options())
-
-    def render(text: str) -> str:
-        return str(md.html(text))
-
-    return render
-
-
 def _with_policy(engine: MarkdownEngine, policy: str) -> MarkdownEngine:
     from .rawhtml import apply_policy, neutralize_urls
 
     def render(text: str) -> str:
         return neutralize_urls(engine(apply_policy(text, policy)))
-
-    return render
-
-
-def _python_markdown_engine(html: bool = True) -> MarkdownEngine:
-    import markdown
-
-    md = markdown.Markdown(
-        extensions=[
-            "tables",
-            "fenced_code",
-            "footnotes",
-            "sane_lists",
-            "attr_list",
-            "pymdownx.tilde",
-            "pymdownx.tasklist",
-        ],
-        extension_configs={"footnotes": {"UNIQUE_IDS": False}},
-        output_format="html",
-    )
-    if not html:  # what Python-Markdown alone takes for HTML is shown as text
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-
-    def render(text: str) -> str:
-        md.reset()
-        return md.convert(text)
 
     return render
 

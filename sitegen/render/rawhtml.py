@@ -43,7 +43,7 @@ def _spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, html) in characters of each piece of raw HTML in `text`."""
     import pyromark
 
-    from .markdown import pyromark_options
+    from .md_pyromark import options as pyromark_options
 
     data = None if text.isascii() else text.encode("utf-8")  # pyromark counts bytes
 

@@ -1,14 +1,14 @@
-"""Layer 2: Jinja2 templates in the sandbox, over the site folder overlaid on its theme.
+"""Layer 2: Jinja2 templates, over the site folder overlaid on its theme.
 
-Templates come from folders that other people can write to (a shared Nextcloud folder), so they
-run in Jinja2's `SandboxedEnvironment`: a template can format data, never reach Python internals.
-Every failure becomes a `Diagnostic` at the innermost template file and line.
+A site's templates come from folders that other people can write to (a shared Nextcloud folder),
+so they run in Jinja2's sandbox: a template can format data, never reach Python internals. The
+themes shipped with sitegen run outside it (render/environments.py). Every failure becomes a
+`Diagnostic` at the innermost template file and line.
 """
 
 from __future__ import annotations
 
 import contextvars
-import functools
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +18,6 @@ from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from sitegen import frontmatter
@@ -26,9 +25,11 @@ from sitegen.errors import Diagnostic, SitegenError
 from sitegen.model import is_within
 
 from . import limits as guards
+from .environments import KeptBytecode, Sandbox, Trusted
 from .limits import TemplateLimitError, TemplateLimits
 
 PARTIALS_DIR = "_partials"
+LAYOUTS_DIR = "_layouts"
 
 
 class TemplateProblem(SitegenError):
@@ -41,6 +42,7 @@ class TemplateRoot:
 
     path: Path
     display_prefix: str = ""  # "" for the site itself, "themes/default/" for a theme
+    trusted: bool = False  # shipped with sitegen: its templates run outside the sandbox
 
 
 class _OverlayLoader(jinja2.BaseLoader):
@@ -79,6 +81,15 @@ class _OverlayLoader(jinja2.BaseLoader):
                 )
         raise jinja2.TemplateNotFound(template)
 
+    def trusted(self, name: str) -> bool:
+        """Whether the file that serves `name` belongs to a trusted root (a shipped theme)."""
+        name = posixpath.normpath(name).lstrip("/")
+        for root in self.roots:
+            file = root.path / name
+            if file.is_file() and is_within(file, root.path):
+                return root.trusted
+        return False
+
     def exists(self, name: str) -> bool:
         known = self._exists.get(name)
         if known is None:
@@ -99,76 +110,6 @@ def _blank_front_matter(source: str, display: str) -> str:
         return source
     head_lines = source[: len(source) - len(body)].count("\n")
     return "{#" + "\n" * (head_lines - 1) + "-#}\n" + body if head_lines else body
-
-
-# str.format and str.format_map are wrapped by the sandbox whenever they are read
-_STR_FORMAT = frozenset({"format", "format_map"})
-
-
-@functools.cache
-def _attributes_of(cls: type) -> frozenset[str]:
-    return frozenset(dir(cls))
-
-
-class _Sandbox(SandboxedEnvironment):
-    """Jinja2's sandbox with its per-access safety verdict cached by (type, attribute).
-
-    The verdict depends only on the object's type and the attribute's name, and a page reads the
-    same few attributes thousands of times, so the cache removes most of the sandbox's cost.
-    """
-
-    intercepted_binops = frozenset({"*", "**", "+"})  # render/limits.py bounds their results
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._safe: dict[tuple[type, str], bool] = {}
-        self.filters = {name: guards.checked_filter(f) for name, f in self.filters.items()}
-
-    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
-        return guards.guard_tree(super()._parse(source, name, filename))
-
-    def call_binop(
-        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
-    ) -> Any:
-        guards.check_binop(operator, left, right)
-        return super().call_binop(context, operator, left, right)
-
-    def call(
-        __self,
-        __context: jinja2.runtime.Context,
-        __obj: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        guards.check_clock()
-        # The string a method belongs to ('{:>1000000000}'.format) has its widths checked too.
-        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
-        guards.check_args((owner, *args) if isinstance(owner, str) else args, kwargs)
-        return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        """`site.title` on a dict: look the key up first when no attribute of that name can
-        exist, instead of letting getattr() fail and raise first (Jinja's order is kept).
-        An attribute already found safe on this type is read directly: the sandbox's own path
-        would only reach the same verdict again (templates read ~90 attributes a page)."""
-        if isinstance(obj, dict) and attribute not in _attributes_of(type(obj)):
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        elif self._safe.get((type(obj), attribute)) and attribute not in _STR_FORMAT:
-            try:
-                return getattr(obj, attribute)
-            except AttributeError:
-                pass  # Jinja tries obj[attribute] next, then gives an undefined
-        return super().getattr(obj, attribute)
-
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        key = (type(obj), attr)
-        verdict = self._safe.get(key)
-        if verdict is None:
-            verdict = self._safe[key] = super().is_safe_attribute(obj, attr, value)
-        return verdict
 
 
 class _LenientUndefined(jinja2.Undefined):
@@ -195,25 +136,57 @@ class Templates:
         strict: bool = True,
         globals: Mapping[str, Any] | None = None,
         limits: TemplateLimits | None = None,
+        bytecode_dir: Path | None = None,
     ) -> None:
         self.limits = limits or TemplateLimits()
         self.loader = _OverlayLoader(roots)
-        self.env = _Sandbox(
-            loader=self.loader,
-            undefined=jinja2.StrictUndefined if strict else _LenientUndefined,
-            autoescape=True,
-            keep_trailing_newline=True,
-            auto_reload=False,
-            cache_size=-1,
-            extensions=["jinja2.ext.loopcontrols"],
-        )
-        self.env.globals.update(globals or {})
-        self.env.globals.update(guards.GLOBALS)
-        self.env.globals["partial"] = self._partial
+        options: dict[str, Any] = {
+            "loader": self.loader,
+            "undefined": jinja2.StrictUndefined if strict else _LenientUndefined,
+            "autoescape": True,
+            "keep_trailing_newline": True,
+            "auto_reload": False,
+            "cache_size": -1,
+            "extensions": ["jinja2.ext.loopcontrols"],
+        }
+        self.compiled = [KeptBytecode(bytecode_dir, kind) for kind in ("sandbox", "trusted")]
+        self.env = Sandbox(**options, bytecode_cache=self.compiled[0] if bytecode_dir else None)
+        self.trusted = Trusted(**options, bytecode_cache=self.compiled[1] if bytecode_dir else None)
+        for env in (self.env, self.trusted):
+            env.globals.update(globals or {})
+            env.globals.update(guards.GLOBALS)
+            env.globals["partial"] = self._partial
+            env.route = self._route
+        self._routes: dict[str, jinja2.Environment] = {}
         self._partials: dict[tuple[str, str], str] = {}  # (name, caller's folder) -> template
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
+
+    def save_compiled(self) -> None:
+        """Keep what this build compiled for the next (after a build that succeeded)."""
+        for kept in self.compiled:
+            kept.save()
+
+    def compile_shared(self) -> None:
+        """Compile every layout and partial now: done before the render workers fork, each
+        inherits them instead of compiling its own. One that fails is reported when used."""
+        names = {"_layout.html"}
+        for root in self.loader.roots:
+            for folder in (PARTIALS_DIR, LAYOUTS_DIR):
+                names.update(f"{folder}/{f.name}" for f in (root.path / folder).glob("*.html"))
+        for name in sorted(names):
+            if self.exists(name):
+                try:
+                    self.env.get_template(name)
+                except Exception:  # its page reports it, at its line
+                    continue
+
+    def _route(self, name: str) -> jinja2.Environment:
+        env = self._routes.get(name)
+        if env is None:
+            env = self._routes[name] = self.trusted if self.loader.trusted(name) else self.env
+        return env
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """Render a template; any failure raises TemplateProblem naming file and line."""

@@ -104,6 +104,7 @@ EDITS = st.sampled_from(
         ("posts/2026-01-03-c.md", None),
         ("posts/2026-01-02-b.md", None),
         ("about.md", "About, edited."),
+        ("about.md", "See [x](img/x.txt), [gone](nowhere.md)."),  # links: cached by body
         ("about.md", "---\ndraft: true\n---\nHidden."),
         ("css/site.scss", "p { color: green; }\n"),
         ("css/_more.scss", "$x: 1px;\n"),

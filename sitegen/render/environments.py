@@ -1,0 +1,160 @@
+"""Layer 2: the two Jinja2 environments a site's templates run in.
+
+A site's own templates come from folders other people can write to (a shared Nextcloud folder),
+so they run in `Sandbox`: Jinja2's sandbox, plus render/limits.py's bounds on time and size.
+The themes shipped inside sitegen are code of sitegen itself: they run in `Trusted`, a plain
+environment, which skips the sandbox's check on every attribute read and call (about a third of
+a page's template time). Both share one loader; whichever template asks for another (include,
+extends, import, partial()) gets it from the environment of the folder it is found in, so a
+site's template that overrides a theme's partial still runs sandboxed when the theme calls it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import sys
+from collections.abc import Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.bccache
+from jinja2.sandbox import SandboxedEnvironment
+
+from sitegen import __version__
+
+from . import limits as guards
+
+
+class _Routing(jinja2.Environment):
+    """get_template() hands each name to the environment its file must run in."""
+
+    route: Callable[[str], jinja2.Environment] | None = None
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        if isinstance(name, str) and self.route is not None:
+            env = self.route(name)
+            if env is not self:
+                return env.get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
+
+
+class KeptBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept between builds (`.sitegen/jinja-KIND-HASH/`): read when there,
+    written only by `save()`, after a build that succeeded (a failed build writes nothing). The
+    folder's name hashes the code that shapes what templates compile to (the sandbox, guards)."""
+
+    def __init__(self, folder: Path | None, kind: str) -> None:
+        h = hashlib.blake2b(digest_size=8)
+        h.update(f"{__version__}\0{jinja2.__version__}\0{kind}".encode())
+        for module in (guards, sys.modules[__name__]):
+            h.update(Path(str(module.__file__)).read_bytes())
+        self.folder = folder / f"jinja-{kind}-{h.hexdigest()}" if folder else None
+        self.pending: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.folder is None:
+            return
+        try:
+            with open(self.folder / f"{bucket.key}.cache", "rb") as f:
+                bucket.load_bytecode(f)
+        except OSError:
+            return
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.pending[bucket.key] = bucket.bytecode_to_string()
+
+    def save(self) -> None:
+        """Write what was compiled since the last save; never fails a build."""
+        if self.folder is None or not self.pending:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for key, data in self.pending.items():
+                tmp = self.folder / f"{key}.tmp-{os.getpid()}"
+                tmp.write_bytes(data)
+                os.replace(tmp, self.folder / f"{key}.cache")
+        except OSError:
+            return  # only the next build compiles again
+        self.pending = {}
+
+
+class Trusted(_Routing):
+    """Templates shipped with sitegen: no sandbox (their output is still size-checked)."""
+
+
+# str.format and str.format_map are wrapped by the sandbox whenever they are read
+_STR_FORMAT = frozenset({"format", "format_map"})
+
+
+@functools.cache
+def _attributes_of(cls: type) -> frozenset[str]:
+    return frozenset(dir(cls))
+
+
+class Sandbox(_Routing, SandboxedEnvironment):
+    """Jinja2's sandbox with its per-access safety verdict cached by (type, attribute).
+
+    The verdict depends only on the object's type and the attribute's name, and a page reads the
+    same few attributes thousands of times, so the cache removes most of the sandbox's cost.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "+"})  # render/limits.py bounds their results
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._safe: dict[tuple[type, str], bool] = {}
+        self.filters = {name: guards.checked_filter(f) for name, f in self.filters.items()}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        return guards.guard_tree(super()._parse(source, name, filename))
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        guards.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self,
+        __context: jinja2.runtime.Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        guards.check_clock()
+        # The string a method belongs to ('{:>1000000000}'.format) has its widths checked too.
+        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        guards.check_args((owner, *args) if isinstance(owner, str) else args, kwargs)
+        return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`site.title` on a dict: look the key up first when no attribute of that name can
+        exist, instead of letting getattr() fail and raise first (Jinja's order is kept).
+        An attribute already found safe on this type is read directly: the sandbox's own path
+        would only reach the same verdict again (templates read ~90 attributes a page)."""
+        if isinstance(obj, dict) and attribute not in _attributes_of(type(obj)):
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        elif self._safe.get((type(obj), attribute)) and attribute not in _STR_FORMAT:
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass  # Jinja tries obj[attribute] next, then gives an undefined
+        return super().getattr(obj, attribute)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        verdict = self._safe.get(key)
+        if verdict is None:
+            verdict = self._safe[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
