@@ -55,6 +55,10 @@ def time_edits(preview: Preview, edits: int, save: Callable[[int], None]) -> lis
     out = preview.out_dir / "index.html"
     seconds = []
     for n in range(1, edits + 1):
+        # An author does not save twice within a second (and wsgidav, the imitation server, makes
+        # its ETags from whole-second times: two saves in one second would look like one, the
+        # first edit and the upload before it included).
+        time.sleep(1.1)
         save(n)
         began = time.monotonic()
         marker = f"Edit number {n}."
@@ -63,9 +67,6 @@ def time_edits(preview: Preview, edits: int, save: Callable[[int], None]) -> lis
                 raise SystemExit(f"edit {n} never reached the preview")
             time.sleep(0.005)
         seconds.append(time.monotonic() - began)
-        # An author does not save twice within a second (and wsgidav, the imitation server, makes
-        # its ETags from whole-second times: two saves in one second would look like one).
-        time.sleep(1.1)
     return seconds
 
 
