@@ -39,7 +39,19 @@ def _initial_state(page: str, name: str) -> dict[str, str]:
 
 
 def grant_in_browser(server: str, login_url: str, user: str, password: str) -> None:
-    """What a person does in the browser: log in, open the login URL, press "Grant access"."""
+    """What a person does in the browser: log in, open the login URL, press "Grant access".
+    A 500 (the test server's SQLite busy with the other tests' requests) is tried again, as a
+    person would reload the page."""
+    for attempt in range(5):
+        try:
+            return _grant_once(server, login_url, user, password)
+        except httpx.HTTPStatusError as e:
+            if e.response.status_code < 500 or attempt == 4:
+                raise
+            time.sleep(1)
+
+
+def _grant_once(server: str, login_url: str, user: str, password: str) -> None:
     with httpx.Client(follow_redirects=True, timeout=60) as browser:
         token = _request_token(browser.get(f"{server}/index.php/login").text)
         browser.post(
