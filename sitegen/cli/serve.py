@@ -6,11 +6,15 @@ import ipaddress
 import re
 import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sitegen.cli.command import command
 from sitegen.errors import SitegenError
+
+if TYPE_CHECKING:
+    from sitegen.serve import Preview
 
 from .overrides import settings_options
 from .source import held_back_options, source_options
@@ -119,7 +123,16 @@ def serve(
     if warning:
         click.echo(warning, err=True)
     try:
-        overrides = parse_overrides(base_url, settings)
+        options = ServeOptions(
+            host=host,
+            port=port,
+            drafts=drafts,
+            future=future,
+            poll=poll,
+            push=push,
+            allow_hosts=allow_hosts,
+            overrides=parse_overrides(base_url, settings),
+        )
         src = open_source(
             source,
             user=user,
@@ -128,24 +141,18 @@ def serve(
             offline=offline,
             limits=SyncLimits().with_settings(limits),
         )
-        preview = Preview(
-            src,
-            ServeOptions(
-                host=host,
-                port=port,
-                drafts=drafts,
-                future=future,
-                poll=poll,
-                push=push,
-                allow_hosts=allow_hosts,
-                overrides=overrides,
-            ),
-        )
+        preview = Preview(src, options)
     except SitegenError as exc:
         raise click.ClickException(str(exc)) from None
 
+    _run(preview, src.label, host, port, open_browser)
+
+
+def _run(preview: Preview, label: str, host: str, port: int, open_browser: bool) -> None:
+    """Serve until Ctrl-C, announcing the URL once it accepts connections."""
+
     def ready(url: str) -> None:
-        click.echo(f"serving {src.label} at {url} (Ctrl-C to stop)", err=True)
+        click.echo(f"serving {label} at {url} (Ctrl-C to stop)", err=True)
         if open_browser:
             webbrowser.open(url)
 
