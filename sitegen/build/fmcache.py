@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 from sitegen import frontmatter
 from sitegen.frontmatter import FrontMatter
 
-FORMAT = 1
+from .usedentries import UsedEntries
+
 _DATE, _TIME = "\0date", "\0datetime"
 
 
@@ -52,26 +51,10 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def cache_file(out_dir: Path) -> Path:
-    return out_dir.parent / ".sitegen" / f"{out_dir.name}.front-matter.json"
+class FrontMatterCache(UsedEntries):
+    """YAML text -> [encoded meta, key lines, body line]."""
 
-
-class FrontMatterCache:
-    def __init__(self, file: Path, known: dict[str, list[Any]] | None = None) -> None:
-        self.file = file
-        self._known = known or {}  # YAML text -> [encoded meta, key lines, body line]
-        self._used: dict[str, list[Any]] = {}
-
-    @classmethod
-    def load(cls, out_dir: Path) -> FrontMatterCache:
-        file = cache_file(out_dir)
-        try:
-            raw = json.loads(file.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                return cls(file)
-            return cls(file, dict(raw["entries"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls(file)
+    KIND = "front-matter"
 
     def parse(self, text: str, path: str) -> FrontMatter:
         """frontmatter.parse(text, path), from the cache when this YAML was parsed before."""
@@ -95,15 +78,3 @@ class FrontMatterCache:
         if repr(_decode(json.loads(json.dumps(encoded)))) == repr(fm.meta):  # types too
             self._used[source] = [encoded, fm.key_lines, fm.body_line]
         return fm
-
-    def save(self) -> None:
-        """Keep what this build used; never fails a build."""
-        if self._used.keys() == self._known.keys():
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": FORMAT, "entries": self._used}), encoding="utf-8")
-            os.replace(tmp, self.file)
-        except (OSError, ValueError):
-            return

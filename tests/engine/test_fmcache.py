@@ -53,7 +53,7 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", SITE)
     out = tmp_path / "out"
     build_site(site, out, opts())
-    file = fmcache.cache_file(out)
+    file = fmcache.FrontMatterCache.cache_file(out)
     entries = json.loads(file.read_text())["entries"]
     file.write_text(json.dumps({"format": 1, "entries": {k: [None] for k in entries}}))
     (site / "about.md").write_text("About us, edited.")
