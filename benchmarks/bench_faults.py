@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sitegen.build.pipeline import BuildOptions, build_site  # noqa: E402
+from sitegen.compiler.pipeline import BuildOptions, build_site  # noqa: E402
 from sitegen.errors import SitegenError  # noqa: E402
 from sitegen.publish.davtarget import DavTarget  # noqa: E402
 from sitegen.publish.log import verify  # noqa: E402

@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sitegen.build.pipeline import BuildOptions, build_site  # noqa: E402
+from sitegen.compiler.pipeline import BuildOptions, build_site  # noqa: E402
 from sitegen.publish.davtarget import DavTarget  # noqa: E402
 from sitegen.publish.manifest import STATE_DIR  # noqa: E402
 from sitegen.publish.runner import PublishOptions, publish_tree  # noqa: E402

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sitegen.build.pipeline import BuildOptions, build_site  # noqa: E402
-from sitegen.build.searchindex import FOLDER, words  # noqa: E402
+from sitegen.compiler.pipeline import BuildOptions, build_site  # noqa: E402
+from sitegen.compiler.searchindex import FOLDER, words  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 SHOWN = 10

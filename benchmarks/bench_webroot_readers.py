@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sitegen.build.pipeline import BuildOptions, build_site  # noqa: E402
+from sitegen.compiler.pipeline import BuildOptions, build_site  # noqa: E402
 from sitegen.publish.plan import DeleteCap  # noqa: E402
 from sitegen.publish.runner import PublishOptions, publish_tree  # noqa: E402
 from sitegen.publish.webroot import WebRoot  # noqa: E402

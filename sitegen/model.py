@@ -28,7 +28,7 @@ def is_private(rel: str) -> bool:
 
 
 # Nextcloud Text keeps a page's pasted images in `.attachments.<fileid>/` beside it: hidden,
-# but read, and published when a page links to them (build/textlinks.py).
+# but read, and published when a page links to them (compiler/textlinks.py).
 ATTACHMENTS_FOLDER = re.compile(r"^\.attachments\.\d+$")
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from sitegen.build.ownership import mark_owned
-from sitegen.build.pipeline import BuildOptions, BuildResult, build_site
+from sitegen.compiler.ownership import mark_owned
+from sitegen.compiler.pipeline import BuildOptions, BuildResult, build_site
 from sitegen.errors import BuildError, SitegenError
 from tests.servers.faultproxy import fault_proxy
 from tests.servers.nextcloud import nc_env, nextcloud

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sitegen import __version__
-from sitegen.build.ownership import mark_owned
 from sitegen.cli import main
+from sitegen.compiler.ownership import mark_owned
 from tests.trees import snapshot, write_tree
 
 

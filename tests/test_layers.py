@@ -26,7 +26,7 @@ RANKS: dict[str, float] = {
     "config": 1.3,
     "model": 1.4,
     "render": 2.0,
-    "build": 3.0,
+    "compiler": 3.0,
     "publish.plan": 3.0,
     "publish.manifest": 3.0,
     "webdav": 4.0,

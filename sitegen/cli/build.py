@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from sitegen.build.pipeline import BuildOptions, build_site
-from sitegen.build.tree import bundled_themes_dir
 from sitegen.cli.command import command
+from sitegen.compiler.pipeline import BuildOptions, build_site
+from sitegen.compiler.tree import bundled_themes_dir
 from sitegen.config import parse_overrides, toml_string
 from sitegen.errors import SitegenError
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from sitegen.build.check import check_site
-from sitegen.build.pipeline import BuildOptions
-from sitegen.build.tree import bundled_themes_dir
 from sitegen.cli.command import command
+from sitegen.compiler.check import check_site
+from sitegen.compiler.pipeline import BuildOptions
+from sitegen.compiler.tree import bundled_themes_dir
 from sitegen.errors import SitegenError
 
 from .report import fail

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.errors import PublishError
 from sitegen.nextcloud_app.hosting import Hosted, Sites, site_id
 from sitegen.nextcloud_app.protocol import AppAPIAuth

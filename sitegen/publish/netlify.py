@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from sitegen.build.load import LoadOptions, load_site
+from sitegen.compiler.load import LoadOptions, load_site
 from sitegen.errors import ConfigError, PublishError
 
 PREFIX = "netlify-hook:"

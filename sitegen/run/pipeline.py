@@ -65,7 +65,7 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
     fingerprint = None if rs.offline else _sync(rs, source)
     if stop():
         raise Abandoned
-    from sitegen.build.pipeline import BuildOptions, build_site
+    from sitegen.compiler.pipeline import BuildOptions, build_site
 
     with tempfile.TemporaryDirectory(prefix="sitegen-publish-") as tmp:
         out = Path(tmp) / "out"

@@ -15,7 +15,7 @@ from sitegen.errors import Diagnostic, SitegenError
 
 
 class UpdateLike(Protocol):
-    """What a build reports (sitegen.build.incremental.Update)."""
+    """What a build reports (sitegen.compiler.incremental.Update)."""
 
     @property
     def written(self) -> tuple[str, ...]: ...
@@ -32,7 +32,7 @@ class UpdateLike(Protocol):
 
 
 class SiteBuilder(Protocol):
-    """sitegen.build.incremental.IncrementalBuilder, or a test's stand-in."""
+    """sitegen.compiler.incremental.IncrementalBuilder, or a test's stand-in."""
 
     def build(self, changed: Iterable[str] | None = None) -> UpdateLike: ...
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from sitegen.build.incremental import IncrementalBuilder
-from sitegen.build.pipeline import BuildOptions
-from sitegen.build.tree import bundled_themes_dir
+from sitegen.compiler.incremental import IncrementalBuilder
+from sitegen.compiler.pipeline import BuildOptions
+from sitegen.compiler.tree import bundled_themes_dir
 from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import Diagnostic, SitegenError, format_html, format_text
 from sitegen.sources import Source
@@ -46,7 +46,7 @@ class ServeOptions:
 
 
 def incremental_builder(site_dir: Path, out_dir: Path, options: BuildOptions) -> SiteBuilder:
-    """The build engine's incremental builder (sitegen.build.incremental)."""
+    """The build engine's incremental builder (sitegen.compiler.incremental)."""
     return IncrementalBuilder(site_dir, out_dir, options)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import snapshot, write_tree
 
 LAYOUT = "<title>{{ page.title }}</title>{% include '_partials/foot.html' %}{{ content }}"

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen import frontmatter
-from sitegen.build import fmcache
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler import fmcache
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 from tests.engine.test_incremental import SITE
 from tests.trees import snapshot, write_tree

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build.incremental import IncrementalBuilder
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.incremental import IncrementalBuilder
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.errors import BuildError
 from tests.conftest import NOW
 from tests.trees import apply_edit, snapshot, write_tree

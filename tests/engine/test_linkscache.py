@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.build.linkscache import LinksCache
-from sitegen.build.pipeline import BuildOptions, build_site
-from sitegen.build.textlinks import links_in
+from sitegen.compiler.linkscache import LinksCache
+from sitegen.compiler.pipeline import BuildOptions, build_site
+from sitegen.compiler.textlinks import links_in
 from tests.conftest import write_tree
 
 BODIES = st.sampled_from(

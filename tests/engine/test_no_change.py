@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import load, stamp
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler import load, stamp
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 from tests.engine.test_incremental import EDITS, SITE
 from tests.trees import apply_edit, snapshot, write_tree

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import pagejob
-from sitegen.build.cache import HighlightStore
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler import pagejob
+from sitegen.compiler.cache import HighlightStore
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 from tests.engine.test_incremental import EDITS, SITE
 from tests.trees import apply_edit, snapshot, write_tree

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build.pipeline import build_site
-from sitegen.build.tree import bundled_themes_dir
+from sitegen.compiler.pipeline import build_site
+from sitegen.compiler.tree import bundled_themes_dir
 from sitegen.errors import BuildError
 from sitegen.render.environments import Sandbox, Trusted
 from sitegen.render.templates import TemplateRoot, Templates

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from sitegen.build.check import check_site
-from sitegen.build.pipeline import BuildOptions
 from sitegen.cli.check import check
+from sitegen.compiler.check import check_site
+from sitegen.compiler.pipeline import BuildOptions
 from tests.conftest import NOW, SiteBuilder
 
 GOOD = {

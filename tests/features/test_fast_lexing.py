@@ -24,7 +24,7 @@ LANGUAGES = [
 ]  # fmt: skip
 SAMPLES = [
     "sitegen/render/lexing.py",
-    "sitegen/build/rendersite.py",
+    "sitegen/compiler/rendersite.py",
     "sitegen/serve/client.js",
     "themes/default/_layout.html",
     "themes/default/css/_base.scss",

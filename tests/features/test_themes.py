@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sitegen.build.check import check_site
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.check import check_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 
 REPO = Path(__file__).resolve().parent.parent.parent

@@ -9,8 +9,8 @@ import pytest
 import tomllib
 from click.testing import CliRunner
 
-from sitegen.build.tree import bundled_themes_dir
 from sitegen.cli import main
+from sitegen.compiler.tree import bundled_themes_dir
 
 THEMES = sorted(p.name for p in bundled_themes_dir().iterdir() if p.is_dir())
 

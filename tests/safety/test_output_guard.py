@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitegen.build.incremental import IncrementalBuilder
-from sitegen.build.ownership import OutputError
 from sitegen.cli import main
+from sitegen.compiler.incremental import IncrementalBuilder
+from sitegen.compiler.ownership import OutputError
 from tests.trees import snapshot, write_tree
 
 SITE = {"_layout.html": "{{ content }}", "index.md": "# Home", "posts/a.md": "# A"}

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitegen.build.incremental import IncrementalBuilder
-from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.cli import main
+from sitegen.compiler.incremental import IncrementalBuilder
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.errors import BuildError
 from tests.trees import snapshot, write_tree
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.serve import Preview, ServeOptions
 from sitegen.serve.builds import SiteBuilder
 from sitegen.sources import LocalSource, Source
@@ -76,7 +76,7 @@ def _digests(root: Path) -> dict[str, str]:
 
 
 class FullBuilder:
-    """Stand-in for sitegen.build.incremental.IncrementalBuilder: builds everything each time and
+    """Stand-in for sitegen.compiler.incremental.IncrementalBuilder: builds everything each time and
     reports the outputs whose bytes changed."""
 
     def __init__(self, site_dir: Path, out_dir: Path, options: BuildOptions) -> None:
@@ -98,7 +98,7 @@ class FullBuilder:
 
 def engine_builder() -> Callable[[Path, Path, BuildOptions], SiteBuilder]:
     try:
-        module: Any = importlib.import_module("sitegen.build.incremental")
+        module: Any = importlib.import_module("sitegen.compiler.incremental")
     except ImportError:
         return FullBuilder
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitegen.build.ownership import mark_owned
 from sitegen.cli import main
+from sitegen.compiler.ownership import mark_owned
 from sitegen.config import SiteConfig, parse_config, parse_overrides, setting_names
 from sitegen.config.declare import KINDS, rule_of
 from sitegen.config.schema import SECTIONS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitegen.build.aliases import alias_output
+from sitegen.compiler.aliases import alias_output
 from tests.conftest import SiteBuilder
 
 LAYOUT = {"_layout.html": "<main>{{ content }}</main>"}

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.browser

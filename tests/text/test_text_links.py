@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.sources.index import FileEntry, Index, write_index
 from tests.conftest import NOW, SiteBuilder
 from tests.trees import write_tree

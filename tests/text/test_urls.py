@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sitegen.build.check import check_site
-from sitegen.build.pipeline import BuildOptions
+from sitegen.compiler.check import check_site
+from sitegen.compiler.pipeline import BuildOptions
 from tests.conftest import NOW, SiteBuilder
 
 LAYOUT = {"_layout.html": '<nav><a href="{{ page.url }}">self</a></nav><main>{{ content }}</main>'}

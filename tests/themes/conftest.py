@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sitegen.build.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 
 REPO = Path(__file__).resolve().parent.parent.parent

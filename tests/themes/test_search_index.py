@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import searchindex
-from sitegen.build.pipeline import BuildOptions, build_site
 from sitegen.cli import main
+from sitegen.compiler import searchindex
+from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 from tests.trees import write_tree
 

@@ -2,8 +2,8 @@
 
 Every read happens before any write, every problem is collected before the build stops, and the
 output folder is replaced only by a complete build. A build whose inputs did not change since
-the last build of the same output stops after looking at them (build/stamp.py), before the
-render stages (build/rendersite.py, Markdown, Jinja2, Pygments) are even imported.
+the last build of the same output stops after looking at them (compiler/stamp.py), before the
+render stages (compiler/rendersite.py, Markdown, Jinja2, Pygments) are even imported.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def build_site(
 
 
 def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:
-    """What the no-change check compares (build/stamp.py): every file the build reads, the
+    """What the no-change check compares (compiler/stamp.py): every file the build reads, the
     options that change what it makes, and the day."""
     paths = [(sf.display, sf.path) for sf in site.files.values()]
     overrides = json.dumps(options.overrides.mapping(), sort_keys=True, default=str)

@@ -7,7 +7,7 @@ A page is kept (left in the output, or hard-linked into a fresh one; not rendere
   what listings show of each (URL, title, dates, tags, front matter), sitegen's version and the
   day (templates may show dates);
 - its own source text is unchanged, and its output file is as the last build left it (size,
-  times and inode, from build/stamp.py);
+  times and inode, from compiler/stamp.py);
 - and its templates did not read the site's page collections last time (a listing shows other
   pages' bodies and summaries).
 Anything else renders again, so a kept page is byte-for-byte what rendering it would give.
@@ -41,7 +41,7 @@ class RenderCache:
     site_key: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # output path -> key of its source
     readers: set[str] = field(default_factory=set)  # outputs whose templates list other pages
-    # Output files as the last build left them (build/stamp.py); None: trust any file there.
+    # Output files as the last build left them (compiler/stamp.py); None: trust any file there.
     intact: set[str] | None = None
 
     @classmethod

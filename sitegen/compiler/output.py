@@ -33,7 +33,7 @@ class StagingDir:
     """A hidden folder beside OUT that receives the new build of the site in SITE_DIR.
 
     Every command that writes a build (build, check, serve, publish) makes one, so the check that
-    OUT may be replaced (build/ownership.py) runs here, before anything is written or deleted.
+    OUT may be replaced (compiler/ownership.py) runs here, before anything is written or deleted.
     With `update`, and when OUT is sitegen's own, only what changed is staged (see the module)."""
 
     def __init__(

@@ -61,9 +61,9 @@ class LoadedSite:
     warnings: list[Diagnostic] = field(default_factory=list)  # the build goes on (textlinks.py)
     file_ids: FileIds = field(default_factory=FileIds)  # Nextcloud file IDs, from the mirror
     next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
-    # frontmatter.parse, or a cache of its results (build/fmcache.py)
+    # frontmatter.parse, or a cache of its results (compiler/fmcache.py)
     parse_front_matter: Callable[[str, str], frontmatter.FrontMatter] = frontmatter.parse
-    # textlinks.links_in, or a cache of its results (build/linkscache.py)
+    # textlinks.links_in, or a cache of its results (compiler/linkscache.py)
     find_links: Callable[[str], Iterable[tuple[int, str]]] = links_in
 
 

@@ -1,4 +1,4 @@
-"""Layer 3: the links of each page body found by earlier builds (build/textlinks.py's
+"""Layer 3: the links of each page body found by earlier builds (compiler/textlinks.py's
 `links_in`), by a hash of the body, so a build after an edit scans only the bodies that changed.
 
 Kept beside the output (`.sitegen/NAME.links.json`) as JSON; only entries the last build used

@@ -1,6 +1,6 @@
 """Layer 3: which folder a build may replace, checked before anything is written or deleted.
 
-A build replaces its output folder whole (build/output.py), so the output must never be the site,
+A build replaces its output folder whole (compiler/output.py), so the output must never be the site,
 a folder holding the site, or a folder that holds someone else's files. Ownership is recorded
 beside the output (`.sitegen/NAME.output`, next to the render cache) rather than in it, so the
 record is never published: it names the output folder's device and inode, which change when the

@@ -39,7 +39,7 @@ class PageJob:
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build re-renders them when any page changes.
     readers: set[str] = field(default_factory=set)
-    # Outputs the previous build holds as they would render now (see build/cache.py).
+    # Outputs the previous build holds as they would render now (see compiler/cache.py).
     reuse: set[str] = field(default_factory=set)
 
     def templates(self) -> tuple[Templates, Layouts]:
