@@ -13,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from sitegen.compiler.ownership import mark_owned
 from sitegen.compiler.pipeline import BuildOptions, BuildResult, build_site
 from sitegen.errors import BuildError, SitegenError
+from sitegen.sources import listing
 from tests.servers.faultproxy import fault_proxy
 from tests.servers.nextcloud import nc_env, nextcloud
 from tests.trees import snapshot, write_tree
@@ -124,3 +125,10 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync right after a changing one counts as confirming it (sources/listing.py waits
+    SETTLE_SECONDS for Nextcloud's files to catch up with its folder ETags)."""
+    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)

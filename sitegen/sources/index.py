@@ -43,6 +43,9 @@ class Index:
     infinity: bool | None = None  # whether PROPFIND Depth infinity worked last time
     files: dict[str, FileEntry] = field(default_factory=dict)
     dirs: dict[str, str | None] = field(default_factory=dict)  # key -> folder ETag
+    # Folders ("" is the root) seen changing, and when (time.time()): listed again by the next
+    # sync whatever their ETag says, until one lists them SETTLE_SECONDS after the change.
+    unsettled: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -56,7 +59,8 @@ class Index:
             raise ValueError("unknown index version")
         files = {k: FileEntry(**v) for k, v in data["files"].items()}
         dirs = {k: v for k, v in data["dirs"].items()}
-        for key in (*files, *dirs):
+        unsettled = {str(k): float(v) for k, v in data.get("unsettled", {}).items()}
+        for key in (*files, *dirs, *(k for k in unsettled if k)):
             split_path(key)  # an index edited by hand must not lead outside the mirror
         return cls(
             data["source"],
@@ -65,6 +69,7 @@ class Index:
             data.get("infinity"),
             files,
             dirs,
+            unsettled,
         )
 
 

@@ -3,18 +3,27 @@
 - Folder ETags propagate (Nextcloud: a folder's ETag changes when anything below it changes,
   up to the root; we trust this when the server reports `oc:fileid`): an unchanged root means
   nothing changed (one PROPFIND Depth 0), and only folders whose ETag changed are listed again.
+- Nextcloud changes a folder's ETag before the new file is in place: a PUT moves the folder's ETag
+  on to its final value a moment before the file's own entry (seen on Nextcloud 34: a listing
+  with the final root ETag and the old file). So a listing taken right after a change may be
+  stale while its ETags look final. Folders seen changing stay `unsettled` and are listed again,
+  ETag or not, until a listing made SETTLE_SECONDS after the change confirms them.
 - Otherwise everything is listed: one PROPFIND Depth infinity if the server allows it, else
   Depth 1 folder by folder, `jobs` at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from sitegen.sources.index import FileEntry, Index
 from sitegen.sources.limits import SyncGuard, SyncLimits
 from sitegen.webdav import Client, Resource, WebDAVError
+
+SETTLE_SECONDS = 2.0  # far longer than one PUT's last steps inside the server
+RECHECK_FOLDER_BY_FOLDER = 8  # more unsettled folders than this: one Depth-infinity listing
 
 # Statuses with which servers refuse Depth infinity (Nextcloud can be configured to refuse it).
 _NO_INFINITY = (400, 403, 405, 501)
@@ -44,9 +53,11 @@ def list_remote(
     guard = guard or SyncGuard(SyncLimits(), client.root_url)
     usable = old is not None and old.propagates and propagates(root)
     if usable and old is not None:
-        if old.root_etag == root.etag:
+        recheck = set(old.unsettled)
+        if old.root_etag == root.etag and not recheck:
             return Listing(dict(old.files), dict(old.dirs), old.infinity)
-        return _walk(client, old, guard, jobs=jobs, infinity=old.infinity)
+        if len(recheck) <= RECHECK_FOLDER_BY_FOLDER or old.infinity is False:
+            return _walk(client, old, guard, jobs=jobs, infinity=old.infinity, recheck=recheck)
     if old is None or old.infinity is not False:
         try:
             found = client.propfind("", "infinity")[1:]
@@ -70,11 +81,33 @@ def _from_resources(
     return listing
 
 
+def unsettled_after(
+    old: Index | None, root_etag: str | None, dirs: dict[str, str | None], now: float
+) -> dict[str, float]:
+    """The folders the next sync must list again: those whose ETag this sync saw change (all of
+    them on a first sync), and those seen changing less than SETTLE_SECONDS ago."""
+    before = {"": old.root_etag, **old.dirs} if old is not None else {}
+    after = {"": root_etag, **dirs}
+    changed = {k: now for k, etag in after.items() if old is None or before.get(k) != etag}
+    recent = {
+        k: t
+        for k, t in (old.unsettled if old is not None else {}).items()
+        if k in after and abs(now - t) < SETTLE_SECONDS
+    }
+    return {**recent, **changed}
+
+
 def _walk(
-    client: Client, old: Index | None, guard: SyncGuard, *, jobs: int, infinity: bool | None
+    client: Client,
+    old: Index | None,
+    guard: SyncGuard,
+    *,
+    jobs: int,
+    infinity: bool | None,
+    recheck: AbstractSet[str] = frozenset(),
 ) -> Listing:
     """Depth 1 folder by folder, in parallel; a folder whose ETag is unchanged since `old`
-    keeps its old subtree without a request."""
+    keeps its old subtree without a request, unless it is to be checked again."""
     listing = Listing({}, {}, infinity)
 
     def keep_subtree(key: str) -> None:
@@ -102,7 +135,8 @@ def _walk(
                         continue
                     listing.dirs[child.key] = child.etag
                     was = old.dirs.get(child.key) if old is not None else None
-                    if old is not None and child.etag is not None and was == child.etag:
+                    unchanged = child.etag is not None and was == child.etag
+                    if old is not None and unchanged and child.key not in recheck:
                         keep_subtree(child.key)
                     else:
                         pending.add(submit(child.path))

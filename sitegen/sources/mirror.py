@@ -20,6 +20,7 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ from sitegen.changes import Changes, diff_listings
 from sitegen.errors import SourceError
 from sitegen.sources.index import FileEntry, Index, load_index, write_index
 from sitegen.sources.limits import SyncGuard, SyncLimits
-from sitegen.sources.listing import list_remote, propagates
+from sitegen.sources.listing import list_remote, propagates, unsettled_after
 from sitegen.webdav import Client, Resource, split_path
 
 Progress = Callable[[int, int], None]
@@ -54,6 +55,15 @@ class Mirror:
         self.files_dir = folder / "site"
         self.staging_dir = folder / "staging"
         self.index_path = folder / "index.json"
+        self._unsettled: bool | None = None  # None: not looked at yet
+
+    def unsettled(self) -> bool:
+        """Whether the next sync must list folders again whatever the root's ETag says (see
+        listing.SETTLE_SECONDS); kept in memory after the first look."""
+        if self._unsettled is None:
+            index = self.index()
+            self._unsettled = index is not None and bool(index.unsettled)
+        return self._unsettled
 
     def index(self) -> Index | None:
         index = load_index(self.index_path)
@@ -144,15 +154,17 @@ class Mirror:
         self._apply(staged, listing.dirs, new_files, local)
         write_index(
             self.index_path,
-            Index(
+            index := Index(
                 self.source,
                 root.etag,
                 propagates(root),
                 listing.infinity,
                 new_files,
                 listing.dirs,
+                unsettled_after(old, root.etag, listing.dirs, time.time()),
             ),
         )
+        self._unsettled = bool(index.unsettled)
         return MirrorSync(changes, fetched_bytes)
 
     # -- disk ---------------------------------------------------------------------------------

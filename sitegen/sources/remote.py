@@ -148,14 +148,16 @@ class RemoteSource:
             return index.root_etag if index else None
         return self._run(self._root_fingerprint)
 
-    def _root_fingerprint(self) -> str:
+    def _root_fingerprint(self) -> str | None:
         if self._watch_client is None:
             self._watch_client = self.client()
         client = self._watch_client
         root = client.stat("")
         if root.etag is not None and root.fileid is not None:
             self._root_hint = root  # the sync that may follow need not ask again
-            return root.etag
+            # Right after a change the root's ETag can be final before the files are: no
+            # fingerprint (so the caller syncs) until a sync has seen the folders settle.
+            return None if self.mirror.unsettled() else root.etag
         digest = hashlib.sha256()
         for r in sorted(client.propfind("", "infinity"), key=lambda r: r.key):
             digest.update(f"{r.key}\0{r.is_dir}\0{r.etag}\0{r.size}\0{r.mtime}\n".encode())

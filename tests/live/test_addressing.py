@@ -81,10 +81,11 @@ def test_a_nextcloud_under_a_sub_path_syncs(fake_nc: FakeNextcloud, tmp_path: Pa
 
 
 def test_an_email_login_is_resolved_to_the_user_id_once(
-    fake_nc: FakeNextcloud, tmp_path: Path
+    fake_nc: FakeNextcloud, tmp_path: Path, settle_at_once: None
 ) -> None:
     src = source(fake_nc.spec(user=EMAIL), tmp_path / "c")
     assert src.sync().changes.added == ("about.md", "index.md", "sitegen.toml")
+    assert src.sync().changes.empty  # confirms the folders it had just seen change
     assert src.fingerprint() is not None
     paths = [p for _, p in fake_nc.server.log.entries]
     assert [p for p in paths if "/ocs/" in p] == ["/nextcloud/ocs/v2.php/cloud/user?format=json"]

@@ -1,0 +1,80 @@
+"""Nextcloud moves a folder's ETag on a moment before the changed file is in place, so a sync
+that lists right then records the final ETag with the old file. Folders seen changing are listed
+again until a listing SETTLE_SECONDS later confirms them (sources/listing.py)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import Remote
+
+from sitegen.sources.index import Index, write_index
+from sitegen.sources.listing import SETTLE_SECONDS, unsettled_after
+from tests.webdav.test_sync import touch_later
+
+PROPAGATING = ["wsgidav-nc", pytest.param("nextcloud", marks=pytest.mark.nextcloud)]
+
+
+@pytest.mark.parametrize("remote", PROPAGATING, indirect=True)
+def test_a_listing_taken_mid_write_is_corrected_by_the_next_sync(
+    remote: Remote, cache: Path
+) -> None:
+    remote.write({"index.md": "One.", "sub/page.md": "a"})
+    remote.edited()
+    source = remote.source(cache)
+    source.sync()
+    if remote.nextcloud is None:
+        touch_later(remote.site / "sub" / "page.md", "b")
+    else:
+        remote.write({"sub/page.md": "b"})
+    remote.edited()
+    # What a sync records when it lists during the server's write: the final folder ETags
+    # with the file's old entry (the race seen on Nextcloud 34, made deterministic here).
+    with source.client() as client:
+        root, (_, children) = client.stat(""), client.list_folder("")
+    old = source.mirror.index()
+    assert old is not None
+    dirs = {c.key: c.etag for c in children if c.is_dir}
+    stale = replace(
+        old,
+        root_etag=root.etag,
+        dirs=dirs,
+        unsettled={"": time.time(), **{k: time.time() for k in dirs}},
+    )
+    write_index(source.mirror.index_path, stale)
+
+    again = remote.source(cache)  # the next run, in a new process
+    assert again.fingerprint() is None  # unsettled: a poller must sync
+    assert again.sync().changes.changed == ("sub/page.md",)
+    assert (again.local_dir / "sub" / "page.md").read_text() == "b"
+
+
+@pytest.mark.parametrize("remote", PROPAGATING, indirect=True)
+def test_the_fingerprint_returns_once_the_folders_settle(
+    remote: Remote, cache: Path, settle_at_once: None
+) -> None:
+    remote.write({"index.md": "One."})
+    remote.edited()
+    source = remote.source(cache)
+    source.sync()
+    assert source.fingerprint() is None  # everything was just seen for the first time
+    assert source.sync().changes.empty
+    index = source.mirror.index()
+    assert index is not None and index.unsettled == {}
+    assert source.fingerprint() == index.root_etag
+
+
+def test_unsettled_folders_are_the_changed_ones_and_the_recent_ones() -> None:
+    old = Index("s", "r1", True, True, {}, {"a": "a1", "b": "b1", "c": "c1"}, {"c": 100.0})
+    now = 100.0 + SETTLE_SECONDS / 2
+    after = unsettled_after(old, "r2", {"a": "a2", "b": "b1", "c": "c1"}, now)
+    assert after == {"": now, "a": now, "c": 100.0}  # c: seen changing too recently to trust
+    later = unsettled_after(old, "r1", {"a": "a1", "b": "b1", "c": "c1"}, 100.0 + SETTLE_SECONDS)
+    assert later == {}  # nothing changed, and c's listing now confirms it
+    first = unsettled_after(None, "r", {"a": "x"}, 5.0)
+    assert first == {"": 5.0, "a": 5.0}
+    gone = unsettled_after(old, "r1", {"a": "a1", "b": "b1"}, now)
+    assert gone == {}  # a folder that no longer exists is not listed again
