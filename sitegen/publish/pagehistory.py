@@ -78,11 +78,6 @@ def read_from_store(store: Store) -> PageHistory:
     return decode(data, f"{store.label}/{PAGE_HISTORY_PATH}")
 
 
-def write_to_store(store: Store, history: OutputHistory) -> None:
-    store.make_folder(STATE_DIR)  # made by the publish already; a no-op then
-    store.write(PAGE_HISTORY_PATH, encode(history))
-
-
 def read_from_folder(root: Path) -> PageHistory:
     path = root / PAGE_HISTORY_PATH
     try:

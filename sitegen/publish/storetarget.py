@@ -289,7 +289,8 @@ class StoreTarget:
         return pagehistory.read_from_store(self.store)
 
     def write_page_history(self, history: OutputHistory) -> None:
-        pagehistory.write_to_store(self.store, history)
+        self._make_folders([STATE_DIR])  # none to make after a publish: the listing shows it
+        self.store.write(pagehistory.PAGE_HISTORY_PATH, pagehistory.encode(history))
 
 
 def _folders_of(paths: list[str]) -> set[str]:

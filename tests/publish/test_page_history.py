@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.errors import SitegenError
-from sitegen.publish.pagehistory import decode, encode, merge, read_from_store, write_to_store
+from sitegen.publish.pagehistory import PAGE_HISTORY_PATH, decode, encode, merge
 from sitegen.publish.store import MemoryStore
+from sitegen.publish.storetarget import StoreTarget
+from sitegen.run import RunSettings, TargetSettings, run_pipeline
+from tests.publish.helpers import write_tree
 
 places = st.sampled_from(["a.html", "b.html", "c/index.html", "d/index.html", "e.html"])
 ids = st.sampled_from(["1", "2", "3", "4"])
@@ -60,7 +65,20 @@ def test_places_that_are_not_pages_of_the_site_are_ignored() -> None:
 
 
 def test_a_store_without_a_history_has_an_empty_one() -> None:
-    store = MemoryStore()
-    assert read_from_store(store) == {}
-    write_to_store(store, {"1": ("a.html",)})  # makes the target folder if it is missing
-    assert read_from_store(store) == {"1": ("a.html",)}
+    target = StoreTarget(MemoryStore())
+    assert target.read_page_history() == {}
+    target.write_page_history({"1": ("a.html",)})  # makes the target folder if it is missing
+    assert StoreTarget(target.store).read_page_history() == {"1": ("a.html",)}
+
+
+def test_a_local_folder_publishes_as_before_and_keeps_no_history(tmp_path: Path) -> None:
+    """A local folder has no file IDs: renames there need `aliases:` (docs/site-format.md)."""
+    site = write_tree(tmp_path / "src", {"_layout.html": "{{ content }}", "a.md": "# A\n"})
+    www = TargetSettings(str(tmp_path / "www"))
+    settings = RunSettings(str(site), www, state_dir=tmp_path, yes=True)
+    run_pipeline(settings)
+    (site / "a.md").rename(site / "b.md")
+    run_pipeline(settings)
+    live = tmp_path / "www/current"
+    assert sorted(p.name for p in live.iterdir()) == [".sitegen", "b"]  # no redirect at a/
+    assert not (tmp_path / "www" / PAGE_HISTORY_PATH).exists()

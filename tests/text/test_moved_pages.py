@@ -94,4 +94,3 @@ def test_page_output_places() -> None:
     assert is_page_output("a/index.html") and is_page_output("x.htm")
     for bad in ("", "/a.html", "../a.html", "a//b.html", "./a.html", ".sitegen/a.html", "a.css"):
         assert not is_page_output(bad), bad
-
