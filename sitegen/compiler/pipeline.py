@@ -22,6 +22,7 @@ from .cache import RenderCache
 from .fmcache import FrontMatterCache
 from .linkscache import LinksCache
 from .load import LoadedSite, LoadOptions, discover_site, local_now, read_site
+from .moved import OutputHistory
 from .output import StagingDir
 from .ownership import check_output, is_owned
 from .stamp import Stamp, inputs_key
@@ -39,6 +40,9 @@ class BuildOptions:
     jobs: int | None = None  # processes rendering pages; None: one per CPU
     replace_output: bool = False  # the output may be a non-empty folder sitegen did not make
     overrides: Overrides = NO_OVERRIDES  # --base-url, --set: over sitegen.toml's settings
+    # The target's publish history (file ID -> output paths its page was published at): pages
+    # moved since get redirects at their old places (compiler/moved.py). None: no history.
+    history: OutputHistory | None = None
 
     def load_options(self) -> LoadOptions:
         return LoadOptions(self.drafts, self.future, self.now, self.base_url, self.overrides)
@@ -54,6 +58,9 @@ class BuildResult:
     next_due: dt.datetime | None  # when a scheduled build would change the site by itself
     site: LoadedSite | None = field(default=None, repr=False, compare=False)  # what was built
     unchanged: bool = False  # nothing changed since the last build: nothing was read or written
+    # File ID -> output path of each page with one (what the publish history records next);
+    # None when the build stopped early (unchanged) and did not look.
+    page_outputs: dict[str, str] | None = None
 
 
 def build_site(
@@ -96,7 +103,9 @@ def build_site(
     previous = RenderCache() if options.clean or last is None else RenderCache.load(out_dir)
     previous.intact = last.intact(out_dir) if last is not None else set()
     try:
-        rendered = render_site(site, stage, options.jobs, progress, previous, not options.clean)
+        rendered = render_site(
+            site, stage, options.jobs, progress, previous, not options.clean, options.history
+        )
         if rendered.problems:
             raise BuildError(rendered.problems)
         Stamp.forget(out_dir)
@@ -120,6 +129,7 @@ def build_site(
         outputs=tuple(sorted(rendered.outputs)),
         next_due=site.next_due,
         site=site,
+        page_outputs=rendered.page_outputs,
     )
 
 
@@ -129,4 +139,6 @@ def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:
     paths = [(sf.display, sf.path) for sf in site.files.values()]
     overrides = json.dumps(options.overrides.mapping(), sort_keys=True, default=str)
     settings = repr((options.drafts, options.future, options.base_url, options.now, overrides))
+    if options.history is not None:  # the redirects it adds are outputs too
+        settings += json.dumps(options.history, sort_keys=True, default=list)
     return inputs_key(paths, settings, dt.datetime.now(dt.timezone.utc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen import __version__
@@ -15,7 +15,7 @@ from sitegen.render.markdown import make_engine
 from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot
 
-from . import aliases, assemble, cache, fingerprint, generate, searchindex
+from . import aliases, assemble, cache, fingerprint, generate, moved, searchindex
 from .cache import HighlightStore, RenderCache
 from .imagesizes import add_image_sizes, image_sizes
 from .load import LoadedSite
@@ -34,6 +34,7 @@ class RenderedSite:
     job: PageJob | None = None  # what rendered the pages, kept for incremental re-renders
     cache: RenderCache | None = None  # what to remember for the next build of this output
     reindex: Callable[[], dict[str, bytes]] | None = None  # feeds, search index again
+    page_outputs: dict[str, str] = field(default_factory=dict)  # file ID -> a page's output
 
 
 def render_site(
@@ -43,8 +44,10 @@ def render_site(
     progress: Progress | None = None,
     previous: RenderCache | None = None,
     use_caches: bool = True,
+    history: moved.OutputHistory | None = None,
 ) -> RenderedSite:
-    """Assemble and render a loaded site into the staging folder; collect every problem."""
+    """Assemble and render a loaded site into the staging folder; collect every problem.
+    `history` (file ID -> output paths it was published at) adds redirects for moved pages."""
     problems = list(site.problems)
     config = site.config
     plan = assemble.plan_outputs(site.pages, site.files, problems)
@@ -135,6 +138,7 @@ def render_site(
     }
     taken = {*plan.pages, *plan.styles, *plan.assets, *extra, *(p.output for p in made)}
     extra.update(aliases.alias_pages(pages, config, taken, problems))
+    extra.update(moved.moved_pages(pages, site.file_ids, history or {}, config, {*taken, *extra}))
     for out, content in extra.items():
         if isinstance(content, bytes):
             stage.write_bytes(out, content)
@@ -142,7 +146,14 @@ def render_site(
             stage.copy_file(out, content)
     outputs = [*plan.pages, *plan.styles, *plan.assets, *extra]
     return RenderedSite(
-        outputs, problems, len(plan.pages), len(outputs) - len(plan.pages), job, remembered, reindex
+        outputs,
+        problems,
+        len(plan.pages),
+        len(outputs) - len(plan.pages),
+        job,
+        remembered,
+        reindex,
+        moved.page_outputs(pages, site.file_ids),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from sitegen.errors import PublishError
 from sitegen.publish.bulk import BulkFile, BulkUploader
-from sitegen.publish.store import TEMP_PREFIX, Body, Stat, StoreConflict
+from sitegen.publish.store import TEMP_PREFIX, Body, Stat, StoreConflict, StoreMissing
 from sitegen.webdav import (
     Client,
     NotFoundError,
@@ -95,7 +95,12 @@ class DavStore:
         return out
 
     def read(self, path: str) -> bytes:
-        return self.client.get_bytes(path)
+        try:
+            return self.client.get_bytes(path)
+        except WebDAVError as e:
+            if e.status == 404:
+                raise StoreMissing(f"{self.label}: {path}: not found") from None
+            raise
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sitegen.compiler.moved import OutputHistory
 from sitegen.errors import Diagnostic
 from sitegen.publish import log
 from sitegen.publish.manifest import make_delta, manifest_of_tree, manifest_sha256
@@ -20,7 +21,7 @@ from sitegen.publish.plan import (
     make_plan,
 )
 from sitegen.publish.record import RecordSigner
-from sitegen.publish.target import Progress, Target
+from sitegen.publish.target import Progress, Target, TargetState
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class PublishOptions:
     source_fingerprint: str | None = None
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     signer: RecordSigner | None = None  # the publisher's key: every record is signed with it
+    # The target's page history to write once the site is published (publish/pagehistory.py);
+    # None: leave it as it is.
+    page_history: OutputHistory | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,20 @@ def publish_tree(
     check_delete_cap(plan, options.max_delete, options.confirmed)
     if options.dry_run:
         return PublishOutcome(plan, applied=False, drift=state.drift)
+    outcome = _publish(out_dir, target, options, progress, state, plan)
+    if options.page_history is not None:  # after the pages: it names places they now hold
+        target.write_page_history(options.page_history)
+    return outcome
+
+
+def _publish(
+    out_dir: Path,
+    target: Target,
+    options: PublishOptions,
+    progress: Progress | None,
+    state: TargetState,
+    plan: Plan,
+) -> PublishOutcome:
     result = apply_to_manifest(plan, state.manifest)
     if state.last_manifest_sha == manifest_sha256(result):
         if plan.empty:  # nothing to change and the log already names this manifest

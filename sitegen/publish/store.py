@@ -42,6 +42,10 @@ class StoreConflict(PublishError):
     """A conditional write or delete found another version than the one it named."""
 
 
+class StoreMissing(PublishError):
+    """`read` of a file the store does not hold."""
+
+
 class Store(Protocol):
     @property
     def label(self) -> str:
@@ -52,7 +56,9 @@ class Store(Protocol):
         """Every file and folder below the target folder; None when the folder does not exist."""
         ...
 
-    def read(self, path: str) -> bytes: ...
+    def read(self, path: str) -> bytes:
+        """The file's bytes; raises StoreMissing when there is no such file."""
+        ...
 
     def write(
         self,
@@ -152,7 +158,7 @@ class MemoryStore:
         if self.dead:
             raise Crash("the process is gone")
         if path not in self.files:
-            raise PublishError(f"{self._label}: {path}: not found")
+            raise StoreMissing(f"{self._label}: {path}: not found")
         return self.files[path].data
 
     def write(

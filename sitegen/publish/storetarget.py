@@ -22,7 +22,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from sitegen.compiler.moved import OutputHistory
 from sitegen.errors import PublishError
+from sitegen.publish import pagehistory
 from sitegen.publish.bulk import MAX_FILE_BYTES as BULK_MAX_FILE_BYTES
 from sitegen.publish.bulk import BulkFile
 from sitegen.publish.drift import reconcile
@@ -31,6 +33,7 @@ from sitegen.publish.lease import LEASE_PATH, Lease
 from sitegen.publish.ledger import Known, Ledger, layout_of
 from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import MANIFEST_PATH, STATE_DIR, Entry, hash_file, make_delta
+from sitegen.publish.pagehistory import PageHistory
 from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest
 from sitegen.publish.record import Record
 from sitegen.publish.statecache import StateCache
@@ -281,6 +284,13 @@ class StoreTarget:
 
     def history(self) -> History:
         return read_history(self.ledger, layout_of(self.store.list_all() or {}, STATE_DIR))
+
+    def read_page_history(self) -> PageHistory:
+        return pagehistory.read_from_store(self.store)
+
+    def write_page_history(self, history: OutputHistory) -> None:
+        self._make_folders([STATE_DIR])  # none to make after a publish: the listing shows it
+        self.store.write(pagehistory.PAGE_HISTORY_PATH, pagehistory.encode(history))
 
 
 def _folders_of(paths: list[str]) -> set[str]:

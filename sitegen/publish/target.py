@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from sitegen.compiler.moved import OutputHistory
 from sitegen.errors import Diagnostic
 from sitegen.publish.manifest import Entry, entries_from_doc, parse_json, to_json
+from sitegen.publish.pagehistory import PageHistory
 from sitegen.publish.plan import Plan
 from sitegen.publish.record import Record
 
@@ -73,6 +75,12 @@ class Target(Protocol):
         ...
 
     def history(self) -> History: ...
+
+    def read_page_history(self) -> PageHistory:
+        """Where each page was published, by file ID (publish/pagehistory.py); {} if never."""
+        ...
+
+    def write_page_history(self, history: OutputHistory) -> None: ...
 
 
 def encode_manifest(

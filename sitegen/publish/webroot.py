@@ -17,8 +17,9 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sitegen.compiler.moved import OutputHistory
 from sitegen.errors import Diagnostic, PublishError
-from sitegen.publish import log
+from sitegen.publish import log, pagehistory
 from sitegen.publish.manifest import (
     LOG_PATH,
     MANIFEST_PATH,
@@ -27,6 +28,7 @@ from sitegen.publish.manifest import (
     manifest_of_tree,
     walk_files,
 )
+from sitegen.publish.pagehistory import PageHistory
 from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest, is_kept
 from sitegen.publish.record import Record, RecordSigner, line_sha256
 from sitegen.publish.target import (
@@ -154,6 +156,12 @@ class WebRoot:
             return {}
         carried = self._live_manifest()[2]
         return {p: e for p, e in manifest_of_tree(live).items() if p not in carried}
+
+    def read_page_history(self) -> PageHistory:
+        return pagehistory.read_from_folder(self.root)
+
+    def write_page_history(self, history: OutputHistory) -> None:
+        pagehistory.write_to_folder(self.root, history)
 
     def releases(self) -> list[Path]:
         return list_releases(self.root)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sitegen.config import Overrides, parse_overrides
 from sitegen.errors import ConfigError
 from sitegen.publish.netlify import NetlifyHook, rebuild_if_changed, record_path
+from sitegen.publish.pagehistory import PageHistory, merge
 from sitegen.publish.runner import PublishOptions, PublishOutcome, publish_tree
 from sitegen.publish.signing import load_signer
 from sitegen.run.events import Events, QuietEvents
@@ -67,20 +68,23 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
         raise Abandoned
     from sitegen.compiler.pipeline import BuildOptions, build_site
 
+    target = open_target(
+        rs.target,
+        cache_dir=rs.state_dir / "cache",
+        jobs=rs.jobs,
+        overwrite=rs.overwrite,
+        repair=rs.repair,
+    )
+    history = target.read_page_history()  # before the build: it writes the moved pages' redirects
     with tempfile.TemporaryDirectory(prefix="sitegen-publish-") as tmp:
         out = Path(tmp) / "out"
         built = build_site(
-            Path(source.local_dir), out, BuildOptions(drafts=rs.drafts, overrides=rs.overrides)
+            Path(source.local_dir),
+            out,
+            BuildOptions(drafts=rs.drafts, overrides=rs.overrides, history=history or None),
         )
         if stop():
             raise Abandoned
-        target = open_target(
-            rs.target,
-            cache_dir=rs.state_dir / "cache",
-            jobs=rs.jobs,
-            overwrite=rs.overwrite,
-            repair=rs.repair,
-        )
         options = PublishOptions(
             dry_run=rs.dry_run,
             max_delete=rs.target.max_delete,
@@ -88,6 +92,7 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
             keep=rs.target.keep,
             source_fingerprint=fingerprint,
             signer=signer,
+            page_history=_next_history(history, built.page_outputs),
         )
         outcome = publish_tree(out, target, options, rs.events.uploaded)
     _report(rs, outcome)
@@ -100,6 +105,15 @@ def run_pipeline(rs: RunSettings, stop: StopRequested = lambda: False) -> RunOut
     if rs.share and not rs.dry_run:
         message += f"\npublic link: {share_link(rs.target)}"
     return RunOutcome(message, getattr(built, "next_due", None))
+
+
+def _next_history(history: PageHistory, pages: dict[str, str] | None) -> PageHistory | None:
+    """The page history to write after this publish; None when it stays as it is. A build that
+    saw no file IDs (a local folder) leaves it alone rather than forget every page."""
+    if not pages:
+        return None
+    merged = merge(history, pages)
+    return None if merged == history else merged
 
 
 def _fire_hook(rs: RunSettings, source: Source) -> RunOutcome:
