@@ -58,10 +58,11 @@ def publish_tree(
     check_delete_cap(plan, options.max_delete, options.confirmed)
     if options.dry_run:
         return PublishOutcome(plan, applied=False, drift=state.drift)
-    outcome = _publish(out_dir, target, options, progress, state, plan)
-    if options.page_history is not None:  # after the pages: it names places they now hold
+    # Before the pages: a run cut in between then still knows every place a page held (a place
+    # named before its page arrives only earns a redirect that the next build recomputes).
+    if options.page_history is not None:
         target.write_page_history(options.page_history)
-    return outcome
+    return _publish(out_dir, target, options, progress, state, plan)
 
 
 def _publish(
