@@ -99,6 +99,135 @@ def out_touch(page: Path) -> Path:
     return root
 
 
+def make_corpus(base: Path, n: int) -> Path:
+    """The shared benchmark corpus of `n` pages (seed 42) below `base`; its pages folder."""
+    subprocess.run(
+        [
+            sys.executable,
+            "/work/shared/bench/make_corpus.py",
+            "-n",
+            str(n),
+            "--seed",
+            "42",
+            "--out",
+            str(base / "corpus"),
+            "--layout",
+            "plain",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return base / "corpus" / "pages"
+
+
+ROWS_HEADER = [
+    "| run | changed files | requests | budget | payload B | bookkeeping B | total B | budget B |",
+    "|---|---|---|---|---|---|---|---|",
+]
+
+
+class Bench:
+    """Builds of the corpus published to the metered target, one table row per publish."""
+
+    def __init__(self, base: Path, site: Path, url: str, meter: Meter) -> None:
+        self.base, self.site, self.url, self.meter = base, site, url, meter
+        self.builds = 0
+        self.rows = list(ROWS_HEADER)
+
+    def target(self) -> DavTarget:
+        client = Client(self.url, username=USER, password=PASSWORD, max_connections=10)
+        return DavTarget(client, label=self.url, cache_dir=self.base / "cache", workers=8)
+
+    def build(self) -> Path:
+        # A fresh output folder per build: the benchmark measures publishing, and rebuilding
+        # into the same folder within one process races the background removal of the
+        # previous output (reported to the build engine).
+        self.builds += 1
+        out = self.base / f"out{self.builds}"
+        build_site(self.site, out, BuildOptions(now=datetime(2026, 6, 1, tzinfo=timezone.utc)))
+        return out
+
+    def publish(self, label: str, out: Path, quiet: bool = False) -> bool:
+        """Publish `out` and report what the target saw; whether this publish compacted."""
+        self.meter.reset()
+        t0 = time.perf_counter()
+        plan = publish_tree(out, self.target(), PublishOptions()).plan
+        seconds = time.perf_counter() - t0
+        if not quiet or self.meter.compacted:
+            files = len(plan.new) + len(plan.changed)
+            self.report(label, files, plan.new_bytes + plan.changed_bytes, seconds)
+        return self.meter.compacted
+
+    def report(self, label: str, files: int, changed: int, seconds: float) -> None:
+        m = self.meter
+        # Requests: the files, the listing, the lease taken and released, the record.
+        budget_r, budget_b = files + 4, 2 * changed
+        sent = m.payload + m.bookkeeping
+        self.rows.append(
+            f"| {label} | {files} ({changed} B) | {m.requests} | {budget_r} | {m.payload} | "
+            f"{m.bookkeeping} | {sent} | {budget_b} |"
+        )
+        print(
+            f"{label}: {files} files changed ({changed} B); target: {m.requests} requests "
+            f"{dict(m.methods)}, payload {m.payload} B, bookkeeping {m.bookkeeping} B, "
+            f"total {sent} B (budget {budget_r} requests, {budget_b} B); publish {seconds:.2f} s"
+        )
+
+
+def publish_runs(bench: Bench, n: int, compaction: bool) -> None:
+    """The first publish, one page changed, the compaction (when asked), no change."""
+    t0 = time.perf_counter()
+    out = bench.build()
+    print(f"built {n} pages in {time.perf_counter() - t0:.1f} s")
+    bench.publish("first publish", out)
+    pages_md = sorted(bench.site.rglob("*.md"))
+    page = pages_md[len(pages_md) // 2]
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    out = bench.build()
+    bench.publish("one page changed (steady state)", out)
+    if compaction:
+        # One-file changes of the built tree (no rebuild) until a publish compacts.
+        pages = sorted(out.rglob("*.html"))
+        for i in range(1, 100_000):
+            victim = pages[i % len(pages)]
+            victim.write_bytes(victim.read_bytes() + b"\n")
+            if bench.publish(f"compaction publish (after {i} steady publishes)", out, quiet=True):
+                break
+        bench.publish("one page changed (after compaction)", out_touch(pages[0]))
+    bench.publish("no change", out)
+
+
+def no_change_tick(bench: Bench) -> None:
+    """A scheduled tick when the source has not changed: one request to the source only."""
+    src_app = nextcloud_like_source(bench.site)
+    if src_app is None:
+        print("no-change tick: skipped (tests/webdav/webdav_servers.py not importable)")
+        return
+    source_meter = Meter(src_app)
+    with serve(source_meter) as source_base:
+        src = Client(f"{source_base}{NEXTCLOUD_ROOT}/", username=USER, password=PASSWORD)
+        runs: list[int] = []
+
+        def job(_: Callable[[], bool]) -> RunOutcome:
+            runs.append(1)
+            return RunOutcome("published")
+
+        status_file = status_path(bench.base / "state", bench.url)
+        sched = Scheduler(bench.url, Every(600), lambda: src.stat("").etag, job, status_file)
+        sched.tick()  # first tick: the source is new to this scheduler, so it runs
+        source_meter.reset()
+        bench.meter.reset()
+        result = sched.tick()
+    print(
+        f"no-change tick: {result}; source {source_meter.requests} request(s), "
+        f"target {bench.meter.requests} request(s), pipeline runs {len(runs)}"
+    )
+    bench.rows.append(
+        f"| no-change scheduled tick | - | source {source_meter.requests}, "
+        f"target {bench.meter.requests} | source 1, target 0 | 0 | 0 | 0 | 0 |"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=4000)
@@ -111,130 +240,14 @@ def main() -> None:
     os.environ["SITEGEN_PASSWORD"] = PASSWORD
     with tempfile.TemporaryDirectory(prefix="sitegen-bench-publish-") as tmp:
         base = Path(tmp)
-        subprocess.run(
-            [
-                sys.executable,
-                "/work/shared/bench/make_corpus.py",
-                "-n",
-                str(args.n),
-                "--seed",
-                "42",
-                "--out",
-                str(base / "corpus"),
-                "--layout",
-                "plain",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        site = base / "corpus" / "pages"
+        site = make_corpus(base, args.n)
         (base / "dav").mkdir()
         target_meter = Meter(wsgidav_app(base / "dav"))
         with serve(target_meter) as target_base:
-            url = f"{target_base}{NEXTCLOUD_ROOT}/"
-
-            def target() -> DavTarget:
-                client = Client(url, username=USER, password=PASSWORD, max_connections=10)
-                return DavTarget(client, label=url, cache_dir=base / "cache", workers=8)
-
-            builds = [0]
-            rows = [
-                "| run | changed files | requests | budget | payload B | bookkeeping B "
-                "| total B | budget B |",
-                "|---|---|---|---|---|---|---|---|",
-            ]
-
-            def build() -> Path:
-                # A fresh output folder per build: the benchmark measures publishing, and
-                # rebuilding into the same folder within one process races the background
-                # removal of the previous output (reported to the build engine).
-                builds[0] += 1
-                out = base / f"out{builds[0]}"
-                build_site(site, out, BuildOptions(now=datetime(2026, 6, 1, tzinfo=timezone.utc)))
-                return out
-
-            def publish(label: str, out: Path, quiet: bool = False) -> bool:
-                target_meter.reset()
-                t0 = time.perf_counter()
-                outcome = publish_tree(out, target(), PublishOptions())
-                t1 = time.perf_counter()
-                p = outcome.plan
-                changed = p.new_bytes + p.changed_bytes
-                files = len(p.new) + len(p.changed)
-                compacted = target_meter.compacted
-                if not quiet or compacted:
-                    # the listing, the lease taken and released, the record
-                    budget_r, budget_b = files + 4, 2 * changed
-                    sent = target_meter.payload + target_meter.bookkeeping
-                    rows.append(
-                        f"| {label} | {files} ({changed} B) | {target_meter.requests} "
-                        f"| {budget_r} | {target_meter.payload} | "
-                        f"{target_meter.bookkeeping} | {sent} | {budget_b} |"
-                    )
-                    print(
-                        f"{label}: {files} files changed ({changed} B); target: "
-                        f"{target_meter.requests} requests {dict(target_meter.methods)}, "
-                        f"payload {target_meter.payload} B, bookkeeping "
-                        f"{target_meter.bookkeeping} B, total {sent} B "
-                        f"(budget {budget_r} requests, {budget_b} B); "
-                        f"publish {t1 - t0:.2f} s"
-                    )
-                return compacted
-
-            t0 = time.perf_counter()
-            out = build()
-            print(f"built {args.n} pages in {time.perf_counter() - t0:.1f} s")
-            publish("first publish", out)
-            page = sorted(site.rglob("*.md"))[len(list(site.rglob("*.md"))) // 2]
-            page.write_text(page.read_text() + "\nOne more sentence.\n")
-            out = build()
-            publish("one page changed (steady state)", out)
-            if not args.no_compaction:
-                # One-file changes of the built tree (no rebuild) until a publish compacts.
-                pages = sorted(out.rglob("*.html"))
-                for n in range(1, 100_000):
-                    victim = pages[n % len(pages)]
-                    victim.write_bytes(victim.read_bytes() + b"\n")
-                    if publish(f"compaction publish (after {n} steady publishes)", out, quiet=True):
-                        break
-                publish("one page changed (after compaction)", out_touch(pages[0]))
-            publish("no change", out)
-
-            src_app = nextcloud_like_source(site)
-            if src_app is None:
-                print("no-change tick: skipped (tests/webdav/webdav_servers.py not importable)")
-                print("\n" + "\n".join(rows))
-                return
-            source_meter = Meter(src_app)
-            with serve(source_meter) as source_base:
-                src = Client(f"{source_base}{NEXTCLOUD_ROOT}/", username=USER, password=PASSWORD)
-                runs: list[int] = []
-
-                def job(_: Callable[[], bool]) -> RunOutcome:
-                    runs.append(1)
-                    return RunOutcome("published")
-
-                sched = Scheduler(
-                    url,
-                    Every(600),
-                    lambda: src.stat("").etag,
-                    job,
-                    status_path(base / "state", url),
-                )
-                sched.tick()  # first tick: the source is new to this scheduler, so it runs
-                source_meter.reset()
-                target_meter.reset()
-                result = sched.tick()
-                print(
-                    f"no-change tick: {result}; source {source_meter.requests} request(s), "
-                    f"target {target_meter.requests} request(s), pipeline runs {len(runs)}"
-                )
-                rows.append(
-                    f"| no-change scheduled tick | - | source {source_meter.requests}, "
-                    f"target {target_meter.requests} | source 1, target 0 | 0 | 0 | 0 "
-                    "| 0 |"
-                )
-            print("\n" + "\n".join(rows))
+            bench = Bench(base, site, f"{target_base}{NEXTCLOUD_ROOT}/", target_meter)
+            publish_runs(bench, args.n, compaction=not args.no_compaction)
+            no_change_tick(bench)
+        print("\n" + "\n".join(bench.rows))
 
 
 if __name__ == "__main__":

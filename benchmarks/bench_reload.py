@@ -111,60 +111,77 @@ def main() -> None:
     if args.quick:
         args.n, args.runs = 40, 1
 
-    from playwright.sync_api import sync_playwright
-
     work = Path(tempfile.mkdtemp(prefix="sitegen-bench-reload-"))
     log: list[str] = []
     proc: subprocess.Popen[str] | None = None
     try:
         site = corpus(args.n, args.corpus, work / "pages")
         rel = args.page or sorted(p.relative_to(site).as_posix() for p in site.rglob("*.md"))[0]
-        md = site / rel
-        original = md.read_text(encoding="utf-8")
         t0 = time.monotonic()
         proc, base = start_serve(site, log)
         print(
             f"corpus: {args.n} pages; serve ready in {time.monotonic() - t0:.1f} s; editing {rel}",
             flush=True,
         )
-
-        latencies: list[float] = []
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.set_default_timeout(60_000)
-            page.goto(output_url(base, rel))
-            for i in range(args.runs):
-                page.wait_for_function("() => window.__sitegenConnected === true")
-                marker = f"reload-mark-{i}-{time.time_ns()}"
-                text = original.rstrip("\n") + f"\n\n{marker}\n"
-                saved = time.time()
-                tmp = md.with_name("." + md.name + ".tmp")
-                tmp.write_text(text, encoding="utf-8")
-                os.replace(tmp, md)  # as editors save
-                page.wait_for_function(
-                    "m => document.body.textContent.includes(m) && performance"
-                    ".getEntriesByType('navigation')[0]?.loadEventEnd > 0",
-                    arg=marker,
-                )
-                # Navigation Timing 2: loadEventEnd is relative to timeOrigin (epoch ms).
-                # (performance.timing.loadEventEnd, the old API, is epoch ms by itself.)
-                loaded_ms = page.evaluate(
-                    "() => performance.timeOrigin"
-                    " + performance.getEntriesByType('navigation')[0].loadEventEnd"
-                )
-                latencies.append(loaded_ms / 1000 - saved)
-                print(f"  run {i + 1:>2}: {latencies[-1] * 1000:6.0f} ms", flush=True)
-            browser.close()
+        latencies = measure_saves(output_url(base, rel), site / rel, args.runs)
     finally:
         if proc is not None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_serve(proc)
         shutil.rmtree(work, ignore_errors=True)
+    report(latencies, log)
 
+
+def measure_saves(url: str, md: Path, runs: int) -> list[float]:
+    """Open `url` in Chromium, then `runs` times save `md` and wait for the reloaded page: the
+    seconds from each save to the reloaded page's `load` event."""
+    from playwright.sync_api import sync_playwright
+
+    original = md.read_text(encoding="utf-8")
+    latencies: list[float] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        for i in range(runs):
+            page.wait_for_function("() => window.__sitegenConnected === true")
+            marker = f"reload-mark-{i}-{time.time_ns()}"
+            saved = time.time()
+            save_as_editors_do(md, original.rstrip("\n") + f"\n\n{marker}\n")
+            page.wait_for_function(
+                "m => document.body.textContent.includes(m) && performance"
+                ".getEntriesByType('navigation')[0]?.loadEventEnd > 0",
+                arg=marker,
+            )
+            # Navigation Timing 2: loadEventEnd is relative to timeOrigin (epoch ms).
+            # (performance.timing.loadEventEnd, the old API, is epoch ms by itself.)
+            loaded_ms = page.evaluate(
+                "() => performance.timeOrigin"
+                " + performance.getEntriesByType('navigation')[0].loadEventEnd"
+            )
+            latencies.append(loaded_ms / 1000 - saved)
+            print(f"  run {i + 1:>2}: {latencies[-1] * 1000:6.0f} ms", flush=True)
+        browser.close()
+    return latencies
+
+
+def save_as_editors_do(md: Path, text: str) -> None:
+    """Write a temporary file beside `md` and rename it over `md`."""
+    tmp = md.with_name("." + md.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, md)
+
+
+def stop_serve(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def report(latencies: list[float], log: list[str]) -> None:
+    """Median and p90 of save -> load, and the server's own rebuild times from its log."""
     ms = sorted(x * 1000 for x in latencies)
     p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
     builds = [float(m.group(1)) for line in log if (m := re.match(r"rebuilt in (\d+) ms", line))]

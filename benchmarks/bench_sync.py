@@ -31,6 +31,7 @@ import webdav_servers as ws
 
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
+from tests.webdav import process_servers
 
 FOLDERS, PER_FOLDER = 10, 100  # --quick: 4 and 10
 
@@ -50,7 +51,7 @@ def median_of(runs: int, fn: Callable[[], tuple[int, float]]) -> tuple[int, floa
 
 
 def rclone_copy(url: str, dest: Path, jobs: int) -> float:
-    exe = ws.rclone_path()
+    exe = process_servers.rclone_path()
     assert exe
     obscured = subprocess.run(
         [exe, "obscure", ws.PASSWORD], capture_output=True, text=True, check=True
@@ -122,7 +123,7 @@ def measure(
 
     results = median_of(repeat, cold), median_of(repeat, unchanged), median_of(repeat, one_changed)
     ref = None
-    if ws.rclone_path():
+    if process_servers.rclone_path():
         times = []
         for i in range(repeat):
             dest = work / f"rclone-{number}-{i}" / "out"
@@ -135,8 +136,8 @@ def measure(
 def servers(served: Path) -> Iterator[tuple[str, AbstractContextManager[ws.RunningServer]]]:
     yield "wsgidav", ws.serve_wsgidav(served)
     yield "wsgidav (Nextcloud-like ETags)", ws.serve_wsgidav(served, nextcloud_like=True)
-    if ws.rclone_path():
-        yield "rclone serve webdav", ws.serve_rclone(served)
+    if process_servers.rclone_path():
+        yield "rclone serve webdav", process_servers.serve_rclone(served)
 
 
 def main() -> None:

@@ -14,8 +14,6 @@ the fingerprinted assets of earlier ones.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import re
 import shutil
@@ -38,6 +36,7 @@ from sitegen.publish.plan import DeleteCap  # noqa: E402
 from sitegen.publish.runner import PublishOptions, publish_tree  # noqa: E402
 from sitegen.publish.webroot import WebRoot  # noqa: E402
 from tests.publish.conftest import NGINX_CONF  # noqa: E402
+from tests.servers.static import serve_folder  # noqa: E402
 from tests.webdav.webdav_servers import free_port  # noqa: E402
 
 _LINK = re.compile(r"""(?:href|src)=['"](/[^'"#?]+)""")
@@ -59,29 +58,6 @@ def build_version(work: Path, version: int, pages: int) -> Path:
         (src / f"page{i}.md").write_text(f"# Page {i}\n\nversion {version}\n")
     build_site(src, out, BuildOptions())
     return out
-
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def translate_path(self, path: str) -> str:
-        # Resolve `current` per request, as nginx does: each request sees one release.
-        base = Path(self.directory).resolve()
-        return str(base / path.split("?", 1)[0].lstrip("/"))
-
-
-@contextmanager
-def stdlib_server(docroot: Path) -> Iterator[str]:
-    handler = functools.partial(Handler, directory=str(docroot))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
@@ -143,7 +119,7 @@ def main() -> None:
         target = WebRoot(site, keep_releases=5)
         options = PublishOptions(max_delete=DeleteCap(percent=100))
         publish_tree(outs[0], target, options)
-        serve = nginx_server(site, work) if server == "nginx" else stdlib_server(site / "current")
+        serve = nginx_server(site, work) if server == "nginx" else serve_folder(site / "current")
         with serve as url:
             stop, counts = threading.Event(), [dict[str, int]() for _ in range(a.readers)]
             threads = [threading.Thread(target=reader, args=(url, pages, stop, c)) for c in counts]

@@ -2,9 +2,10 @@
 
 Each part of the package has a rank `layer.step`: the layer is the architecture's (0 errors ...
 5 front ends), the step orders the parts within a layer (the scheduler below the runner below
-the front ends). Parts of the same rank are siblings and may not import each other. Every module
-must have a rank, every import of sitegen must resolve to one, and `from sitegen import X` is
-the import of `sitegen.X`.
+the front ends). Parts of the same rank are siblings and may not import each other; within one
+package, a part may not import a part of a higher rank (publish.plan may not import the rest of
+publish). Every module must have a rank, every import of sitegen must resolve to one, and
+`from P import X` is the import of `P.X` where that is a module.
 """
 
 from __future__ import annotations
@@ -63,20 +64,27 @@ def imports(path: Path, source: str | None = None) -> list[str]:
                 module = ".".join(["sitegen", *base, *(node.module or "").split(".")]).rstrip(".")
             else:
                 module = node.module or ""
-            if module == "sitegen":  # from sitegen import X: the module sitegen.X, if one
-                out += [
-                    f"sitegen.{a.name}" if _is_module(a.name) else "sitegen.__init__"
-                    for a in node.names
-                ]
-            else:
-                out.append(module)
+            out += [_from_import(module, a.name) for a in node.names]
         elif isinstance(node, ast.Import):
             out.extend(a.name for a in node.names)
     return [m.removeprefix("sitegen.") for m in out if m.startswith("sitegen.")]
 
 
-def _is_module(name: str) -> bool:
-    return (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+def _from_import(module: str, name: str) -> str:
+    """What `from module import name` imports: the module `module.name` where there is one
+    (`from sitegen import cli` is sitegen.cli), else `module` itself (`from sitegen import X`
+    of a name is sitegen's __init__)."""
+    if _is_module(f"{module}.{name}"):
+        return f"{module}.{name}"
+    return "sitegen.__init__" if module == "sitegen" else module
+
+
+def _is_module(dotted: str) -> bool:
+    parts = dotted.split(".")[1:]  # without the leading `sitegen`
+    if not parts or dotted.split(".")[0] != "sitegen":
+        return False
+    folder = PACKAGE.joinpath(*parts)
+    return folder.with_suffix(".py").is_file() or (folder / "__init__.py").is_file()
 
 
 def module_name(path: Path) -> str:
@@ -93,8 +101,12 @@ def wrong_imports(path: Path, source: str | None = None) -> list[str]:
         target = part_of(imported)
         if target is None:
             wrong.append(f"{module} imports sitegen.{imported}, which has no rank")
-        elif target.split(".")[0] == own.split(".")[0]:
-            continue  # within one package (publish and publish.plan are one)
+        elif target.split(".")[0] == own.split(".")[0]:  # within one package: not upwards
+            if RANKS[target] > RANKS[own]:  # (publish.plan, 3.0, under the rest of publish)
+                wrong.append(
+                    f"{module} ({RANKS[own]}) imports sitegen.{imported} ({RANKS[target]}): "
+                    "a higher rank of its own package"
+                )
         elif RANKS[target] >= RANKS[own]:
             wrong.append(
                 f"{module} ({RANKS[own]}) imports sitegen.{imported} ({RANKS[target]}): "
@@ -114,8 +126,13 @@ def test_no_module_imports_a_higher_rank_or_a_sibling() -> None:
         ("errors.py", "from sitegen import cli"),  # `from sitegen import X` is sitegen.X
         ("render/sass.py", "from sitegen.publish import runner"),
         ("publish/runner.py", "import sitegen.sources.url"),  # a sibling of the same layer
-        ("schedule.py", "from sitegen.run import run_pipeline"),  # within layer 5, upwards
+        ("schedule/scheduler.py", "from sitegen.run import run_pipeline"),  # layer 5, upwards
         ("model.py", "import sitegen.nosuchthing"),  # an unknown module is not ignored
+        ("errors.py", "from . import cli"),  # the relative spelling of `from sitegen import X`
+        ("render/sass.py", "from ..publish import runner"),  # relative, out of the package
+        ("publish/plan.py", "from sitegen.publish import runner"),  # own package, higher part
+        ("publish/manifest.py", "from . import davtarget"),  # the same, relative
+        ("compiler/pipeline.py", "from sitegen.publish import davtarget"),  # X of a package
     ],
 )
 def test_the_layer_test_fails_on_a_planted_bad_import(module: str, planted: str) -> None:
@@ -123,3 +140,9 @@ def test_the_layer_test_fails_on_a_planted_bad_import(module: str, planted: str)
     source = path.read_text(encoding="utf-8") + f"\n{planted}\n"
     assert wrong_imports(path) == []
     assert wrong_imports(path, source) != []
+
+
+def test_a_module_without_a_rank_is_reported() -> None:
+    assert wrong_imports(PACKAGE / "newpart.py", "") == [
+        "newpart has no rank in tests/test_layers.py (docs/architecture.md)"
+    ]

@@ -1,5 +1,5 @@
 """Layer 5: `sitegen publish`: the options and the terminal (`rollback`, `verify` and `key` are
-in target.py, `schedule` and `status` in schedule.py). The run itself (targets, sync, build,
+in target.py, `schedule` and `status` in cli/schedule.py). The run itself (targets, sync, build,
 plan, apply) is `sitegen.run`'s. Passwords come from the environment, netrc or the keyring and
 are never printed.
 """

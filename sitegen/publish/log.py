@@ -119,51 +119,46 @@ def rebuild(
     where a manifest does not have the sha256 its record names."""
     base = history.base
     if not records:
-        return base, [
-            Diagnostic(history.base_where, None, "no publish record: nothing to verify against")
-        ]
+        return base, [_at_base(history, "no publish record: nothing to verify against")]
     if history.base_seq is None:  # the base is meant to be the latest manifest
         if records[-1].record.manifest_sha256 != manifest_sha256(base):
             return base, [
-                Diagnostic(
-                    history.base_where,
-                    None,
-                    "does not match the manifest sha256 of the latest log record",
-                )
+                _at_base(history, "does not match the manifest sha256 of the latest log record")
             ]
         return base, []
-    problems: list[Diagnostic] = []
-    own = [c for c in records if c.seq == history.base_seq]
+    problems = _base_problems(history, [c for c in records if c.seq == history.base_seq])
+    later = [c for c in records if c.seq > history.base_seq]
+    manifest, replay_problems = _replay_deltas(base, later)
+    return manifest, problems + replay_problems
+
+
+def _at_base(history: History, message: str) -> Diagnostic:
+    return Diagnostic(history.base_where, None, message)
+
+
+def _base_problems(history: History, own: Sequence[Checked]) -> list[Diagnostic]:
+    """Whether the base manifest is the one its own record (`own`: the records numbered as
+    the base says) names, by manifest sha256 and, where the base names it, by record sha256."""
+    seq = history.base_seq
     if not own:
-        problems.append(
-            Diagnostic(
-                history.base_where,
-                None,
-                f"belongs to record {history.base_seq}, which the log does not hold",
-            )
-        )
-    else:
-        if own[-1].record.manifest_sha256 != manifest_sha256(base):
-            problems.append(
-                Diagnostic(
-                    history.base_where,
-                    None,
-                    f"does not match the manifest sha256 of record {history.base_seq}",
-                )
-            )
-        if history.base_record_sha and history.base_record_sha != line_sha256(own[-1].entry.data):
-            problems.append(
-                Diagnostic(
-                    history.base_where,
-                    None,
-                    f"names another record {history.base_seq} than the log's",
-                )
-            )
+        return [_at_base(history, f"belongs to record {seq}, which the log does not hold")]
+    problems = []
+    if own[-1].record.manifest_sha256 != manifest_sha256(history.base):
+        problems.append(_at_base(history, f"does not match the manifest sha256 of record {seq}"))
+    if history.base_record_sha and history.base_record_sha != line_sha256(own[-1].entry.data):
+        problems.append(_at_base(history, f"names another record {seq} than the log's"))
+    return problems
+
+
+def _replay_deltas(
+    base: Manifest, later: Sequence[Checked]
+) -> tuple[dict[str, Entry], list[Diagnostic]]:
+    """The base with every later record's delta applied, and the first record whose delta is
+    missing or does not yield the manifest sha256 it names."""
     manifest = dict(base)
+    problems: list[Diagnostic] = []
     broken = False  # past the first problem, keep applying: the file comparison says the most
-    for c in records:
-        if c.seq <= history.base_seq:
-            continue
+    for c in later:
         if c.record.delta is None:
             if not broken:
                 problems.append(

@@ -4,8 +4,10 @@ Engines sit behind one small interface, one module each, named in one registry (
 MARKDOWN_ENGINES): pyromark (md_pyromark.py: pulldown-cmark, native, the default: about 0.1 ms a
 page) and Python-Markdown (md_python_markdown.py: opt-in, for sites relying on its extensions).
 Everything the engines do differently from what a site needs is done once here, on their HTML:
-heading ids and the table of contents, GFM autolinks (pulldown-cmark has none), footnote ids
-that cannot collide with heading ids, task-list classes, and links between pages made URLs.
+heading ids and the table of contents, callouts, and links between pages made URLs; and by the
+registered Markdown transforms (markdown_transforms.py: GFM autolinks, which pulldown-cmark has
+none of, footnote ids that cannot collide with heading ids, task-list classes, and any
+extension).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sitegen.config import MARKDOWN_ENGINES
 
 from .markdown_headings import heading_ids, slugify
 from .markdown_text import finish, prepare
+from .markdown_transforms import on_html, on_text
 
 __all__ = ["make_engine", "render_markdown", "slugify", "summary_markdown"]
 
@@ -87,16 +90,13 @@ def render_markdown(
     """Render one page body. Pure: the same text, engine and resolver give the same HTML.
     `heading_style` is render/markdown_headings.py's id rule ("github" or "legacy")."""
     text, callouts = _extract_callouts(prepare(text), engine)
+    text = on_text(text)
     out = engine(text)
     for i, block in enumerate(callouts):
         out = out.replace(f"<p>{_placeholder(i)}</p>", block, 1)
     out = finish(out)
     out, toc = heading_ids(out, heading_style)
-    out = _footnote_ids(out)
-    if "<li><input" in out:
-        out = out.replace("<li><input", '<li class="task-list-item"><input')
-    if _has_bare_url(out):
-        out = _autolink(out)
+    out = on_html(out)
     if resolve_link is not None and ("href=" in out or "src=" in out):
         out = _rewrite_links(out, resolve_link)
     return RenderedMarkdown(out, toc)
@@ -154,55 +154,6 @@ def _callout_end(lines: list[str], start: int) -> int | None:
         elif fence is None and lines[j].strip() == ":::":
             return j
     return None
-
-
-# --- footnotes -------------------------------------------------------------------------------
-
-
-def _footnote_ids(out: str) -> str:
-    """pulldown-cmark names footnotes "1", "2"...: give them ids that cannot meet a heading's."""
-    if "footnote-" not in out:
-        return out
-    out = re.sub(r'(class="footnote-reference"><a href="#)([^"]+)"', r'\1fn-\2"', out)
-    return re.sub(r'(class="footnote-definition" id=")([^"]+)"', r'\1fn-\2"', out)
-
-
-# --- GFM autolinks --------------------------------------------------------------------------
-
-_SPLIT_TAGS = re.compile(r"(<[^>]*>)")
-_BARE_URL = re.compile(r"(?<![\w/@\"'=])((?:https?://|www\.)[^\s<>\"]*[^\s<>\".,:;'!?)\]*_~])")
-_NO_LINK_IN = ("a", "code", "pre", "script", "style")
-_URL_START = re.compile(r"https?://|www\.")
-
-
-def _has_bare_url(out: str) -> bool:
-    """Cheap pre-check: most URLs in a page are already link targets (href="https://...")."""
-    if "www." not in out and out.count("://") == out.count('href="http') + out.count('src="http'):
-        return False
-    for m in _URL_START.finditer(out):
-        if not out.endswith(('href="', 'src="'), max(0, m.start() - 6), m.start()):
-            return True
-    return False
-
-
-def _autolink(out: str) -> str:
-    parts = _SPLIT_TAGS.split(out)
-    depth = 0
-    for i, part in enumerate(parts):
-        if i % 2 == 1:
-            tm = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
-            if tm and tm.group(2).lower() in _NO_LINK_IN:
-                depth += -1 if tm.group(1) else 1
-            continue
-        if depth == 0 and ("://" in part or "www." in part):
-            parts[i] = _BARE_URL.sub(_link_for, part)
-    return "".join(parts)
-
-
-def _link_for(m: re.Match[str]) -> str:
-    text = m.group(1)
-    href = text if "://" in text else "http://" + text
-    return f'<a href="{href}">{text}</a>'
 
 
 # --- links between pages --------------------------------------------------------------------

@@ -120,47 +120,8 @@ class NoStore:
 
 
 def make_app(view: SiteView, hub: Hub) -> Starlette:
-    def html_response(path: str | None, status: int = 200) -> Response:
-        page = _BUILTIN_404
-        if path is not None:
-            with open(path, "rb") as f:
-                page = f.read()
-        body = inject(page, snippet(view.token, view.error_overlay, status))
-        return Response(body, status, media_type="text/html; charset=utf-8")
-
-    def not_found() -> Response:
-        page = resolve(view.root(), "404.html")
-        return html_response(page if page and os.path.isfile(page) else None, 404)
-
-    def send_file(path: str) -> Response:
-        if path.endswith((".html", ".htm")):
-            return html_response(path)
-        return FileResponse(path, media_type=content_type(path))
-
     async def site(request: Request) -> Response:
-        if not view.idle():  # a build is running: wait for it instead of reading a half-built site
-            await anyio.to_thread.run_sync(view.wait_idle, WAIT_FOR_BUILD)
-        path: str = request.scope["path"]  # percent-decoded: %2e%2e arrives here as ..
-        base = view.base_path
-        if not path.startswith(base):
-            if path + "/" == base or path == "/":
-                return RedirectResponse(local_location(base), 307)
-            return not_found()
-        rel = path[len(base) :]
-        root = view.root()
-        target = resolve(root, rel + "index.html" if rel == "" or rel.endswith("/") else rel)
-        if target is None:
-            return not_found()
-        if os.path.isfile(target):
-            return send_file(target)
-        if os.path.isdir(target) and os.path.isfile(os.path.join(target, "index.html")):
-            query = f"?{request.url.query}" if request.url.query else ""
-            return RedirectResponse(local_location(path) + query, 307)
-        if not rel.endswith("/"):
-            flat = resolve(root, rel + ".html")  # urls = "html": /about reaches about.html
-            if flat is not None and os.path.isfile(flat):
-                return send_file(flat)
-        return not_found()
+        return await serve_site(view, request)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -181,3 +142,51 @@ def make_app(view: SiteView, hub: Hub) -> Starlette:
     )
     app.add_middleware(NoStore)
     return app
+
+
+async def serve_site(view: SiteView, request: Request) -> Response:
+    """The answer to a GET or HEAD: a file of the output, a redirect to a folder's URL, or 404."""
+    if not view.idle():  # a build is running: wait for it instead of reading a half-built site
+        await anyio.to_thread.run_sync(view.wait_idle, WAIT_FOR_BUILD)
+    path: str = request.scope["path"]  # percent-decoded: %2e%2e arrives here as ..
+    base = view.base_path
+    if not path.startswith(base):
+        if path + "/" == base or path == "/":
+            return RedirectResponse(local_location(base), 307)
+        return _not_found(view)
+    rel = path[len(base) :]
+    root = view.root()
+    target = resolve(root, rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+    if target is None:
+        return _not_found(view)
+    if os.path.isfile(target):
+        return _send_file(view, target)
+    if os.path.isdir(target) and os.path.isfile(os.path.join(target, "index.html")):
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(local_location(path) + query, 307)
+    if not rel.endswith("/"):
+        flat = resolve(root, rel + ".html")  # urls = "html": /about reaches about.html
+        if flat is not None and os.path.isfile(flat):
+            return _send_file(view, flat)
+    return _not_found(view)
+
+
+def _html_response(view: SiteView, path: str | None, status: int = 200) -> Response:
+    """An HTML page (the built-in 404 when `path` is None) with the client script injected."""
+    page = _BUILTIN_404
+    if path is not None:
+        with open(path, "rb") as f:
+            page = f.read()
+    body = inject(page, snippet(view.token, view.error_overlay, status))
+    return Response(body, status, media_type="text/html; charset=utf-8")
+
+
+def _not_found(view: SiteView) -> Response:
+    page = resolve(view.root(), "404.html")
+    return _html_response(view, page if page and os.path.isfile(page) else None, 404)
+
+
+def _send_file(view: SiteView, path: str) -> Response:
+    if path.endswith((".html", ".htm")):
+        return _html_response(view, path)
+    return FileResponse(path, media_type=content_type(path))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,7 @@ import pytest
 from sitegen.compiler.check import check_site
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
+from tests.servers.static import serve_folder
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -67,15 +65,8 @@ def test_docs_theme_pages(tmp_path: Path) -> None:
 @pytest.fixture
 def docs_server(tmp_path: Path) -> Iterator[str]:
     out = built(tmp_path, "docs-example")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+    with serve_folder(out) as url:
+        yield url
 
 
 def test_docs_search_with_the_keyboard(docs_server: str, chromium: Any) -> None:

@@ -15,6 +15,15 @@ def write_tree(root: Path, files: Files) -> Path:
     return trees.write_tree(root, files, replace=True)
 
 
+def paged_site(n: int, pages: int = 40) -> dict[str, str | bytes]:
+    """A site of `pages` pages of 2 KB; publish `n` changes page 0."""
+    files: dict[str, str | bytes] = {"css/site.css": "body{}"}
+    for i in range(pages):
+        body = f"<link href='../css/site.css'>page {i} v{n if i == 0 else 0} " + "x" * 2000
+        files[f"p/{i:03d}.html"] = body
+    return files
+
+
 class Killable:
     """WSGI middleware: after `budget` more requests the server is dead (every later request
     gets a 503 and reaches nothing), which leaves the served folder as a killed server would."""

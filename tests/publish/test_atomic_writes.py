@@ -17,7 +17,8 @@ from tests.publish.conftest import Dav
 from tests.publish.helpers import write_tree
 from tests.publish.test_crash_steps import V3
 from tests.publish.test_davtarget import ALL, V1, V2
-from tests.webdav.webdav_servers import PASSWORD, USER, rclone_path, serve_rclone
+from tests.webdav.process_servers import rclone_path, serve_rclone
+from tests.webdav.webdav_servers import PASSWORD, USER
 
 
 def tree(root: Path) -> dict[str, bytes]:

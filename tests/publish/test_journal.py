@@ -1,11 +1,11 @@
 """The WebDAV target's bookkeeping: a base manifest, one journal record per publish, compaction
-into closed log segments, migration from the single-file layout; requests and bytes counted on a
-real wsgidav server."""
+into closed log segments, verify; requests and bytes counted on a real wsgidav server. Older
+targets and stricter servers: test_journal_compat.py; the upload order of linked pages:
+test_link_order.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -13,34 +13,19 @@ from typing import Any
 import pytest
 
 from sitegen.errors import SitegenError
-from sitegen.publish.links import page_links
 from sitegen.publish.log import verify
 from sitegen.publish.manifest import (
     JOURNAL_DIR,
-    LOG_PATH,
     MANIFEST_PATH,
     SEGMENT_DIR,
-    manifest_of_tree,
 )
-from sitegen.publish.plan import link_order, make_plan
 from sitegen.publish.record import Record, line_sha256
 from sitegen.publish.runner import PublishOptions, publish_tree
-from sitegen.publish.target import encode_manifest
 from tests.publish.conftest import Dav
-from tests.publish.helpers import Killable, write_tree
-from tests.publish.test_davtarget import ALL, broken_links
-from tests.webdav.webdav_servers import NEXTCLOUD_ROOT, serve_wsgi, wsgidav_app
+from tests.publish.helpers import paged_site, write_tree
+from tests.webdav.webdav_servers import NEXTCLOUD_ROOT
 
 DAV = NEXTCLOUD_ROOT
-
-
-def site(n: int, pages: int = 40) -> dict[str, str | bytes]:
-    """A site of `pages` pages of 2 KB; publish `n` changes page 0."""
-    files: dict[str, str | bytes] = {"css/site.css": "body{}"}
-    for i in range(pages):
-        body = f"<link href='../css/site.css'>page {i} v{n if i == 0 else 0} " + "x" * 2000
-        files[f"p/{i:03d}.html"] = body
-    return files
 
 
 def state_files(dav: Dav) -> list[str]:
@@ -51,7 +36,7 @@ def state_files(dav: Dav) -> list[str]:
 
 def test_steady_state_sends_the_page_and_one_small_record(tmp_path: Path, dav: Dav) -> None:
     cache = tmp_path / "cache"
-    out = write_tree(tmp_path / "out", site(0, pages=400))
+    out = write_tree(tmp_path / "out", paged_site(0, pages=400))
     dav.server.log.clear()
     publish_tree(out, dav.target(cache=cache), PublishOptions())
     mkcols = [p for m, p in dav.server.log.entries if m == "MKCOL"]
@@ -60,7 +45,7 @@ def test_steady_state_sends_the_page_and_one_small_record(tmp_path: Path, dav: D
     assert base_size > 40_000
 
     for n in (1, 2, 3):
-        write_tree(out, site(n, pages=400))
+        write_tree(out, paged_site(n, pages=400))
         dav.server.log.clear()
         publish_tree(out, dav.target(cache=cache), PublishOptions())
         assert dav.server.log.entries == [
@@ -79,14 +64,14 @@ def test_steady_state_sends_the_page_and_one_small_record(tmp_path: Path, dav: D
 
 def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path, dav: Dav) -> None:
     cache = tmp_path / "cache"
-    out = write_tree(tmp_path / "out", site(0))
+    out = write_tree(tmp_path / "out", paged_site(0))
 
     def target() -> Any:  # compacts when the journal passes 20 % of the base (about 5 records)
         return dav.target(cache=cache, compact_min_bytes=0)
 
     publish_tree(out, target(), PublishOptions())
     for n in range(1, 30):
-        write_tree(out, site(n))
+        write_tree(out, paged_site(n))
         dav.server.log.clear()
         publish_tree(out, target(), PublishOptions())
         if ("DELETE", f"{DAV}/{JOURNAL_DIR}") in dav.server.log.entries:
@@ -112,7 +97,7 @@ def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path
     assert len((dav.root / segment).read_bytes().splitlines()) == n + 1
     assert verify(dav.target()) == []
 
-    write_tree(out, site(99))
+    write_tree(out, paged_site(99))
     dav.server.log.clear()
     publish_tree(out, target(), PublishOptions())
     assert dav.server.log.methods() == ["PROPFIND", "PUT", "PUT", "PUT", "DELETE"]
@@ -128,11 +113,11 @@ def test_compaction_writes_a_base_and_a_segment_then_steady_again(tmp_path: Path
 
 @pytest.mark.parametrize("cut", range(1, 8))
 def test_a_cut_compaction_is_completed_by_the_next_run(tmp_path: Path, dav: Dav, cut: int) -> None:
-    out = write_tree(tmp_path / "out", site(0))
+    out = write_tree(tmp_path / "out", paged_site(0))
     publish_tree(out, dav.target(), PublishOptions())
     for n in (1, 2):
-        publish_tree(write_tree(out, site(n)), dav.target(), PublishOptions())
-    write_tree(out, site(3))
+        publish_tree(write_tree(out, paged_site(n)), dav.target(), PublishOptions())
+    write_tree(out, paged_site(3))
     dav.killer.budget = cut  # a publish that compacts takes 8 requests after its 2 GETs
     with pytest.raises(SitegenError):
         publish_tree(
@@ -144,7 +129,7 @@ def test_a_cut_compaction_is_completed_by_the_next_run(tmp_path: Path, dav: Dav,
         (dav.root / "p/000.html").read_text().startswith("<link href='../css/site.css'>page 0 v3")
     )
     assert verify(dav.target()) == []
-    publish_tree(write_tree(out, site(4)), dav.target(), PublishOptions())
+    publish_tree(write_tree(out, paged_site(4)), dav.target(), PublishOptions())
     assert verify(dav.target()) == []
 
 
@@ -153,10 +138,10 @@ def journal(dav: Dav, seq: int) -> Path:
 
 
 def three_publishes(tmp_path: Path, dav: Dav) -> None:
-    out = write_tree(tmp_path / "out", site(0, pages=5))
+    out = write_tree(tmp_path / "out", paged_site(0, pages=5))
     publish_tree(out, dav.target(), PublishOptions())
     for n in (1, 2):
-        publish_tree(write_tree(out, site(n, pages=5)), dav.target(), PublishOptions())
+        publish_tree(write_tree(out, paged_site(n, pages=5)), dav.target(), PublishOptions())
 
 
 def test_verify_reports_a_tampered_delta(tmp_path: Path, dav: Dav) -> None:
@@ -199,9 +184,11 @@ def test_an_interrupted_publish_among_its_deletes_is_finished_by_the_next_run(
     tmp_path: Path, dav: Dav
 ) -> None:
     cache = tmp_path / "cache"
-    out = write_tree(tmp_path / "out", site(0, pages=6))
+    out = write_tree(tmp_path / "out", paged_site(0, pages=6))
     publish_tree(out, dav.target(cache=cache), PublishOptions())
-    smaller = {k: v for k, v in site(0, pages=6).items() if k not in ("p/004.html", "p/005.html")}
+    smaller = {
+        k: v for k, v in paged_site(0, pages=6).items() if k not in ("p/004.html", "p/005.html")
+    }
     write_tree(out, smaller)
     dav.killer.budget = 4  # PROPFIND, the lease, the record, the first DELETE; then it dies
     with pytest.raises(SitegenError):
@@ -221,179 +208,12 @@ def test_an_interrupted_publish_among_its_deletes_is_finished_by_the_next_run(
     assert verify(dav.target()) == []
 
 
-def legacy_target(root: Path, out: Path, pending: dict[str, Any] | None = None) -> None:
-    """A target as publishing wrote it before journals: manifest.json and publish-log.jsonl."""
-    files = manifest_of_tree(out)
-    for rel in files:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes((out / rel).read_bytes())
-    (root / ".sitegen").mkdir()
-    (root / MANIFEST_PATH).write_bytes(encode_manifest(files, pending, {"etags": {}}))
-    first = Record("2026-01-01T00:00:00Z", "e1", "0" * 64, None).to_line()
-    second = Record("2026-01-02T00:00:00Z", "e2", _sha(files), line_sha256(first)).to_line()
-    (root / LOG_PATH).write_bytes(first + second)
-
-
-def _sha(files: Any) -> str:
-    from sitegen.publish.manifest import manifest_sha256
-
-    return manifest_sha256(files)
-
-
-def test_a_target_in_the_old_layout_is_verified_then_migrated(tmp_path: Path, dav: Dav) -> None:
-    out = write_tree(tmp_path / "out", site(0, pages=5))
-    legacy_target(dav.root, out)
-    assert verify(dav.target()) == []
-    legacy_log = (dav.root / LOG_PATH).read_bytes()
-    cache = tmp_path / "cache"
-
-    write_tree(out, site(1, pages=5))
-    dav.server.log.clear()
-    publish_tree(out, dav.target(cache=cache), PublishOptions())
-    assert [(m, p.removeprefix(DAV + "/")) for m, p in dav.server.log.entries] == [
-        ("PROPFIND", ""),
-        ("GET", MANIFEST_PATH),
-        ("GET", LOG_PATH),
-        ("PUT", ".sitegen/lease.json"),
-        ("PUT", "p/000.html"),  # no If-Match possible: the old manifest had no ETag for it
-        ("MKCOL", JOURNAL_DIR),
-        ("PUT", f"{JOURNAL_DIR}/000003.json"),
-        ("MKCOL", SEGMENT_DIR),
-        ("PUT", f"{SEGMENT_DIR}/000003-000003.jsonl"),
-        ("PUT", MANIFEST_PATH),
-        ("DELETE", JOURNAL_DIR),
-        ("MKCOL", JOURNAL_DIR),
-        ("DELETE", ".sitegen/lease.json"),
-    ]
-    assert (dav.root / LOG_PATH).read_bytes() == legacy_log  # history kept as it was
-    assert json.loads((dav.root / MANIFEST_PATH).read_bytes())["seq"] == 3
-    assert verify(dav.target()) == []
-
-    write_tree(out, site(2, pages=5))
-    dav.server.log.clear()
-    publish_tree(out, dav.target(cache=cache), PublishOptions())
-    assert dav.server.log.methods() == ["PROPFIND", "PUT", "PUT", "PUT", "DELETE"]
-    assert verify(dav.target()) == []
-
-
-def test_old_layout_pending_deletes_are_done_and_migrated(tmp_path: Path, dav: Dav) -> None:
-    out = write_tree(tmp_path / "out", site(0, pages=5))
-    legacy_target(dav.root, out, pending={"old.html": manifest_of_tree_entry()})
-    (dav.root / "old.html").write_text("old")
-    dav.server.log.clear()
-    outcome = publish_tree(out, dav.target(), PublishOptions())
-    assert outcome.applied and outcome.record is None
-    assert not (dav.root / "old.html").exists()
-    assert json.loads((dav.root / MANIFEST_PATH).read_bytes())["seq"] == 2
-    assert verify(dav.target()) == []
-
-
-@pytest.fixture
-def dav_without_infinity(tmp_path: Path) -> Iterator[Dav]:
-    """wsgidav refusing PROPFIND Depth infinity, as Nextcloud can be set to."""
-    root = tmp_path / "dav"
-    root.mkdir()
-    app = wsgidav_app(root)
-
-    def finite(environ: dict[str, Any], start_response: Any) -> Any:
-        if (
-            environ["REQUEST_METHOD"] == "PROPFIND"
-            and environ.get("HTTP_DEPTH", "").lower() == "infinity"
-        ):
-            start_response("403 Forbidden", [("Content-Length", "0")])
-            return [b""]
-        return app(environ, start_response)
-
-    killer = Killable(finite)
-    with serve_wsgi(killer) as srv:
-        yield Dav(srv, root, killer)
-
-
-def test_state_is_listed_folder_by_folder_where_infinity_is_refused(
-    tmp_path: Path, dav_without_infinity: Dav
-) -> None:
-    dav = dav_without_infinity
-    cache = tmp_path / "cache"
-    out = write_tree(tmp_path / "out", site(0, pages=5))
-    publish_tree(out, dav.target(cache=cache), PublishOptions())
-    write_tree(out, site(1, pages=5))
-    dav.server.log.clear()
-    publish_tree(out, dav.target(cache=cache), PublishOptions())
-    # Depth infinity refused, then Depth 1 of the target and of each of its folders (p/,
-    # .sitegen/, .sitegen/journal/): a server that refuses infinity costs a request a folder.
-    listed = [p for m, p in dav.server.log.entries if m == "PROPFIND"]
-    assert listed[0] == f"{DAV}/"
-    assert sorted(listed[1:]) == sorted(
-        [f"{DAV}/", f"{DAV}/css", f"{DAV}/p", f"{DAV}/.sitegen", f"{DAV}/{JOURNAL_DIR}"]
-    )
-    assert dav.server.log.methods()[len(listed) :] == ["PUT", "PUT", "PUT", "DELETE"]
-    assert verify(dav.target()) == []
-
-
-# -- new pages that link to each other -----------------------------------------------------------
-
-CHAIN: dict[str, str | bytes] = {
-    "index.html": '<a href="a/index.html">a</a>',
-    "a/index.html": '<a href="../b/index.html">b</a>',
-    "b/index.html": '<a href="../c.html">c</a>',
-    "c.html": '<img src="i.png">',
-    "i.png": b"png",
-}
-
-
-def test_link_order_puts_a_new_page_after_the_new_pages_it_links_to() -> None:
-    assert page_links("a/index.html", b'<a href="../b/index.html"> <img src="/i.png">') == {
-        "b/index.html",
-        "b/index.html/index.html",
-        "i.png",
-        "i.png/index.html",
-    }
-    assert page_links("a/x.html", b'<a href="./"><a href="mailto:x@y">') == {"a/index.html"}
-    links = {p: page_links(p, str(v).encode()) for p, v in CHAIN.items() if p.endswith("html")}
-    assert link_order(sorted(links), links) == [
-        ["c.html"],
-        ["b/index.html"],
-        ["a/index.html"],
-        ["index.html"],
-    ]
-    cyclic = {"x.html": {"y.html"}, "y.html": {"x.html"}, "z.html": set()}
-    assert link_order(["x.html", "y.html", "z.html"], cyclic) == [["z.html"], ["x.html", "y.html"]]
-    plan = make_plan({p: manifest_of_tree_entry() for p in CHAIN}, {})
-    assert plan.upload_batches(links) == [
-        ["i.png"],
-        ["c.html"],
-        ["b/index.html"],
-        ["a/index.html"],
-        ["index.html"],
-    ]
-
-
-def manifest_of_tree_entry() -> Any:
-    from sitegen.publish.manifest import Entry
-
-    return Entry("0" * 64, 1)
-
-
-@pytest.mark.parametrize("cut", range(1, 8))
-def test_new_pages_linking_to_each_other_never_link_to_a_missing_page(
-    tmp_path: Path, dav: Dav, cut: int
-) -> None:
-    out = write_tree(tmp_path / "out", CHAIN)
-    dav.killer.budget = cut
-    with pytest.raises(SitegenError):
-        publish_tree(out, dav.target(retry=False, workers=4), ALL)
-    dav.killer.budget = None
-    assert broken_links(dav.root) == []
-    publish_tree(out, dav.target(), ALL)
-    assert broken_links(dav.root) == [] and verify(dav.target()) == []
-
-
 def test_records_name_the_time_and_chain(tmp_path: Path, dav: Dav) -> None:
-    out = write_tree(tmp_path / "out", site(0, pages=3))
+    out = write_tree(tmp_path / "out", paged_site(0, pages=3))
     when = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
     publish_tree(out, dav.target(), PublishOptions(now=lambda: when, source_fingerprint="E1"))
     publish_tree(
-        write_tree(out, site(1, pages=3)),
+        write_tree(out, paged_site(1, pages=3)),
         dav.target(),
         PublishOptions(now=lambda: when, source_fingerprint="E2"),
     )

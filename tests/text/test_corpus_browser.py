@@ -5,11 +5,8 @@ Screenshots land in the test's temporary folder (`--basetemp` to keep them)."""
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +14,10 @@ import pytest
 
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
+from tests.servers.static import serve_folder
 
 pytestmark = pytest.mark.browser
 CORPUS = Path(__file__).parent / "corpus"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
@@ -32,15 +25,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     site = tmp_path / "site"
     shutil.copytree(CORPUS, site)
     result = build_site(site, tmp_path / "out", BuildOptions(now=NOW))
-    handler = functools.partial(_Quiet, directory=str(tmp_path / "out"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", result
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(tmp_path / "out") as url:
+        yield url, result
 
 
 def test_corpus_builds_with_only_the_expected_warnings(served: tuple[str, Any]) -> None:

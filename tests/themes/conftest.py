@@ -3,11 +3,9 @@ Chromium (`chromium`, tests/conftest.py)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -15,42 +13,22 @@ import pytest
 
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
+from tests.servers.static import serve_folder
 
 REPO = Path(__file__).resolve().parent.parent.parent
 AXE = REPO / ".ci/node/node_modules/axe-core/axe.min.js"  # .ci/run installs it with npm
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def serve(folder: Path) -> Iterator[str]:
-    handler = functools.partial(Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """example folder name -> the URL it is served at."""
     urls: dict[str, str] = {}
-    servers = []
-    for example in ("content-example", "docs-example"):
-        out = tmp_path_factory.mktemp(example) / "out"
-        build_site(REPO / example, out, BuildOptions(now=NOW))
-        running = serve(out)
-        urls[example] = next(running)
-        servers.append(running)
-    yield urls
-    for running in servers:
-        next(running, None)
+    with ExitStack() as servers:
+        for example in ("content-example", "docs-example"):
+            out = tmp_path_factory.mktemp(example) / "out"
+            build_site(REPO / example, out, BuildOptions(now=NOW))
+            urls[example] = servers.enter_context(serve_folder(out))
+        yield urls
 
 
 @pytest.fixture

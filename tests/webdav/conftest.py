@@ -16,6 +16,7 @@ from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import RetryPolicy
 from tests.servers.nextcloud import NextcloudServer
 from tests.trees import write_tree
+from tests.webdav import process_servers
 
 PASSWORD = ws.PASSWORD
 
@@ -77,7 +78,8 @@ SERVER_KINDS = [
         marks=[
             pytest.mark.rclone,
             pytest.mark.skipif(
-                ws.rclone_path() is None, reason="rclone is not installed (apt-get install rclone)"
+                process_servers.rclone_path() is None,
+                reason="rclone is not installed (apt-get install rclone)",
             ),
         ],
     ),
@@ -119,7 +121,7 @@ def remote(
     site.mkdir(parents=True)
     kind = request.param
     if kind == "rclone":
-        with ws.serve_rclone(served) as srv:
+        with process_servers.serve_rclone(served) as srv:
             port = srv.base.rsplit(":", 1)[1]
             yield Remote(srv, site, f"webdav+http://{ws.USER}@127.0.0.1:{port}/Website")
     else:

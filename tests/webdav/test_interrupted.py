@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST_RETRY, REAL_SERVER_KINDS, Remote
-from webdav_servers import USER, free_port, wsgidav_process
+from webdav_servers import USER, free_port
 
 from sitegen.sources import RemoteSource, parse_location
 from sitegen.sources.url import RemoteLocation
 from sitegen.webdav import ConnectionFailedError, RetryPolicy, Timeouts
 from tests.servers.faultproxy import FaultProxy, Kind, Rule
 from tests.trees import read_tree, write_tree
+from tests.webdav.process_servers import wsgidav_process
 
 Proxy = Callable[..., FaultProxy]
 

@@ -4,8 +4,9 @@
   `/remote.php/dav/files/alice/` like Nextcloud. Plain wsgidav gives folders no ETag.
 - The same with `nextcloud_like=True`: folder ETags derived from everything below them (they
   propagate up to the root, as on Nextcloud) and an `oc:fileid` property.
-- `rclone serve webdav` in a subprocess, a second and stricter server.
 - Any WSGI app (the hostile server) served the same way, with a server-side request log.
+
+The servers that run in a subprocess (rclone, a killable wsgidav) are process_servers.py's.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -211,101 +209,3 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
             return
         time.sleep(0.02)
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
-
-
-def rclone_path() -> str | None:
-    return shutil.which("rclone")
-
-
-@contextlib.contextmanager
-def serve_rclone(root: Path) -> Iterator[RunningServer]:
-    """`rclone serve webdav` over `root`, with no directory caching so changes show at once."""
-    exe = rclone_path()
-    if exe is None:
-        raise RuntimeError("rclone is not installed")
-    port = free_port()
-    confdir = tempfile.mkdtemp(prefix="sitegen-rclone-conf-")
-    env = {**os.environ, "RCLONE_CONFIG": os.path.join(confdir, "rclone.conf")}
-    proc = subprocess.Popen(
-        [
-            exe,
-            "serve",
-            "webdav",
-            str(root),
-            "--addr",
-            f"127.0.0.1:{port}",
-            "--user",
-            USER,
-            "--pass",
-            PASSWORD,
-            "--dir-cache-time",
-            "0s",
-            "--poll-interval",
-            "0",
-            "--log-level",
-            "ERROR",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-    def stop() -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    try:
-        wait_for_port(port)
-        yield RunningServer(f"http://127.0.0.1:{port}", RequestLog(), stop, root, "rclone", "")
-    finally:
-        stop()
-        if proc.stderr:
-            proc.stderr.close()
-        shutil.rmtree(confdir, ignore_errors=True)
-
-
-def slow_gets(app: Callable[..., Any], delay: float) -> Callable[..., Any]:
-    """Every GET waits `delay` seconds first (to kill a server while a sync is downloading)."""
-
-    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ["REQUEST_METHOD"] == "GET":
-            time.sleep(delay)
-        return app(environ, start_response)
-
-    return wrapped
-
-
-@contextlib.contextmanager
-def wsgidav_process(
-    root: Path, port: int, *, get_delay: float = 0.0
-) -> Iterator[subprocess.Popen[bytes]]:
-    """wsgidav in a child process, so a test can kill it (SIGKILL) like a crashed server."""
-    import sys
-
-    proc = subprocess.Popen(
-        [sys.executable, __file__, str(root), str(port), str(get_delay)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-
-
-if __name__ == "__main__":  # python webdav_servers.py ROOT PORT GET_DELAY
-    import sys
-
-    root_arg, port_arg, delay_arg = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    server = wsgi.Server(
-        ("127.0.0.1", port_arg), slow_gets(wsgidav_app(Path(root_arg)), delay_arg), numthreads=8
-    )
-    server.safe_start()
