@@ -10,7 +10,12 @@ from sitegen.nextcloud_app.protocol import ocs_call, ocs_client
 from sitegen.nextcloud_app.settings import AppSettings
 
 FILE_ACTION = "sitegen_publish"
-SETTINGS_FORM = "sitegen_personal"
+# Nextcloud's settings page saves a field with formId = id.replace(APP_ID + "_", ""): an id
+# holding "sitegen_" would reach AppAPI as another form, and the value would be dropped. No "_".
+SETTINGS_FORM = "website-publishing"
+# A personal section Nextcloud lists in its navigation ("Sharing"); a section id of our own
+# would show the form only to someone typing its URL.
+SETTINGS_SECTION = "sharing"
 WEBHOOKS = "/ocs/v2.php/apps/webhook_listeners/api/v1/webhooks"
 EVENTS = (
     "OCP\\Files\\Events\\Node\\NodeWrittenEvent",
@@ -22,7 +27,7 @@ _FORM: dict[str, Any] = {
     "id": SETTINGS_FORM,
     "priority": 10,
     "section_type": "personal",
-    "section_id": "sitegen",
+    "section_id": SETTINGS_SECTION,
     "title": "Publishing websites",
     "description": 'What "Publish as website" in the Files app does with a folder.',
     "fields": [
@@ -65,6 +70,12 @@ def user_settings(settings: AppSettings, user: str) -> dict[str, Any]:
         rows = ocs_call(
             http, "POST", "/api/v1/ex-app/preference/get-values", {"configKeys": list(DEFAULTS)}
         )
+    return saved_settings(rows)
+
+
+def saved_settings(rows: Any) -> dict[str, Any]:
+    """AppAPI's preference rows as settings. Nextcloud's settings page saves a checkbox as 1
+    or 0 (stored "1" / "0"); a field never saved keeps its default."""
     saved = {r["configkey"]: r["configvalue"] for r in rows or [] if isinstance(r, dict)}
     out = dict(DEFAULTS)
     for key, value in saved.items():
