@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sitegen.nextcloud_app.protocol import ocs_call, ocs_client
+from sitegen.nextcloud_app.protocol import ocs_call, ocs_client, with_retries
 from sitegen.nextcloud_app.settings import AppSettings
+from sitegen.webdav.retry import RetryPolicy
 
 FILE_ACTION = "sitegen_publish"
 # Nextcloud's settings page saves a field with formId = id.replace(APP_ID + "_", ""): an id
@@ -45,8 +46,13 @@ _FORM: dict[str, Any] = {
 }
 
 
-def register_ui(settings: AppSettings) -> None:
-    """The Files action menu entry on folders, and the personal settings section."""
+def register_ui(settings: AppSettings, retry: RetryPolicy | None = None) -> None:
+    """The Files action menu entry on folders, and the personal settings form (tried again
+    when a call fails: AppAPI replaces both by name)."""
+    with_retries(lambda: _register_ui(settings), retry)
+
+
+def _register_ui(settings: AppSettings) -> None:
     with ocs_client(settings) as http:
         ocs_call(
             http,
@@ -66,11 +72,13 @@ def register_ui(settings: AppSettings) -> None:
 
 def user_settings(settings: AppSettings, user: str) -> dict[str, Any]:
     """The user's saved settings (the personal section), with the defaults filled in."""
-    with ocs_client(settings, user) as http:
-        rows = ocs_call(
-            http, "POST", "/api/v1/ex-app/preference/get-values", {"configKeys": list(DEFAULTS)}
-        )
-    return saved_settings(rows)
+
+    def read() -> Any:
+        with ocs_client(settings, user) as http:
+            body = {"configKeys": list(DEFAULTS)}
+            return ocs_call(http, "POST", "/api/v1/ex-app/preference/get-values", body)
+
+    return saved_settings(with_retries(read))
 
 
 def saved_settings(rows: Any) -> dict[str, Any]:

@@ -1,27 +1,46 @@
 """The Files action and the personal settings form on the real Nextcloud, as the web UI's own
 code drives them (tests/nextcloud_app/webui.py): what AppAPI hands the Files page, the exact
 calls its files plugin (app_api src/filesplugin.js, v1 actions) and Nextcloud's settings page
-(apps/settings DeclarativeSection.vue) make, and what the app then publishes. The app runs under
-its production id, `sitegen`, which the settings page's form-id rewriting depends on."""
+(apps/settings DeclarativeSection.vue) make, and what the app then publishes. The app has an
+id of its own per xdist worker, as in the other modules; test_action_units checks the settings
+page's form-id rewriting for every app id, `sitegen` among them."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from sitegen.nextcloud_app.integration import (
+    FILE_ACTION,
+    SETTINGS_FORM,
+    register_ui,
+    user_settings,
+)
+from sitegen.nextcloud_app.protocol import ocs_call, ocs_client
+from sitegen.nextcloud_app.settings import AppSettings
 from tests.nextcloud_app.exapp import ExApp
 from tests.nextcloud_app.test_app_nextcloud import assert_no_secret_in_logs
-from tests.nextcloud_app.webui import OCS, Browser, admin, delete_user, initial_state, new_user
+from tests.nextcloud_app.webui import (
+    OCS,
+    Browser,
+    admin,
+    delete_user,
+    initial_state,
+    new_user,
+    upload,
+)
+from tests.servers.faultproxy import FaultProxy, Rule
 from tests.servers.nextcloud import NextcloudServer
 
-APP_ID = "sitegen"
+APP_ID = f"sitegen{uuid.uuid4().hex[:8]}"
 SITE = {"index.md": "# Made in Files\n\n[About](about.md)\n", "about.md": "# About\n"}
 FORMS = "/ocs/v2.php/settings/api/declarative/forms"
 SAVE = "/ocs/v2.php/settings/api/declarative/value"
@@ -62,7 +81,7 @@ def mime_matches(node_mime: str, configured: str) -> bool:
 
 def our_form(forms: list[dict[str, Any]] | None) -> dict[str, Any]:
     found = [f for f in forms or [] if f.get("app") == APP_ID]
-    assert len(found) == 1, forms
+    assert len(found) == 1, [f.get("app") for f in forms or []]
     return found[0]
 
 
@@ -161,7 +180,7 @@ def test_publish_as_website_uses_the_settings_saved_in_the_form(
 ) -> None:
     parent, name = f"Sites-{uuid.uuid4().hex[:6]}", "My site"
     target = f"Out-{uuid.uuid4().hex[:6]}/www"
-    user.upload(f"{parent}/{name}", SITE)
+    upload(user, f"{parent}/{name}", SITE)
     save(browser, "target", target)
     save(browser, "public", 1)
     save(browser, "watch", 0)
@@ -198,7 +217,7 @@ def test_a_saved_target_inside_the_folder_is_refused(
     app: ExApp, user: NextcloudServer, browser: Browser
 ) -> None:
     folder = f"Site-{uuid.uuid4().hex[:6]}"
-    user.upload(folder, SITE)
+    upload(user, folder, SITE)
     save(browser, "target", f"{folder}/public")
     page = browser.open("/index.php/apps/files/")
     instance = initial_state(page, "app_api", "ex_files_actions_menu")["instanceId"]
@@ -207,3 +226,34 @@ def test_a_saved_target_inside_the_folder_is_refused(
     assert answer.json()["error"] == (
         f"target {folder}/public: must be outside the source folder and not contain it"
     )
+
+
+def test_registration_and_settings_reads_survive_a_failed_call(
+    app: ExApp, user: NextcloudServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """Each call fails once on its way to Nextcloud (a busy SQLite answers like this under
+    load); the form and the action, withdrawn first, are back, and the settings are read."""
+    nc = app.nc
+    own = AppSettings(app.app_id, app.secret, "1.0.0", "127.0.0.1", app.port, nc.url, app.storage)
+    with ocs_client(own) as http:
+        ocs_call(http, "DELETE", "/api/v1/ui/settings", {"formId": SETTINGS_FORM})
+        ocs_call(http, "DELETE", "/api/v1/ui/files-actions-menu", {"name": FILE_ACTION})
+    with nc.client(headers=OCS) as alice:
+        assert not [
+            f for f in alice.get(f"{nc.url}{FORMS}").json()["ocs"]["data"] if f["app"] == APP_ID
+        ]
+    rules = [
+        Rule("status_503", method="POST", path="/ui/settings"),
+        Rule("reset_before", method="POST", path="/ui/files-actions-menu"),
+        Rule("status_502", method="POST", path="/preference/get-values"),
+    ]
+    proxy = fault_proxy(nc.url, rules=rules)
+    faulty = dataclasses.replace(own, nextcloud_url=proxy.url)
+    register_ui(faulty)
+    assert user_settings(faulty, user.user)["target"]  # read, once the 502 was retried
+    assert sorted(proxy.faults()) == ["reset_before", "status_502", "status_503"]
+    with nc.client(headers=OCS, follow_redirects=True) as alice:
+        assert our_form(alice.get(f"{nc.url}{FORMS}").json()["ocs"]["data"])
+        page = alice.get(f"{nc.url}/index.php/apps/files/").text
+    actions = initial_state(page, "app_api", "ex_files_actions_menu")["fileActions"]
+    assert [a["name"] for a in actions if a["appid"] == APP_ID] == [FILE_ACTION]

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import re
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -36,14 +37,44 @@ def new_user(nc: NextcloudServer, *, subadmin: bool) -> NextcloudServer:
     """A user of this test's own, with a password (the login form takes no app password), as
     the same server seen by that user. `subadmin`: of an empty group of their own."""
     name, password = f"web-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(24)
+    group = f"{name}-group"
     with admin(nc) as http:
-        http.post(f"{nc.url}/ocs/v2.php/cloud/users", data={"userid": name, "password": password})
-        if subadmin:
-            group = f"{name}-group"
-            http.post(f"{nc.url}/ocs/v2.php/cloud/groups", data={"groupid": group})
-            url = f"{nc.url}/ocs/v2.php/cloud/users/{name}/subadmins"
-            http.post(url, data={"groupid": group}).raise_for_status()
-    return dataclasses.replace(nc, user=name, app_password=password)
+        made = [
+            ("/cloud/users", {"userid": name, "password": password}),
+            *([("/cloud/groups", {"groupid": group})] if subadmin else []),
+            *([(f"/cloud/users/{name}/subadmins", {"groupid": group})] if subadmin else []),
+        ]
+        for path, form in made:
+            answer = patiently(http, "POST", f"{nc.url}/ocs/v2.php{path}", data=form)
+            # 102: made by a try whose answer was a 500
+            assert answer.json()["ocs"]["meta"]["statuscode"] in (200, 102), (path, answer.text)
+    user = dataclasses.replace(nc, user=name, app_password=password)
+    with user.client() as http:  # the first call makes the user's home: slow, may fail once
+        patiently(http, "PROPFIND", user.dav_url(), headers={"Depth": "0"})
+    return user
+
+
+def patiently(http: httpx.Client, method: str, url: str, **options: Any) -> httpx.Response:
+    """A test setup call, again while the server answers 5xx (its SQLite busy with the other
+    tests' requests)."""
+    for attempt in range(1, 6):
+        answer = http.request(method, url, **options)
+        if answer.status_code < 500:
+            return answer
+        time.sleep(0.5 * attempt)
+    return answer
+
+
+def upload(user: NextcloudServer, folder: str, files: dict[str, str]) -> None:
+    """NextcloudServer.upload, patiently (a new user's first writes meet a busy SQLite)."""
+    with user.client() as http:
+        parts = folder.strip("/").split("/")
+        for n in range(1, len(parts) + 1):
+            made = patiently(http, "MKCOL", user.dav_url("/".join(parts[:n])))
+            assert made.status_code in (201, 405), made.text  # 405: it exists
+        for name, text in files.items():
+            put = patiently(http, "PUT", user.dav_url(f"{folder}/{name}"), content=text.encode())
+            assert put.status_code in (201, 204), put.text
 
 
 def delete_user(nc: NextcloudServer, user: NextcloudServer) -> None:
@@ -60,14 +91,18 @@ class Browser:
         self.token = ""
 
     def login(self) -> Browser:
-        self.open("/index.php/login")
         form = {"user": self.nc.user, "password": self.nc.app_password, "timezone": "UTC"}
-        answer = self.http.post(
-            "/index.php/login",
-            data={**form, "requesttoken": self.token},
-            headers={"Origin": self.nc.url},  # the login refuses a POST without it
-        )
-        assert answer.url.path != "/index.php/login", "the login form did not take the password"
+        for attempt in range(1, 4):  # a 500 when the server's SQLite is busy: log in again
+            self.open("/index.php/login")
+            answer = self.http.post(
+                "/index.php/login",
+                data={**form, "requesttoken": self.token},
+                headers={"Origin": self.nc.url},  # the login refuses a POST without it
+            )
+            if answer.status_code < 500:
+                break
+            time.sleep(attempt)
+        assert answer.url.path != "/index.php/login", f"not logged in ({answer.status_code})"
         return self
 
     def open(self, path: str) -> str:
