@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sitegen.nextcloud_app.protocol import ocs_call, ocs_client
+from sitegen.nextcloud_app.protocol import ocs_call, ocs_client, with_retries
 from sitegen.nextcloud_app.settings import AppSettings
+from sitegen.webdav.retry import RetryPolicy
 
 FILE_ACTION = "sitegen_publish"
-SETTINGS_FORM = "sitegen_personal"
+# Nextcloud's settings page saves a field with formId = id.replace(APP_ID + "_", ""): an id
+# holding "sitegen_" would reach AppAPI as another form, and the value would be dropped. No "_".
+SETTINGS_FORM = "website-publishing"
+# A personal section Nextcloud lists in its navigation ("Sharing"); a section id of our own
+# would show the form only to someone typing its URL.
+SETTINGS_SECTION = "sharing"
 WEBHOOKS = "/ocs/v2.php/apps/webhook_listeners/api/v1/webhooks"
 EVENTS = (
     "OCP\\Files\\Events\\Node\\NodeWrittenEvent",
@@ -22,7 +28,7 @@ _FORM: dict[str, Any] = {
     "id": SETTINGS_FORM,
     "priority": 10,
     "section_type": "personal",
-    "section_id": "sitegen",
+    "section_id": SETTINGS_SECTION,
     "title": "Publishing websites",
     "description": 'What "Publish as website" in the Files app does with a folder.',
     "fields": [
@@ -40,8 +46,13 @@ _FORM: dict[str, Any] = {
 }
 
 
-def register_ui(settings: AppSettings) -> None:
-    """The Files action menu entry on folders, and the personal settings section."""
+def register_ui(settings: AppSettings, retry: RetryPolicy | None = None) -> None:
+    """The Files action menu entry on folders, and the personal settings form (tried again
+    when a call fails: AppAPI replaces both by name)."""
+    with_retries(lambda: _register_ui(settings), retry)
+
+
+def _register_ui(settings: AppSettings) -> None:
     with ocs_client(settings) as http:
         ocs_call(
             http,
@@ -61,10 +72,18 @@ def register_ui(settings: AppSettings) -> None:
 
 def user_settings(settings: AppSettings, user: str) -> dict[str, Any]:
     """The user's saved settings (the personal section), with the defaults filled in."""
-    with ocs_client(settings, user) as http:
-        rows = ocs_call(
-            http, "POST", "/api/v1/ex-app/preference/get-values", {"configKeys": list(DEFAULTS)}
-        )
+
+    def read() -> Any:
+        with ocs_client(settings, user) as http:
+            body = {"configKeys": list(DEFAULTS)}
+            return ocs_call(http, "POST", "/api/v1/ex-app/preference/get-values", body)
+
+    return saved_settings(with_retries(read))
+
+
+def saved_settings(rows: Any) -> dict[str, Any]:
+    """AppAPI's preference rows as settings. Nextcloud's settings page saves a checkbox as 1
+    or 0 (stored "1" / "0"); a field never saved keeps its default."""
     saved = {r["configkey"]: r["configvalue"] for r in rows or [] if isinstance(r, dict)}
     out = dict(DEFAULTS)
     for key, value in saved.items():

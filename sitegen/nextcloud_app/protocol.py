@@ -14,13 +14,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from sitegen.nextcloud_app.settings import AppSettings
+from sitegen.webdav.retry import RetryPolicy
+
+T = TypeVar("T")
 
 AA_VERSION = "3.0.0"  # AppAPI checks only that the header is there
 _AUTH = "authorization-app-api"
@@ -92,6 +95,28 @@ def ocs_call(
     answer = http.request(method, f"/ocs/v1.php/apps/app_api{path}", json=payload)
     answer.raise_for_status()
     return answer.json().get("ocs", {}).get("data")
+
+
+def with_retries(call: Callable[[], T], policy: RetryPolicy | None = None) -> T:
+    """`call()`, again after a lost connection, a 5xx, or a 400 (what AppAPI answers when its
+    database write failed, as SQLite under load does), for calls that may be repeated: reads,
+    and registrations, which AppAPI replaces by app id and name. The last error is raised."""
+    policy = policy or RetryPolicy(attempts=4)
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return call()
+        except httpx.HTTPError as exc:
+            if attempt == policy.attempts or not _transient(exc):
+                raise
+            policy.sleep(policy.backoff(attempt))
+    raise AssertionError("unreachable")  # attempts >= 1
+
+
+def _transient(exc: httpx.HTTPError) -> bool:
+    if isinstance(exc, httpx.HTTPStatusError):
+        status = exc.response.status_code
+        return status == 400 or status >= 500
+    return isinstance(exc, httpx.TransportError)
 
 
 def set_init_progress(settings: AppSettings, progress: int, error: str = "") -> None:

@@ -43,12 +43,15 @@ def publish(app: ExApp, body: object, *, content: bytes | None = None) -> httpx.
         return http.post(url, json=body)
 
 
-def assert_no_secret_in_logs(app: ExApp) -> None:
+def assert_no_secret_in_logs(app: ExApp, *more: str) -> None:
+    """No app secret (nor the AppAPI header made of it), password or `more` (a user's
+    password, session cookies the proxy passed on to the app) in any log."""
     token = base64.b64encode(f"{app.nc.user}:{app.secret}".encode()).decode()
     logs = [app.log, app.nc.dir / "server.log", app.nc.dir / "data" / "nextcloud.log"]
+    secrets = (app.secret, token, app.nc.app_password, app.nc.admin_password, *more)
     for log in logs:
         text = log.read_text(errors="replace") if log.exists() else ""
-        for secret in (app.secret, token, app.nc.app_password, app.nc.admin_password):
+        for secret in secrets:
             assert secret not in text, f"a secret is in {log}"
 
 
