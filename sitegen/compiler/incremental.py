@@ -33,7 +33,8 @@ from sitegen.model import SETTINGS_FILES, Page, is_page, is_private
 
 from .assemble import STYLE_SUFFIXES
 from .cache import summary_source
-from .load import LoadedSite, load_site
+from .linkscache import LinksMemo
+from .load import LoadedSite, Readers, load_site
 from .look import Look, look
 from .output import StagingDir
 from .ownership import mark_owned
@@ -82,6 +83,7 @@ class IncrementalBuilder:
         self.options = options or BuildOptions()
         self._last: Built | None = None
         self._digests: dict[str, bytes] = {}  # output path -> digest of what is on disk
+        self._links = LinksMemo()  # the links of page bodies, found by earlier builds
 
     @property
     def site(self) -> LoadedSite | None:
@@ -102,7 +104,9 @@ class IncrementalBuilder:
     def _build(self, last: Built | None, paths: list[str]) -> Update:
         options = self.options
         earlier = last.site.loaded if last is not None else None
-        loaded = load_site(self.site_dir, options.load_options(), [self.out_dir], None, earlier)
+        readers = Readers(find_links=self._links.links)
+        loaded = load_site(self.site_dir, options.load_options(), [self.out_dir], readers, earlier)
+        self._links.forget_unused()
         same_config = last is not None and last.site.loaded.config == loaded.config
         engine = last.site.bodies.engine if last and same_config else None
         site = assemble(loaded, engine or markdown_engine(loaded.config, None), _site(last))

@@ -47,9 +47,12 @@ def terms_of(page: Page | PageView, taxonomy: str) -> list[str]:
 def collect(pages: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Term]:
     """term name (as first written) -> Term, names sorted case-insensitively, pages newest first."""
     by_slug: dict[str, Term] = {}
+    slugs: dict[str, str] = {}  # most names recur on many pages
     for p in sorted(pages, key=lambda v: newest_first(v.page)):
         for name in terms_of(p, taxonomy):
-            slug = slugify(name)
+            slug = slugs.get(name)
+            if slug is None:
+                slug = slugs[name] = slugify(name)
             term = by_slug.get(slug)
             if term is None:
                 url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
