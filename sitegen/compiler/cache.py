@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +48,7 @@ class RenderCache:
     readers: set[str] = field(default_factory=set)  # outputs whose templates list other pages
     body_readers: set[str] = field(default_factory=set)  # outputs showing other pages' bodies
     # Output files as the last build left them (compiler/stamp.py); None: trust any file there.
-    intact: set[str] | None = None
+    intact: Collection[str] | None = None
 
     @classmethod
     def load(cls, out_dir: Path) -> RenderCache:

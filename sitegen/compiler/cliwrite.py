@@ -36,9 +36,10 @@ def render_and_write(
     options: BuildOptions,
     last: Stamp | None,
     progress: Progress | None,
-) -> tuple[int, list[str]]:
+) -> tuple[int, list[str], dict[str, list[int]]]:
     """Render the loaded site into `out_dir` (or raise BuildError, the output left as it was);
-    returns how many pages it has and every output file."""
+    returns how many pages it has, every output file, and the signatures of those it found
+    intact and did not touch (the stamp need not look at them again)."""
     use_caches = not options.clean
     config = loaded.config
     highlights = HighlightStore.load(out_dir) if config.highlight and use_caches else None
@@ -68,7 +69,7 @@ def render_and_write(
         stage.discard()
         raise
     _remember(keys, previous, job, out_dir)
-    return len(site.plan.pages), outputs
+    return len(site.plan.pages), outputs, _untouched(previous, stage)
 
 
 def _previous(out_dir: Path, last: Stamp | None) -> RenderCache:
@@ -78,6 +79,13 @@ def _previous(out_dir: Path, last: Stamp | None) -> RenderCache:
     previous = RenderCache.load(out_dir)
     previous.intact = last.intact(out_dir)
     return previous
+
+
+def _untouched(previous: RenderCache, stage: StagingDir) -> dict[str, list[int]]:
+    if not stage.update or not isinstance(previous.intact, dict):
+        return {}
+    written = set(stage.written)
+    return {rel: sig for rel, sig in previous.intact.items() if rel not in written}
 
 
 def _remember(keys: RenderCache, previous: RenderCache, job: PageJob, out_dir: Path) -> None:

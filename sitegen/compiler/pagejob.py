@@ -83,7 +83,8 @@ class PageJob:
         for i in indices:
             page = self.pages[i]
             if page.output in self.reuse:
-                self.stage.link_file(page.output, self.stage.out / page.output)
+                if not self.stage.update:  # an update leaves the kept file where it is
+                    self.stage.link_file(page.output, self.stage.out / page.output)
                 continue
             base = (
                 self.base if page.paginator is None else {**self.base, "paginator": page.paginator}

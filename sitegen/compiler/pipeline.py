@@ -87,9 +87,9 @@ def build_site(
     loaded = read_site(discovered, load_options, caches.readers())
     from .cliwrite import render_and_write  # the heavy stages: not needed by a no-change build
 
-    pages, outputs = render_and_write(loaded, out_dir, options, last, progress)
+    pages, outputs, untouched = render_and_write(loaded, out_dir, options, last, progress)
     caches.save()
-    Stamp.write(out_dir, key, outputs, pages, len(outputs) - pages, loaded.next_due)
+    Stamp.write(out_dir, key, outputs, pages, len(outputs) - pages, loaded.next_due, untouched)
     return BuildResult(
         out_dir=out_dir,
         pages=pages,
