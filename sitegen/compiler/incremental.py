@@ -119,8 +119,8 @@ class IncrementalBuilder:
         try:
             now = dt.datetime.now(dt.timezone.utc)
             job = page_job(site, appearance, stage, RenderContext(now))
-            if last is not None:
-                job.reuse_templates(last.job)
+            if last is not None and not any(p.endswith(".html") for p in paths):
+                job.reuse_templates(last.job)  # an HTML page is a template itself
             indexes = index_files(site, now)  # before rendering, as a clean build makes them
             problems = [*site.problems, *appearance.problems]
             problems += render_pages(job, which, options.jobs)
