@@ -18,8 +18,8 @@ from sitegen.compiler.incremental import IncrementalBuilder
 from sitegen.compiler.load import LoadOptions, load_site
 from sitegen.compiler.look import look
 from sitegen.compiler.output import StagingDir
-from sitegen.compiler.readpages import RACY_NS
 from sitegen.compiler.pipeline import BuildOptions, build_site
+from sitegen.compiler.readpages import RACY_NS
 from sitegen.compiler.rendersite import (
     RenderContext,
     index_files,
