@@ -148,10 +148,10 @@ original = page.read_bytes()
 try:
     page.write_bytes(original + extra.encode())
     time.sleep(0.2)  # file times this fresh are not trusted (compiler/readpages.py)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     update = builder.build([rel])
     assert not update.full, "the preview rebuilt everything"
-    print(time.perf_counter() - started)
+    print(time.perf_counter() - started, time.process_time() - cpu)
 finally:
     page.write_bytes(original)
 """
@@ -193,7 +193,8 @@ def preview_edit(cwd: Path) -> tuple[float, float, int]:
         )
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return float(done.stdout.split()[-1]), 0.0, 0
+    wall, cpu = done.stdout.split()[-2:]
+    return float(wall), float(cpu), 0
 
 
 def main() -> None:
@@ -259,12 +260,14 @@ def main() -> None:
             subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(worktree)])
             shutil.rmtree(worktree.parent, ignore_errors=True)
     hugo = statistics.median(w for w, _, _ in results["hugo"]) if "hugo" in results else None
-    print("\nrebuilds of the sitegen row, share of the same round's cold build (median), wall:")
+    print("\nrebuilds of the sitegen row, share of the same round's cold build (median):")
     for name in REBUILDS:
         rows = results.pop(name)
-        shares = [r[0] / c[0] for r, c in zip(rows, results["sitegen"], strict=True)]
-        wall = statistics.median(r[0] for r in rows)
-        print(f"  {name:22}: {100 * statistics.median(shares):5.1f} %  ({wall:.2f} s)")
+        pairs = list(zip(rows, results["sitegen"], strict=True))
+        wall = statistics.median(r[0] / c[0] for r, c in pairs)
+        cpu = statistics.median(r[1] / c[1] for r, c in pairs)
+        seconds = statistics.median(r[0] for r in rows)
+        print(f"  {name:22}: wall {100 * wall:5.1f} %  cpu {100 * cpu:5.1f} %  ({seconds:.2f} s)")
     print(f"\n{a.n} pages, median of {a.runs} clean builds")
     print(
         f"{'tool':15} {'wall s':>7} {'cpu s':>7} {'pages/s':>8} {'peak MB':>8} {'wall x Hugo':>12}"
