@@ -1,4 +1,5 @@
-"""Layer 3, stage "render": one page's Markdown and templates to its final HTML.
+"""Layer 3, stage "render": one page's templates to its final HTML (its Markdown body comes
+from the site's Bodies, compiler/bodies.py, through the page's view).
 
 Each step is a function of the page and the assembled site, with no file writes, so it can run
 in any order, in worker processes, or be skipped when a cache says its inputs did not change.
