@@ -11,6 +11,7 @@ from sitegen.errors import BuildError, Diagnostic
 
 from . import cache
 from .cache import HighlightStore, RenderCache
+from .gcpause import collector_paused
 from .load import LoadedSite
 from .look import look
 from .output import StagingDir
@@ -43,7 +44,8 @@ def render_and_write(
     use_caches = not options.clean
     config = loaded.config
     highlights = HighlightStore.load(out_dir) if config.highlight and use_caches else None
-    site = assemble(loaded, markdown_engine(config, highlights))
+    with collector_paused():
+        site = assemble(loaded, markdown_engine(config, highlights))
     appearance = look(site)
     stage = StagingDir(out_dir, loaded.site_dir, replace=options.replace_output, update=use_caches)
     now = dt.datetime.now(dt.timezone.utc)

@@ -33,6 +33,7 @@ from sitegen.model import SETTINGS_FILES, Page, is_page, is_private
 
 from .assemble import STYLE_SUFFIXES
 from .cache import summary_source
+from .gcpause import collector_paused
 from .linkscache import LinksMemo
 from .load import LoadedSite, Readers, load_site
 from .look import Look, look
@@ -105,11 +106,14 @@ class IncrementalBuilder:
         options = self.options
         earlier = last.site.loaded if last is not None else None
         readers = Readers(find_links=self._links.links)
-        loaded = load_site(self.site_dir, options.load_options(), [self.out_dir], readers, earlier)
-        self._links.forget_unused()
-        same_config = last is not None and last.site.loaded.config == loaded.config
-        engine = last.site.bodies.engine if last and same_config else None
-        site = assemble(loaded, engine or markdown_engine(loaded.config, None), _site(last))
+        with collector_paused():
+            loaded = load_site(
+                self.site_dir, options.load_options(), [self.out_dir], readers, earlier
+            )
+            self._links.forget_unused()
+            same_config = last is not None and last.site.loaded.config == loaded.config
+            engine = last.site.bodies.engine if last and same_config else None
+            site = assemble(loaded, engine or markdown_engine(loaded.config, None), _site(last))
         which = pages_affected(last, site) if last is not None else None
         if which is None:
             last = None  # a full build

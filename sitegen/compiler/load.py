@@ -32,7 +32,7 @@ from sitegen.model import Page, in_attachments
 
 from .assemble import FileIds, LinkTargets
 from .readpages import PagesRead, published, read_pages, read_text
-from .textlinks import links_in, read_file_ids, scan
+from .textlinks import Scanned, links_in, read_file_ids, scan
 from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
 
 __all__ = ["LoadOptions", "LoadedSite", "Readers", "load_site", "read_site", "read_text"]
@@ -66,6 +66,7 @@ class LoadedSite:
     file_ids: FileIds = field(default_factory=FileIds)  # Nextcloud file IDs, from the mirror
     next_due: dt.datetime | None = None  # when a held-back or expiring page changes the site
     read: PagesRead = field(default_factory=lambda: PagesRead({}, {}, 0, {}))
+    links: Scanned = field(default_factory=Scanned)  # what each page's links reach
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def read_site(
     file_ids = read_file_ids(site.site_dir)
     targets = LinkTargets({p.source: p.url for p in pages}, site.files, file_ids)
     # Attachment files no published page links to are dropped; links leading nowhere, warned of.
-    used, warnings = scan(pages, targets, bool(file_ids.host), readers.find_links)
+    before = earlier.links if earlier is not None else None
+    scanned = scan(pages, targets, bool(file_ids.host), readers.find_links, before)
+    used = scanned.used()
     files = {r: sf for r, sf in site.files.items() if r in used or not in_attachments(r)}
     return dataclasses.replace(
         site,
@@ -119,7 +122,8 @@ def read_site(
         pages=pages,
         data=data,
         problems=tuple(problems),
-        warnings=tuple(warnings),
+        warnings=tuple(scanned.warnings()),
+        links=scanned,
         file_ids=file_ids,
         next_due=next_due,
         read=read,

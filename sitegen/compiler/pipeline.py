@@ -19,6 +19,7 @@ from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import SitegenError
 
 from .fmcache import FrontMatterCache
+from .gcpause import collector_paused
 from .linkscache import LinksCache
 from .load import LoadedSite, LoadOptions, Readers, discover_site, local_now, read_site
 from .ownership import check_output, is_owned
@@ -84,7 +85,8 @@ def build_site(
             out_dir, last.pages, last.assets, seconds, kept, last.next_due, None, True
         )
     caches = ReadCaches.load(out_dir, options.clean)
-    loaded = read_site(discovered, load_options, caches.readers())
+    with collector_paused():
+        loaded = read_site(discovered, load_options, caches.readers())
     from .cliwrite import render_and_write  # the heavy stages: not needed by a no-change build
 
     pages, outputs, untouched = render_and_write(loaded, out_dir, options, last, progress)

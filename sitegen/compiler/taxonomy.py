@@ -40,7 +40,7 @@ class Term:
         return self.name
 
 
-def terms_of(page: Page | PageView, taxonomy: str) -> list[str]:
+def terms_of(page: Page, taxonomy: str) -> list[str]:
     return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
 
 
@@ -49,7 +49,7 @@ def collect(pages: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Te
     by_slug: dict[str, Term] = {}
     slugs: dict[str, str] = {}  # most names recur on many pages
     for p in sorted(pages, key=lambda v: newest_first(v.page)):
-        for name in terms_of(p, taxonomy):
+        for name in terms_of(p.page, taxonomy):
             slug = slugs.get(name)
             if slug is None:
                 slug = slugs[name] = slugify(name)
@@ -139,11 +139,11 @@ def _pages_list(
 ) -> str:
     for p in pages:
         if id(p) not in rows:
-            rows[id(p)] = _page_row(p, site_url)
+            rows[id(p)] = _page_row(p.page, site_url)
     return f'<ul class="post-list">\n{"".join(rows[id(p)] for p in pages)}</ul>\n'
 
 
-def _page_row(p: PageView, site_url: Callable[[str], str]) -> str:
+def _page_row(p: Page, site_url: Callable[[str], str]) -> str:
     date = ""
     if p.date:
         iso = p.date.isoformat()
