@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from sitegen.compiler.rendersite import (
     write,
 )
 from sitegen.compiler.site import assemble
+from sitegen.compiler.textlinks import MIRROR_INDEX
 from tests.conftest import NOW
 from tests.trees import apply_edit, snapshot, write_tree
 
@@ -128,6 +130,27 @@ def test_a_page_written_just_before_a_load_is_read_again(tmp_path: Path) -> None
     assert not [p for p in second.pages if before[p.source] is p]
 
 
+def test_link_warnings_carry_over_only_while_link_targets_stay(tmp_path: Path) -> None:
+    # A mirror's site/ folder: links by Nextcloud file ID resolve through the mirror's listing,
+    # which can change while no page does.
+    site = write_tree(tmp_path / "site", {**SITE, "about.md": "[A](https://cloud.example/f/7)"})
+    listing = tmp_path / MIRROR_INDEX
+
+    def ids(**by_id: str) -> None:
+        files = {rel: {"fileid": int(i[1:])} for i, rel in by_id.items()}
+        listing.write_text(json.dumps({"source": "https://cloud.example/", "files": files}))
+
+    ids(f1="about.md")
+    settle()
+    first = load_site(site, LoadOptions(now=NOW))
+    assert "about.md" in [w.path for w in first.warnings]  # no file has ID 7
+    kept = load_site(site, LoadOptions(now=NOW), earlier=first)
+    assert kept.links.pages == first.links.pages
+    ids(f1="about.md", f7="posts/2026-01-01-a.md")
+    again = load_site(site, LoadOptions(now=NOW), earlier=kept)
+    assert "about.md" not in [w.path for w in again.warnings]
+
+
 def test_preview_body_edit_renders_the_page_and_the_pages_showing_bodies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,5 +230,7 @@ def test_rebuilds_equal_a_clean_build(tmp_path_factory: pytest.TempPathFactory, 
         builder.build([rel])
         build_site(site, tmp / "cli", opts())
     clean = clean_build(site, tmp)
+    assert builder.site is not None
+    assert builder.site.warnings == load_site(site, LoadOptions(now=NOW)).warnings
     assert snapshot(tmp / "preview") == clean
     assert snapshot(tmp / "cli") == clean
