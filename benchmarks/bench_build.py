@@ -18,7 +18,10 @@ Three sitegen rows:
 
 After each cold build of the `sitegen` row, two rebuilds of the same output: `sitegen
 no-change` (nothing edited) and `sitegen one-page edit` (a paragraph appended to one page's
-body, restored afterwards), reported as a share of that round's cold build.
+body, restored afterwards), each a new `sitegen build` process, reported as a share of that
+round's cold build. A third row, `preview one-page edit`, is the same edit rebuilt by the
+preview's builder (sitegen.compiler.incremental), which keeps the last build's values in memory:
+one process builds the site into a folder of its own (not timed), then the edit (timed).
 
 Two Hugo rows: `hugo`, the peers' configuration, and `hugo-features`, the same site with code
 highlighted with CSS classes and a page per tag, as sitegen's defaults do: what those features
@@ -131,22 +134,67 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
     return float(wall), float(user) + float(sys_), int(rss)
 
 
-REBUILDS = ("sitegen no-change", "sitegen one-page edit")
+REBUILDS = ("sitegen no-change", "sitegen one-page edit", "preview one-page edit")
+# Run in a new process: a full preview build (not timed), then the edit, timed (seconds out).
+PREVIEW_EDIT = """
+import sys, time
+from pathlib import Path
+from sitegen.compiler.incremental import IncrementalBuilder
+site, out, rel, extra = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+builder = IncrementalBuilder(site, out)
+builder.build()
+page = site / rel
+original = page.read_bytes()
+try:
+    page.write_bytes(original + extra.encode())
+    time.sleep(0.2)  # file times this fresh are not trusted (compiler/readpages.py)
+    started, cpu = time.perf_counter(), time.process_time()
+    update = builder.build([rel])
+    assert not update.full, "the preview rebuilt everything"
+    print(time.perf_counter() - started, time.process_time() - cpu)
+finally:
+    page.write_bytes(original)
+"""
+EDIT = "\n\nA paragraph added for the benchmark.\n"
+
+
+def edited_page(cwd: Path) -> Path:
+    pages = sorted((cwd / "pages").rglob("*.md"))
+    return pages[len(pages) // 2]
 
 
 def rebuilds(cmd: list[str], cwd: Path) -> list[tuple[float, float, int]]:
     """A no-change rebuild, then a one-page-edit rebuild, of the output just built."""
     os.sync()
     unchanged = timed(cmd, cwd)
-    page = sorted((cwd / "pages").rglob("*.md"))[len(list((cwd / "pages").rglob("*.md"))) // 2]
+    page = edited_page(cwd)
     original = page.read_bytes()
     try:
-        page.write_bytes(original + b"\n\nA paragraph added for the benchmark.\n")
+        page.write_bytes(original + EDIT.encode())
         os.sync()
         edited = timed(cmd, cwd)
     finally:
         page.write_bytes(original)
     return [unchanged, edited]
+
+
+def preview_edit(cwd: Path) -> tuple[float, float, int]:
+    """The one-page edit rebuilt by the preview's builder, after its own full build."""
+    out = cwd / "out-preview"
+    rel = edited_page(cwd).relative_to(cwd / "pages").as_posix()
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", PREVIEW_EDIT, "pages", str(out), rel, EDIT],
+            cwd=cwd,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    wall, cpu = done.stdout.split()[-2:]
+    return float(wall), float(cpu), 0
 
 
 def main() -> None:
@@ -186,7 +234,7 @@ def main() -> None:
         tools["hugo-features"] = (site / "hugo-features", ["hugo", "--quiet"], "public")
     trash = Path(tempfile.mkdtemp(prefix="bench-trash-", dir=LAB))
     results: dict[str, list[tuple[float, float, int]]] = {t: [] for t in tools}
-    results |= {REBUILDS[0]: [], REBUILDS[1]: []}
+    results |= {name: [] for name in REBUILDS}
     try:
         for rep in range(a.runs + 1):  # round 0 warms the file cache and is not counted
             order = list(tools.items())
@@ -203,7 +251,8 @@ def main() -> None:
                         f"  {tool:15} run {rep}: {wall:6.2f} s  cpu {cpu:6.2f} s", file=sys.stderr
                     )
                 if tool == "sitegen" and rep:
-                    for name, row in zip(REBUILDS, rebuilds(cmd, cwd), strict=True):
+                    rows = [*rebuilds(cmd, cwd), preview_edit(cwd)]
+                    for name, row in zip(REBUILDS, rows, strict=True):
                         results[name].append(row)
     finally:
         shutil.rmtree(trash, ignore_errors=True)
@@ -211,10 +260,14 @@ def main() -> None:
             subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(worktree)])
             shutil.rmtree(worktree.parent, ignore_errors=True)
     hugo = statistics.median(w for w, _, _ in results["hugo"]) if "hugo" in results else None
-    print("\nrebuilds of the sitegen row, share of the same round's cold build (median), wall:")
+    print("\nrebuilds of the sitegen row, share of the same round's cold build (median):")
     for name in REBUILDS:
-        shares = [r[0] / c[0] for r, c in zip(results.pop(name), results["sitegen"], strict=True)]
-        print(f"  {name}: {100 * statistics.median(shares):.1f} %")
+        rows = results.pop(name)
+        pairs = list(zip(rows, results["sitegen"], strict=True))
+        wall = statistics.median(r[0] / c[0] for r, c in pairs)
+        cpu = statistics.median(r[1] / c[1] for r, c in pairs)
+        seconds = statistics.median(r[0] for r in rows)
+        print(f"  {name:22}: wall {100 * wall:5.1f} %  cpu {100 * cpu:5.1f} %  ({seconds:.2f} s)")
     print(f"\n{a.n} pages, median of {a.runs} clean builds")
     print(
         f"{'tool':15} {'wall s':>7} {'cpu s':>7} {'pages/s':>8} {'peak MB':>8} {'wall x Hugo':>12}"

@@ -6,12 +6,11 @@ import datetime as dt
 import os
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 PAGE_EXTENSIONS = (".md", ".html")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
@@ -114,14 +113,17 @@ class RenderedBody:
     toc: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Page:
-    """One page of the site, as templates see it (`page`)."""
+    """One page of the site as read from its source: a value, never changed once made.
+
+    What templates see (`page`) is a view of it (compiler/views.py) that adds what the assembled
+    site knows: the rendered body, summary and table of contents, its neighbours, a paginator."""
 
     source: str
     url: str
     output: str
-    kind: str  # "md" or "html"
+    kind: str  # "md", "html", or "generated" (its body is the HTML the build made)
     slug: str
     title: str
     date: dt.date | dt.datetime | None
@@ -134,54 +136,6 @@ class Page:
     draft: bool = False
     weight: int | float | None = None
     section: str = ""
-    prev: Page | None = None
-    next: Page | None = None
-    paginator: Any = None  # set on listing pages (`paginate: SECTION`) and generated term pages
-    # The body is rendered on first use (in whichever worker process needs it), by a function
-    # the build attaches; templates read content, toc and summary without knowing when.
-    body_renderer: Callable[[Page], RenderedBody] | None = field(default=None, repr=False)
-    # Listings show summaries of many pages: made from the summary's own source, so showing
-    # one never renders (and highlights) a whole page body.
-    summary_renderer: Callable[[Page], Markup | str] | None = field(default=None, repr=False)
-    _body: RenderedBody | None = field(default=None, repr=False)
-    _summary: Markup | str | None = field(default=None, repr=False)
-
-    def _rendered(self) -> RenderedBody:
-        if self._body is None:
-            self._body = self.body_renderer(self) if self.body_renderer else RenderedBody()
-        return self._body
-
-    def reset_body(self) -> None:
-        """Forget the rendered body (the source changed); it renders again on next use."""
-        self._body = None
-        self._summary = None
-
-    @property
-    def content(self) -> Markup:
-        return self._rendered().content
-
-    @content.setter
-    def content(self, value: Markup) -> None:
-        body = self._rendered()
-        self._body = RenderedBody(value, body.toc)
-
-    @property
-    def toc(self) -> list[dict[str, Any]]:
-        return self._rendered().toc
-
-    @property
-    def summary(self) -> Markup | str:
-        """Front matter `summary`, else what stands before `<!-- more -->`, else the first
-        paragraph."""
-        if self._summary is None:
-            given = self.meta.get("summary")
-            if given:
-                self._summary = escape(str(given))
-            elif self.summary_renderer is not None:
-                self._summary = self.summary_renderer(self)
-            else:
-                self._summary = ""  # an HTML page: only front matter gives it a summary
-        return self._summary
 
     def listing_view(self) -> tuple[object, ...]:
         """What other pages can show of this one apart from its body: when it is unchanged, a

@@ -33,7 +33,7 @@ class OutputPlan:
 
 
 def plan_outputs(
-    pages: list[Page], files: dict[str, SourceFile], problems: list[Diagnostic]
+    pages: Iterable[Page], files: Mapping[str, SourceFile], problems: list[Diagnostic]
 ) -> OutputPlan:
     owner: dict[str, str] = {}
     display = {rel: sf.display for rel, sf in files.items()}
@@ -71,7 +71,7 @@ def _order_key(p: Page) -> tuple[Any, ...]:
     return (p.weight is None, p.weight or 0, *newest_first(p))
 
 
-def sections(pages: list[Page]) -> dict[str, list[Page]]:
+def sections(pages: Iterable[Page]) -> dict[str, list[Page]]:
     """Every folder is a section: its pages (not its own index), by weight, then newest first."""
     out: dict[str, list[Page]] = {}
     for p in pages:
@@ -79,18 +79,29 @@ def sections(pages: list[Page]) -> dict[str, list[Page]]:
         if not folder or name.rsplit(".", 1)[0] == "index" or p.output == folder + "/index.html":
             continue  # the folder's own index (index.md, or a Readme.md standing in for it)
         out.setdefault(folder, []).append(p)
-    for folder, members in out.items():
+    for members in out.values():
         members.sort(key=_order_key)
-        weighted = any(p.weight is not None for p in members)
-        reading = members if weighted else list(reversed(members))
-        for i, p in enumerate(reading):
-            p.prev = reading[i - 1] if i > 0 else None
-            p.next = reading[i + 1] if i + 1 < len(reading) else None
-        out[folder] = members
     return dict(sorted(out.items()))
 
 
-def tags(pages: list[Page]) -> dict[str, list[Page]]:
+Neighbours = dict[Page, tuple[Page | None, Page | None]]
+
+
+def neighbours(sections: Mapping[str, list[Page]]) -> Neighbours:
+    """page -> (prev, next) in reading order: by weight where the section has weights, else
+    oldest first."""
+    out: Neighbours = {}
+    for members in sections.values():
+        weighted = any(p.weight is not None for p in members)
+        reading = members if weighted else list(reversed(members))
+        for i, p in enumerate(reading):
+            before = reading[i - 1] if i > 0 else None
+            after = reading[i + 1] if i + 1 < len(reading) else None
+            out[p] = (before, after)
+    return out
+
+
+def tags(pages: Iterable[Page]) -> dict[str, list[Page]]:
     out: dict[str, list[Page]] = {}
     for p in sorted(pages, key=newest_first):
         for t in p.tags:
@@ -147,6 +158,10 @@ class LinkTargets:
         self.pages = {_nfc(source): url for source, url in page_urls.items()}
         self.files = {_nfc(rel): rel for rel in files}
         self.ids = ids or FileIds()
+
+    def key(self) -> tuple[object, ...]:
+        """What links resolve by: equal keys, equal URLs for every link."""
+        return (self.pages, self.files, self.ids)
 
     def page_url(self, target: str) -> str | None:
         return self.pages.get(target)

@@ -8,8 +8,10 @@ A page is kept (left in the output, or hard-linked into a fresh one; not rendere
   day (templates may show dates);
 - its own source text is unchanged, and its output file is as the last build left it (size,
   times and inode, from compiler/stamp.py);
-- and its templates did not read the site's page collections last time (a listing shows other
-  pages' bodies and summaries).
+- its templates did not list other pages last time, or no page's summary changed (the lists key:
+  the Markdown every summary is made from);
+- and its templates did not read another page's body last time, or no page's source changed
+  (compiler/reads.py: a page showing the full text of the newest posts, say).
 Anything else renders again, so a kept page is byte-for-byte what rendering it would give.
 The cache lives beside the output (`.sitegen/NAME.render-cache.json`); `--clean` ignores it.
 """
@@ -20,16 +22,18 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen import __version__
 from sitegen.model import Page, is_page, is_private
+from sitegen.render.markdown import summary_markdown
 
 from .tree import SourceFile
 
-FORMAT = 1
+FORMAT = 1  # of the highlight store
+RENDER_FORMAT = 2  # of the render cache
 
 
 def cache_file(out_dir: Path) -> Path:
@@ -39,19 +43,27 @@ def cache_file(out_dir: Path) -> Path:
 @dataclass
 class RenderCache:
     site_key: str = ""
+    lists_key: str = ""  # what lists show of pages beyond their listing views: summaries
     pages: dict[str, str] = field(default_factory=dict)  # output path -> key of its source
     readers: set[str] = field(default_factory=set)  # outputs whose templates list other pages
+    body_readers: set[str] = field(default_factory=set)  # outputs showing other pages' bodies
     # Output files as the last build left them (compiler/stamp.py); None: trust any file there.
-    intact: set[str] | None = None
+    intact: Collection[str] | None = None
 
     @classmethod
     def load(cls, out_dir: Path) -> RenderCache:
         """The last build's cache, or an empty one (missing, unreadable, or another format)."""
         try:
             raw = json.loads(cache_file(out_dir).read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT or raw.get("version") != __version__:
+            if raw.get("format") != RENDER_FORMAT or raw.get("version") != __version__:
                 return cls()
-            return cls(str(raw["site_key"]), dict(raw["pages"]), set(raw["readers"]))
+            return cls(
+                str(raw["site_key"]),
+                str(raw["lists_key"]),
+                dict(raw["pages"]),
+                set(raw["readers"]),
+                set(raw["body_readers"]),
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
@@ -60,25 +72,32 @@ class RenderCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
         data = {
-            "format": FORMAT,
+            "format": RENDER_FORMAT,
             "version": __version__,
             "site_key": self.site_key,
+            "lists_key": self.lists_key,
             "pages": self.pages,
             "readers": sorted(self.readers),
+            "body_readers": sorted(self.body_readers),
         }
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, path)
 
-    def reusable(self, site_key: str, pages: Iterable[Page], out_dir: Path) -> set[str]:
-        """Outputs of `pages` that the previous build in `out_dir` already holds as they would be
-        rendered now."""
-        if not self.site_key or site_key != self.site_key:
+    def reusable(self, now: RenderCache, pages: Iterable[Page], out_dir: Path) -> set[str]:
+        """Outputs of `pages` that the previous build in `out_dir` (this cache) already holds as
+        they would be rendered now (whose keys are in `now`)."""
+        if not self.site_key or now.site_key != self.site_key:
             return set()
+        stale = set()
+        if now.lists_key != self.lists_key:
+            stale |= self.readers
+        if now.pages != self.pages:
+            stale |= self.body_readers
         return {
             p.output
             for p in pages
-            if p.output not in self.readers
-            and self.pages.get(p.output) == page_key(p)
+            if p.output not in stale
+            and self.pages.get(p.output) == now.pages.get(p.output)
             and self._intact(p.output, out_dir)
         }
 
@@ -88,6 +107,15 @@ class RenderCache:
         return (out_dir / output).is_file()
 
 
+def keys_now(site_key: str, pages: Iterable[Page]) -> RenderCache:
+    """The keys of a build about to render `pages` (the site's own and generated ones)."""
+    listed = sorted(pages, key=lambda p: p.output)
+    lists = hashlib.blake2b(digest_size=16)
+    for p in listed:
+        lists.update(f"{p.output}\0{summary_source(p)}\0".encode("utf-8", "surrogateescape"))
+    return RenderCache(site_key, lists.hexdigest(), {p.output: page_key(p) for p in listed})
+
+
 def page_key(page: Page) -> str:
     """What a page's own rendering depends on, apart from the site key."""
     h = hashlib.blake2b(digest_size=16)
@@ -95,6 +123,11 @@ def page_key(page: Page) -> str:
     h.update(b"\0")
     h.update(page.body.encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+def summary_source(page: Page) -> str:
+    """What a Markdown page's summary is made from (a listing shows it)."""
+    return summary_markdown(page.body)[0] if page.kind == "md" else ""
 
 
 SMALL = 256 * 1024
@@ -113,7 +146,7 @@ def _fingerprint(path: Path) -> str:
 
 
 def site_key(
-    files: dict[str, SourceFile],
+    files: Mapping[str, SourceFile],
     pages: Iterable[Page],
     settings: str,
     today: dt.date,

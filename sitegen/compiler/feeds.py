@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sitegen import __version__
 from sitegen.config import SiteConfig
-from sitegen.model import Page, as_datetime
+from sitegen.model import as_datetime
+
+from .views import PageView
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -33,10 +35,10 @@ class FeedSpec:
     output: str  # "feed.xml", "posts/feed.xml"
     title: str
     home_url: str  # site URL of what the feed follows: "/", "/posts/"
-    pages: Sequence[Page]
+    pages: Sequence[PageView]
 
 
-def in_feeds(p: Page) -> bool:
+def in_feeds(p: PageView) -> bool:
     """Dated content pages that are not a folder's own index, not hidden from indexes."""
     stem = p.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return (
@@ -49,11 +51,11 @@ def in_feeds(p: Page) -> bool:
 
 
 def feed_specs(
-    config: SiteConfig, pages: Iterable[Page], sections: dict[str, list[Page]]
+    config: SiteConfig, pages: Iterable[PageView], sections: Mapping[str, list[PageView]]
 ) -> list[FeedSpec]:
     """The site-wide feed, and one per folder that has dated pages."""
 
-    def newest(ps: Iterable[Page]) -> list[Page]:
+    def newest(ps: Iterable[PageView]) -> list[PageView]:
         return sorted(
             (p for p in ps if in_feeds(p)), key=lambda p: (p.sort_date, p.url), reverse=True
         )
@@ -105,7 +107,7 @@ def atom_feed(config: SiteConfig, spec: FeedSpec, now: dt.datetime) -> bytes:
             el.text = text
         return el
 
-    def updated_of(p: Page) -> dt.date | dt.datetime:
+    def updated_of(p: PageView) -> dt.date | dt.datetime:
         return p.updated or p.date or now
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
@@ -142,7 +144,7 @@ def atom_feed(config: SiteConfig, spec: FeedSpec, now: dt.datetime) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + _xml(feed) + b"\n"
 
 
-def in_sitemap(p: Page) -> bool:
+def in_sitemap(p: PageView) -> bool:
     return (
         p.output != "404.html"
         and not p.meta.get("noindex")
@@ -151,7 +153,7 @@ def in_sitemap(p: Page) -> bool:
     )
 
 
-def sitemap(config: SiteConfig, pages: Iterable[Page]) -> bytes | None:
+def sitemap(config: SiteConfig, pages: Iterable[PageView]) -> bytes | None:
     """sitemap.xml of every indexable page; None when base_url is not absolute."""
     if not config.origin:
         return None

@@ -17,53 +17,65 @@ from sitegen.model import Page
 
 from . import feeds, taxonomy
 from .assemble import OutputPlan
-from .paginate import paginate_listings
+from .paginate import Paginator, paginate_listings
 from .tree import SourceFile
+from .views import PageView
 
 
 def generated_pages(
     plan: OutputPlan,
-    pages: Sequence[Page],
-    sections: dict[str, list[Page]],
+    pages: Sequence[PageView],
+    sections: Mapping[str, Sequence[PageView]],
     config: SiteConfig,
     files: Mapping[str, SourceFile],
     problems: list[Diagnostic],
-) -> tuple[list[Page], dict[str, dict[str, taxonomy.Term]]]:
-    """The generated pages (already claimed in `plan.pages`) and `site.taxonomies`."""
+) -> tuple[dict[Page, Paginator | None], dict[str, dict[str, taxonomy.Term]]]:
+    """The paginators of listing pages, the generated pages (each with its paginator, none of
+    them colliding with `plan`'s outputs) and `site.taxonomies`."""
     taxonomies = {name: taxonomy.collect(pages, name, config.urls) for name in config.taxonomies}
     layouts = [rel for rel in (taxonomy.TERM_LAYOUT, taxonomy.TERMS_LAYOUT) if rel in files]
-    made: list[Page] = []
+    made: dict[Page, Paginator | None] = {}
     for name, terms in taxonomies.items():
-        made.extend(taxonomy.term_pages(name, terms, layouts, config.url))
-    made.extend(paginate_listings(pages, sections, config.per_page, config.urls, problems))
+        made.update(taxonomy.term_pages(name, terms, layouts, config.url))
+    own = [v.page for v in pages]
+    made.update(paginate_listings(own, sections, config.per_page, config.urls, problems))
     display = {rel: sf.display for rel, sf in files.items()}
-    claimed: list[Page] = []
-    for page in made:
-        owner = plan.pages.get(page.output)
-        if owner is not None or page.output in plan.assets or page.output in plan.styles:
-            mine = owner.source if owner is not None else page.output
-            why = (
-                f"the {page.meta['taxonomy']} taxonomy"
-                if "taxonomy" in page.meta
-                else f"pagination of {page.source}"
-            )
-            problems.append(
-                Diagnostic(
-                    display.get(mine, mine),
-                    1,
-                    f"output collision: writes {page.output}, which {why} writes too",
-                )
-            )
-            continue
-        plan.pages[page.output] = page
-        claimed.append(page)
-    return claimed, taxonomies
+    out: dict[Page, Paginator | None] = {}
+    claimed: dict[str, Page] = {}
+    for page, pag in made.items():
+        owner = plan.pages.get(page.output) or claimed.get(page.output)
+        if owner is page:  # a listing's own first page
+            out[page] = pag
+        elif owner is not None or page.output in plan.assets or page.output in plan.styles:
+            _collision(page, owner, display, problems)
+        else:
+            claimed[page.output] = page
+            out[page] = pag
+    return out, taxonomies
+
+
+def _collision(
+    page: Page, owner: Page | None, display: Mapping[str, str], problems: list[Diagnostic]
+) -> None:
+    mine = owner.source if owner is not None else page.output
+    why = (
+        f"the {page.meta['taxonomy']} taxonomy"
+        if "taxonomy" in page.meta
+        else f"pagination of {page.source}"
+    )
+    problems.append(
+        Diagnostic(
+            display.get(mine, mine),
+            1,
+            f"output collision: writes {page.output}, which {why} writes too",
+        )
+    )
 
 
 def index_files(
     plan: OutputPlan,
-    pages: Sequence[Page],
-    sections: dict[str, list[Page]],
+    pages: Sequence[PageView],
+    sections: Mapping[str, list[PageView]],
     config: SiteConfig,
     now: dt.datetime,
 ) -> dict[str, bytes]:

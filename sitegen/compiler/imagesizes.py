@@ -1,20 +1,15 @@
 """Layer 3: width, height and `loading="lazy"` for the site's own images in rendered Markdown.
 
 Every image's header is read once, in the main process before pages render (every read before
-any write); the sizes then travel with each page's body renderer into the worker processes.
+any write); the sizes then travel with the site's Bodies (compiler/bodies.py) into the workers.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Iterable, Mapping
-from urllib.parse import unquote
-
-from markupsafe import Markup
+from collections.abc import Mapping
 
 from sitegen.config import SiteConfig
-from sitegen.model import Page, RenderedBody
-from sitegen.render.images import Size, add_dimensions, image_size
+from sitegen.render.images import Size, image_size
 
 from .tree import SourceFile
 
@@ -43,29 +38,3 @@ def _read_size(sf: SourceFile) -> Size | None:
     except OSError:
         return None
     return size
-
-
-def with_image_sizes(
-    render: Callable[[Page], RenderedBody], sizes: Mapping[str, Size]
-) -> Callable[[Page], RenderedBody]:
-    """Wrap a page's body renderer so its local images get their sizes and lazy loading."""
-
-    def size_of(src: str) -> Size | None:
-        return sizes.get(unquote(html.unescape(src)))  # links are written quoted and escaped
-
-    def render_with_sizes(page: Page) -> RenderedBody:
-        body = render(page)
-        if "<img" not in body.content:
-            return body
-        return RenderedBody(Markup(add_dimensions(str(body.content), size_of)), body.toc)
-
-    return render_with_sizes
-
-
-def add_image_sizes(pages: Iterable[Page], sizes: Mapping[str, Size]) -> None:
-    """Attach image sizes to every page whose body is rendered from Markdown."""
-    if not sizes:
-        return
-    for p in pages:
-        if p.kind == "md" and p.body_renderer is not None:
-            p.body_renderer = with_image_sizes(p.body_renderer, sizes)

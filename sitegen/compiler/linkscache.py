@@ -36,3 +36,24 @@ class LinksCache(UsedEntries):
         found = list(links_in(body))
         self._used[key] = [[n, t] for n, t in found]
         return found
+
+
+class LinksMemo:
+    """links_in by body, in memory, for the preview's builds (its pages' bodies are the keys,
+    which those pages hold anyway). `forget_unused` drops what the last load did not ask for."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, Links] = {}
+        self._used: dict[str, Links] = {}
+
+    def links(self, body: str) -> Links:
+        found = self._used.get(body)
+        if found is None:
+            found = self._known.get(body)
+            if found is None:
+                found = list(links_in(body))
+            self._used[body] = found
+        return found
+
+    def forget_unused(self) -> None:
+        self._known, self._used = self._used, {}

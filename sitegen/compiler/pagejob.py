@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sitegen.errors import Diagnostic, SitegenError
-from sitegen.model import Page
 from sitegen.render.limits import TemplateLimits
 from sitegen.render.templates import TemplateRoot, Templates
 
+from .bodies import Bodies
 from .cache import HighlightStore
 from .output import StagingDir
-from .render import Layouts, collection_reads, render_page
+from .reads import page_reads
+from .render import Layouts, render_page
+from .views import PageView
 
 Progress = Callable[[str, int, int], None]
 
@@ -26,8 +28,12 @@ CHUNK = 50
 
 @dataclass
 class PageJob:
-    pages: list[Page]
-    roots: list[TemplateRoot]
+    """What the render stage needs to render pages of an assembled site, in this process or in
+    forked workers (which inherit it)."""
+
+    pages: Sequence[PageView]
+    bodies: Bodies
+    roots: Sequence[TemplateRoot]
     strict: bool
     globals: dict[str, Any]
     base: dict[str, Any]
@@ -37,8 +43,9 @@ class PageJob:
     bytecode_dir: Path | None = None  # compiled templates kept between builds
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
-    # an incremental build re-renders them when any page changes.
+    # an incremental build renders them again when what a list shows of a page changes.
     readers: set[str] = field(default_factory=set)
+    body_readers: set[str] = field(default_factory=set)  # pages showing other pages' bodies
     # Outputs the previous build holds as they would render now (see compiler/cache.py).
     reuse: set[str] = field(default_factory=set)
 
@@ -53,6 +60,10 @@ class PageJob:
             )
             self._compiled = (templates, Layouts(templates))
         return self._compiled
+
+    def reuse_templates(self, earlier: PageJob) -> None:
+        """Take over the templates `earlier` compiled (none of them changed since)."""
+        self._compiled = earlier._compiled
 
     def save_caches(self) -> None:
         """Keep highlighted code and compiled templates for the next build (after success)."""
@@ -72,20 +83,23 @@ class PageJob:
         for i in indices:
             page = self.pages[i]
             if page.output in self.reuse:
-                self.stage.link_file(page.output, self.stage.out / page.output)
+                if not self.stage.update:  # an update leaves the kept file where it is
+                    self.stage.link_file(page.output, self.stage.out / page.output)
                 continue
             base = (
                 self.base if page.paginator is None else {**self.base, "paginator": page.paginator}
             )
             try:
-                with collection_reads() as reads:
-                    html = render_page(page, templates, layouts, base)
+                with page_reads(page.page) as reads:
+                    html = render_page(page, templates, layouts, base, self.bodies)
                 self.stage.write_text(page.output, html)
             except SitegenError as exc:
                 problems.extend(exc.diagnostics or [Diagnostic(page.source, 1, str(exc))])
             else:
                 if reads.seen or page.paginator is not None:  # lists other pages
                     self.readers.add(page.output)
+                if reads.bodies:  # shows other pages' bodies
+                    self.body_readers.add(page.output)
         return problems
 
 
@@ -95,12 +109,12 @@ _forked_job: PageJob | None = None  # what forked workers inherit
 _Drained = tuple[dict[str, str], set[str]] | None
 
 
-def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, set[str], _Drained]:
+def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, tuple[set[str], set[str]], _Drained]:
     assert _forked_job is not None
     found = _forked_job.run(indices)
     highlights = _forked_job.highlights
     drained = highlights.drain() if highlights is not None else None
-    return found, len(indices), _forked_job.readers, drained
+    return found, len(indices), (_forked_job.readers, _forked_job.body_readers), drained
 
 
 def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
@@ -123,9 +137,12 @@ def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> l
         # so nothing but diagnostics crosses the process boundary.
         with mp.get_context("fork").Pool(workers) as pool:
             done = 0
-            for found, n, readers, drained in pool.imap_unordered(_run_chunk, chunks):
+            for found, n, (readers, body_readers), drained in pool.imap_unordered(
+                _run_chunk, chunks
+            ):
                 problems.extend(found)
                 job.readers |= readers
+                job.body_readers |= body_readers
                 if drained is not None and job.highlights is not None:
                     job.highlights.merge(*drained)
                 done += n

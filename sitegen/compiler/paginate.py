@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sitegen.errors import Diagnostic
 from sitegen.model import Page
+
+from .views import PageView
 
 PAGINATE = "paginate"
 PER_PAGE = "per_page"
@@ -83,13 +85,15 @@ def paginators(items: Sequence[Any], per_page: int, first_url: str, urls: str) -
 
 def paginate_listings(
     pages: Sequence[Page],
-    sections: dict[str, list[Page]],
+    sections: Mapping[str, Sequence[PageView]],
     default_per_page: int,
     urls: str,
     problems: list[Diagnostic],
-) -> list[Page]:
-    """Attach a paginator to every listing page; return the extra pages 2..N they need."""
-    extra: list[Page] = []
+) -> dict[Page, Paginator]:
+    """listing page -> its paginator, for every listing page; pages 2..N of each listing are new
+    pages (copies at their own URLs), in the result with theirs. `sections` hold what templates
+    list (page views)."""
+    out: dict[Page, Paginator] = {}
     for page in pages:
         name = page.meta.get(PAGINATE)
         if name is None or name is False:
@@ -111,10 +115,10 @@ def paginate_listings(
                 Diagnostic(page.source, line, "per_page: must be a whole number above 0")
             )
             continue
-        items = [p for p in sections[name.strip("/")] if p is not page]
+        items = [p for p in sections[name.strip("/")] if p.page is not page]
         pags = paginators(items, per_page, page.url, urls)
-        page.paginator = pags[0]
+        out[page] = pags[0]
         for pag in pags[1:]:
             url, output = page_url(page.url, pag.page, urls)
-            extra.append(dataclasses.replace(page, url=url, output=output, paginator=pag))
-    return extra
+            out[dataclasses.replace(page, url=url, output=output)] = pag
+    return out

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.config import NO_OVERRIDES, Overrides
-from sitegen.errors import BuildError, SitegenError
+from sitegen.errors import SitegenError
 
-from .cache import RenderCache
 from .fmcache import FrontMatterCache
+from .gcpause import collector_paused
 from .linkscache import LinksCache
-from .load import LoadedSite, LoadOptions, discover_site, local_now, read_site
-from .moved import OutputHistory
-from .output import StagingDir
+from .load import LoadedSite, LoadOptions, Readers, discover_site, local_now, read_site
+from .moved import OutputHistory, page_outputs
 from .ownership import check_output, is_owned
 from .stamp import Stamp, inputs_key
 
@@ -77,60 +76,63 @@ def build_site(
     check_output(site_dir, out_dir, replace=options.replace_output)  # named as the user gave it
     site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     load_options = options.load_options()
-    site = discover_site(site_dir, load_options, skip=[out_dir])
-    key = _inputs_key(site, options)
+    discovered = discover_site(site_dir, load_options, skip=[out_dir])
+    key = _inputs_key(discovered, options)
     last = Stamp.load(out_dir)
-    now = local_now(site.config, load_options)
+    now = local_now(discovered.config, load_options)
     if (
         last is not None
         and not options.clean
         and last.still_holds(key, out_dir, now)
         and is_owned(out_dir)
     ):
+        kept = tuple(sorted(last.outputs))
         seconds = time.perf_counter() - started
-        outputs = tuple(sorted(last.outputs))
         return BuildResult(
-            out_dir, last.pages, last.assets, seconds, outputs, last.next_due, None, True
+            out_dir, last.pages, last.assets, seconds, kept, last.next_due, None, True
         )
-    front_matter = FrontMatterCache.load(out_dir) if not options.clean else None
-    links = LinksCache.load(out_dir) if not options.clean else None
-    if front_matter is not None and links is not None:
-        site.parse_front_matter, site.find_links = front_matter.parse, links.links
-    read_site(site, load_options)
-    from .rendersite import render_site  # the heavy stages: not needed by a no-change build
+    caches = ReadCaches.load(out_dir, options.clean)
+    with collector_paused():
+        loaded = read_site(discovered, load_options, caches.readers())
+    from .cliwrite import render_and_write  # the heavy stages: not needed by a no-change build
 
-    stage = StagingDir(out_dir, site_dir, replace=options.replace_output, update=not options.clean)
-    previous = RenderCache() if options.clean or last is None else RenderCache.load(out_dir)
-    previous.intact = last.intact(out_dir) if last is not None else set()
-    try:
-        rendered = render_site(
-            site, stage, options.jobs, progress, previous, not options.clean, options.history
-        )
-        if rendered.problems:
-            raise BuildError(rendered.problems)
-        Stamp.forget(out_dir)
-        stage.commit(keep=rendered.outputs, present=last.listing(out_dir) if last else None)
-    except BaseException:
-        stage.discard()
-        raise
-    if rendered.cache is not None:
-        rendered.cache.save(out_dir)
-    if rendered.job is not None:
-        rendered.job.save_caches()
-    if front_matter is not None and links is not None:
-        front_matter.save()
-        links.save()
-    Stamp.write(out_dir, key, rendered.outputs, rendered.pages, rendered.assets, site.next_due)
+    pages, outputs, untouched = render_and_write(loaded, out_dir, options, last, progress)
+    caches.save()
+    Stamp.write(out_dir, key, outputs, pages, len(outputs) - pages, loaded.next_due, untouched)
     return BuildResult(
         out_dir=out_dir,
-        pages=rendered.pages,
-        assets=rendered.assets,
+        pages=pages,
+        assets=len(outputs) - pages,
         seconds=time.perf_counter() - started,
-        outputs=tuple(sorted(rendered.outputs)),
-        next_due=site.next_due,
-        site=site,
-        page_outputs=rendered.page_outputs,
+        outputs=tuple(sorted(outputs)),
+        next_due=loaded.next_due,
+        site=loaded,
+        page_outputs=page_outputs(loaded.pages, loaded.file_ids),
     )
+
+
+@dataclass(frozen=True)
+class ReadCaches:
+    """Front matter and links found by earlier builds of the same output (none with --clean)."""
+
+    front_matter: FrontMatterCache | None
+    links: LinksCache | None
+
+    @classmethod
+    def load(cls, out_dir: Path, clean: bool) -> ReadCaches:
+        if clean:
+            return cls(None, None)
+        return cls(FrontMatterCache.load(out_dir), LinksCache.load(out_dir))
+
+    def readers(self) -> Readers:
+        if self.front_matter is None or self.links is None:
+            return Readers()
+        return Readers(self.front_matter.parse, self.links.links)
+
+    def save(self) -> None:
+        if self.front_matter is not None and self.links is not None:
+            self.front_matter.save()
+            self.links.save()
 
 
 def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:

@@ -1,4 +1,5 @@
-"""Layer 3, stage "render": one page's Markdown and templates to its final HTML.
+"""Layer 3, stage "render": one page's templates to its final HTML (its Markdown body comes
+from the site's Bodies, compiler/bodies.py, through the page's view).
 
 Each step is a function of the page and the assembled site, with no file writes, so it can run
 in any order, in worker processes, or be skipped when a cache says its inputs did not change.
@@ -6,77 +7,28 @@ in any order, in worker processes, or be skipped when a cache says its inputs di
 
 from __future__ import annotations
 
-import contextvars
 import posixpath
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from markupsafe import Markup
 
 from sitegen.errors import SitegenError
-from sitegen.model import Page, RenderedBody, current_view
-from sitegen.render.markdown import MarkdownEngine, render_markdown, summary_markdown
+from sitegen.model import Page, current_view
 from sitegen.render.templates import Templates
 
-from .assemble import LinkResolver
+from .bodies import Bodies
+from .reads import note_collection
+from .views import PageView
 
 LAYOUT = "_layout.html"
 LAYOUTS_DIR = "_layouts"
-_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _FULL_DOCUMENT = re.compile(r"^\s*(?:<!doctype|<html)", re.IGNORECASE)
 
 
-def markdown_body(
-    engine: MarkdownEngine, resolve: LinkResolver, heading_style: str = "github"
-) -> Callable[[Page], RenderedBody]:
-    """The function that renders a Markdown page's body when something first needs it."""
-
-    def render(page: Page) -> RenderedBody:
-        rendered = render_markdown(page.body, engine, resolve, heading_style)
-        return RenderedBody(Markup(rendered.html), rendered.toc)
-
-    return render
-
-
-def markdown_summary(engine: MarkdownEngine, resolve: LinkResolver) -> Callable[[Page], Markup]:
-    """The function that renders a Markdown page's summary from its own source."""
-
-    def render(page: Page) -> Markup:
-        source, whole = summary_markdown(page.body)
-        html = render_markdown(source, engine, resolve).html.strip()
-        if whole:
-            return Markup(html)
-        m = _FIRST_PARAGRAPH.search(html)
-        return Markup(m.group(1)) if m else Markup("")
-
-    return render
-
-
-# --- which pages list other pages ---------------------------------------------------------
+# --- which pages list other pages (compiler/reads.py) -------------------------------------
 
 COLLECTIONS = frozenset({"pages", "sections", "tags", "taxonomies"})
-
-
-class _Reads:
-    seen = False
-
-
-_current_reads: contextvars.ContextVar[_Reads | None] = contextvars.ContextVar(
-    "sitegen_collection_reads", default=None
-)
-
-
-@contextmanager
-def collection_reads() -> Iterator[_Reads]:
-    """Notes whether the template code run inside reads one of the site's page collections."""
-    reads = _Reads()
-    token = _current_reads.set(reads)
-    try:
-        yield reads
-    finally:
-        _current_reads.reset(token)
 
 
 class TrackedSite(dict[str, Any]):
@@ -84,9 +36,7 @@ class TrackedSite(dict[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         if key in COLLECTIONS:
-            reads = _current_reads.get()
-            if reads is not None:
-                reads.seen = True
+            note_collection()
         return super().__getitem__(key)
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -141,9 +91,12 @@ class Layouts:
         return out
 
 
-def render_page(page: Page, templates: Templates, layouts: Layouts, base: dict[str, Any]) -> str:
-    """The final HTML of one page. `base` holds site, data and the template functions."""
-    layout = layouts.for_page(page)
+def render_page(
+    page: PageView, templates: Templates, layouts: Layouts, base: dict[str, Any], bodies: Bodies
+) -> str:
+    """The final HTML of one page. `base` holds site, data and the template functions. An HTML
+    page's own template renders first: what it gives is its `content` (kept in `bodies`)."""
+    layout = layouts.for_page(page.page)
     ctx = dict(base)
     ctx["page"] = page
     ctx["current"] = current_view(page.url, page.source)
@@ -152,7 +105,7 @@ def render_page(page: Page, templates: Templates, layouts: Layouts, base: dict[s
         body = templates.render(page.source, ctx)
         if _FULL_DOCUMENT.match(body) and "layout" not in page.meta:
             return body
-        page.content = Markup(body)
+        bodies.set_html(page.page, Markup(body))
     if layout is None:
         return str(page.content)
     ctx["content"] = ctx["yield"] = page.content

@@ -24,10 +24,10 @@ from typing import Any
 
 from sitegen.config import SiteConfig, key_line
 from sitegen.datafiles import parse_data
-from sitegen.model import Page
 
 from .load import LoadedSite
 from .tree import THEME_SETTINGS
+from .views import PageView
 
 FOLDER = "search-index"
 VERSION = 1
@@ -60,7 +60,7 @@ def enabled(site: LoadedSite) -> bool:
     return False
 
 
-def search_page(site: LoadedSite, pages: Iterable[Page]) -> str:
+def search_page(site: LoadedSite, pages: Iterable[PageView]) -> str:
     """What templates see as `site.search`: the URL of the search page (`layout: search`, the
     blog and docs themes ship one), "/" when there is none, "" when the site has no search."""
     if not enabled(site):
@@ -83,7 +83,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def indexed(pages: Iterable[Page]) -> list[Page]:
+def indexed(pages: Iterable[PageView]) -> list[PageView]:
     return sorted(
         (
             p
@@ -97,7 +97,7 @@ def indexed(pages: Iterable[Page]) -> list[Page]:
     )
 
 
-def index_files(site: LoadedSite, pages: Sequence[Page]) -> dict[str, bytes]:
+def index_files(site: LoadedSite, pages: Sequence[PageView]) -> dict[str, bytes]:
     """output path -> bytes of the search index; nothing when the site has no search."""
     if not enabled(site) or any(rel.startswith(FOLDER + "/") for rel in site.files):
         return {}  # a site with files of its own there keeps them
@@ -107,7 +107,7 @@ def index_files(site: LoadedSite, pages: Sequence[Page]) -> dict[str, bytes]:
 _TF = [1 + round(2 * math.log2(1 + n)) for n in range(64)]  # 1, 3, 4, 5, 6, 6, 7 ...
 
 
-def _scores(page: Page, text: str) -> dict[str, int]:
+def _scores(page: PageView, text: str) -> dict[str, int]:
     """term -> score on this page: how often the text has it (damped), more in a heading,
     much more in the title."""
     out = {term: _TF[min(n, 63)] for term, n in Counter(words(text)).items()}
@@ -118,7 +118,7 @@ def _scores(page: Page, text: str) -> dict[str, int]:
     return out
 
 
-def build_index(pages: Sequence[Page], config: SiteConfig) -> dict[str, bytes]:
+def build_index(pages: Sequence[PageView], config: SiteConfig) -> dict[str, bytes]:
     postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
     docs: list[list[str]] = []
     for doc_id, page in enumerate(pages):

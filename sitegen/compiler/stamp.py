@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,17 +59,18 @@ def _sig(path: str) -> list[int]:
 
 
 def _output_state(
-    out_dir: Path, files: Iterable[str]
+    out_dir: Path, files: Iterable[str], known: Mapping[str, list[int]]
 ) -> tuple[dict[str, list[int]], dict[str, list[int]]] | None:
     """(file -> signature, folder -> signature) of these output files and their folders. A
     folder's times change when an entry is added to it or removed, so the folders show whether
-    the output holds other files too, without listing thousands of folders."""
+    the output holds other files too, without listing thousands of folders. `known`: the
+    signatures of files this build found and left as they were."""
     root = str(out_dir)
     state: dict[str, list[int]] = {}
     folders: dict[str, list[int]] = {}
     try:
         for rel in files:
-            state[rel] = _sig(os.path.join(root, rel))
+            state[rel] = known.get(rel) or _sig(os.path.join(root, rel))
             folder = rel.rpartition("/")[0]
             while folder not in folders:
                 folders[folder] = _sig(os.path.join(root, folder) if folder else root)
@@ -112,7 +113,7 @@ class Stamp:
             return False
         if self.next_due is not None and local_now >= self.next_due:
             return False
-        return _output_state(out_dir, self.outputs) == (self.outputs, self.folders)
+        return _output_state(out_dir, self.outputs, {}) == (self.outputs, self.folders)
 
     def listing(self, out_dir: Path) -> set[str] | None:
         """Every file in the output, when no folder of it changed since the last build (so no
@@ -125,16 +126,18 @@ class Stamp:
             return None
         return set(self.outputs)
 
-    def intact(self, out_dir: Path) -> set[str]:
-        """The output files still as the last build left them (a build may keep those)."""
-        out = set()
+    def intact(self, out_dir: Path) -> dict[str, list[int]]:
+        """The output files still as the last build left them (a build may keep those), with
+        their signatures."""
+        out = {}
+        root = str(out_dir)
         for rel, recorded in self.outputs.items():
             try:
-                st = os.lstat(out_dir / rel)
+                st = os.lstat(os.path.join(root, rel))
             except OSError:
                 continue
             if [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == recorded:
-                out.add(rel)
+                out[rel] = recorded
         return out
 
     @staticmethod
@@ -151,10 +154,12 @@ class Stamp:
         pages: int,
         assets: int,
         next_due: dt.datetime | None,
+        known: Mapping[str, list[int]] | None = None,
     ) -> None:
         """Record a finished build: the state of its output, and its inputs' key when they
-        were not too fresh to be keyed."""
-        state = _output_state(out_dir, outputs)
+        were not too fresh to be keyed. `known`: signatures of the output files this build
+        found intact (Stamp.intact) and did not write."""
+        state = _output_state(out_dir, outputs, known or {})
         if state is None:
             return
         path = stamp_file(out_dir)

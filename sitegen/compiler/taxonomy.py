@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from markupsafe import Markup
-
 from sitegen.model import Page, newest_first, tags_of
 from sitegen.render.markdown import slugify
 
 from .paginate import Paginator
+from .views import PageView
 
 TERM_LAYOUT = "_layouts/term.html"
 TERMS_LAYOUT = "_layouts/terms.html"
@@ -31,7 +30,7 @@ class Term:
     name: str
     slug: str
     url: str
-    pages: list[Page] = field(default_factory=list)
+    pages: list[PageView] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -45,12 +44,15 @@ def terms_of(page: Page, taxonomy: str) -> list[str]:
     return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
 
 
-def collect(pages: Iterable[Page], taxonomy: str, urls: str) -> dict[str, Term]:
+def collect(pages: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Term]:
     """term name (as first written) -> Term, names sorted case-insensitively, pages newest first."""
     by_slug: dict[str, Term] = {}
-    for p in sorted(pages, key=newest_first):
-        for name in terms_of(p, taxonomy):
-            slug = slugify(name)
+    slugs: dict[str, str] = {}  # most names recur on many pages
+    for p in sorted(pages, key=lambda v: newest_first(v.page)):
+        for name in terms_of(p.page, taxonomy):
+            slug = slugs.get(name)
+            if slug is None:
+                slug = slugs[name] = slugify(name)
             term = by_slug.get(slug)
             if term is None:
                 url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
@@ -62,13 +64,14 @@ def collect(pages: Iterable[Page], taxonomy: str, urls: str) -> dict[str, Term]:
 
 def term_pages(
     taxonomy: str, terms: dict[str, Term], layouts: Sequence[str], site_url: Callable[[str], str]
-) -> list[Page]:
-    """The generated index and term pages of one taxonomy (none when no page uses it).
+) -> dict[Page, Paginator | None]:
+    """The generated index and term pages of one taxonomy (none when no page uses it), each
+    with its paginator (term pages list their pages).
 
     `layouts` are the template files that exist; `site_url` makes links honour base_url.
     """
     if not terms:
-        return []
+        return {}
     title = taxonomy.replace("_", " ").replace("-", " ").capitalize()
     index_url = f"/{taxonomy}/"
     index_meta: dict[str, object] = {
@@ -82,16 +85,10 @@ def term_pages(
     else:
         index_content = _terms_list(terms.values(), site_url)
     rows: dict[int, str] = {}  # a page's row, made once however many terms list it
-    out = [
-        _generated(
-            f"{taxonomy}/index",
-            index_url,
-            f"{taxonomy}/index.html",
-            title,
-            index_meta,
-            index_content,
-        )
-    ]
+    index = _generated(
+        f"{taxonomy}/index", index_url, f"{taxonomy}/index.html", title, index_meta, index_content
+    )
+    out: dict[Page, Paginator | None] = {index: None}
     for term in terms.values():
         meta: dict[str, object] = {
             "title": term.name,
@@ -107,15 +104,14 @@ def term_pages(
         output = term.url.lstrip("/") + ("index.html" if term.url.endswith("/") else "")
         page = _generated(f"{taxonomy}/{term.slug}", term.url, output, term.name, meta, content)
         n = len(term.pages)
-        page.paginator = Paginator(term.pages, 1, 1, max(n, 1), n, (term.url,))
-        out.append(page)
+        out[page] = Paginator(term.pages, 1, 1, max(n, 1), n, (term.url,))
     return out
 
 
 def _generated(
     source: str, url: str, output: str, title: str, meta: dict[str, object], content: str
 ) -> Page:
-    page = Page(
+    return Page(
         source=source,
         url=url,
         output=output,
@@ -124,11 +120,9 @@ def _generated(
         title=title,
         date=None,
         meta=meta,
-        body="",
+        body=content,  # a generated page's body is its HTML (compiler/bodies.py)
         body_line=1,
     )
-    page.content = Markup(content)
-    return page
 
 
 def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
@@ -140,10 +134,12 @@ def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
     return f'<ul class="term-list">\n{items}</ul>\n'
 
 
-def _pages_list(pages: Iterable[Page], site_url: Callable[[str], str], rows: dict[int, str]) -> str:
+def _pages_list(
+    pages: Iterable[PageView], site_url: Callable[[str], str], rows: dict[int, str]
+) -> str:
     for p in pages:
         if id(p) not in rows:
-            rows[id(p)] = _page_row(p, site_url)
+            rows[id(p)] = _page_row(p.page, site_url)
     return f'<ul class="post-list">\n{"".join(rows[id(p)] for p in pages)}</ul>\n'
 
 

@@ -14,7 +14,8 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -96,23 +97,56 @@ class _Site:
         )
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """What the links of each page reach (attachment files) and where they lead nowhere, found
+    against link targets with this key."""
+
+    targets_key: tuple[object, ...] = ()
+    pages: Mapping[Page, tuple[frozenset[str], tuple[Diagnostic, ...]]] = field(
+        default_factory=dict
+    )
+
+    def used(self) -> set[str]:
+        return {rel for found, _ in self.pages.values() for rel in found}
+
+    def warnings(self) -> list[Diagnostic]:
+        return [w for _, found in self.pages.values() for w in found]
+
+
 def scan(
     pages: Iterable[Page],
     targets: LinkTargets,
     has_ids: bool,
     find: Callable[[str], Iterable[tuple[int, str]]] = links_in,
-) -> tuple[set[str], list[Diagnostic]]:
-    """The attachment files published pages link to, and warnings for links that lead nowhere."""
-    site = _Site(targets, has_ids)
+    earlier: Scanned | None = None,
+) -> Scanned:
+    """The attachment files published pages link to, and warnings for links that lead nowhere;
+    a page `earlier` scanned against the same targets is not scanned again."""
+    key = (targets.key(), has_ids)
+    known = earlier.pages if earlier is not None and earlier.targets_key == key else {}
+    site: _Site | None = None
+    out: dict[Page, tuple[frozenset[str], tuple[Diagnostic, ...]]] = {}
+    for page in pages:
+        found = known.get(page)
+        if found is None:
+            site = site or _Site(targets, has_ids)
+            found = _scan_page(page, site, find)
+        out[page] = found
+    return Scanned(key, out)
+
+
+def _scan_page(
+    page: Page, site: _Site, find: Callable[[str], Iterable[tuple[int, str]]]
+) -> tuple[frozenset[str], tuple[Diagnostic, ...]]:
     used: set[str] = set()
     warnings: list[Diagnostic] = []
-    for page in pages:
-        here = posixpath.dirname(page.source)
-        for n, written in find(page.body):
-            problem = _check(written, here, site, used)
-            if problem:
-                warnings.append(Diagnostic(page.source, page.body_line + n, problem))
-    return used, warnings
+    here = posixpath.dirname(page.source)
+    for n, written in find(page.body):
+        problem = _check(written, here, site, used)
+        if problem:
+            warnings.append(Diagnostic(page.source, page.body_line + n, problem))
+    return frozenset(used), tuple(warnings)
 
 
 def _check(written: str, here: str, site: _Site, used: set[str]) -> str:

@@ -78,7 +78,7 @@ def test_undefined_attribute_in_partial(sb: SiteBuilder) -> None:
         "index.md": "",
     }
     assert sb.errors(files) == [
-        "_partials/card.html:3: undefined variable: 'sitegen.model.Page object' has no attribute 'nope'"
+        "_partials/card.html:3: undefined variable: 'sitegen.compiler.views.PageView object' has no attribute 'nope'"
     ]
 
 

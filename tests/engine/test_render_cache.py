@@ -47,7 +47,7 @@ def test_unchanged_pages_are_kept_not_rendered(tmp_path: Path, monkeypatch) -> N
     (site / "about.md").write_text("About, edited.")
     rendered = rendered_outputs(monkeypatch)
     build_site(site, out, opts())
-    # posts are kept; the edited page and the listing (index.html reads site.sections) are not
+    # posts are kept; the edited page and the listing (index.html shows its summary) are not
     assert sorted(rendered) == ["about/index.html", "index.html"]
     assert (out / "about/index.html").read_text() == "<title>About</title><p>About, edited.</p>\n"
 
@@ -61,7 +61,8 @@ def test_an_output_changed_by_hand_is_rendered_again(tmp_path: Path, monkeypatch
     (site / "about.md").write_text("About us.\n")
     rendered = rendered_outputs(monkeypatch)
     build_site(site, out, opts())
-    assert sorted(rendered) == ["about/index.html", "index.html", "posts/a/index.html"]
+    # the listing (index.html) is kept: no summary changed, and it shows no page's body
+    assert sorted(rendered) == ["about/index.html", "posts/a/index.html"]
     assert snapshot(out) == clean
 
 

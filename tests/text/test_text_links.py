@@ -32,7 +32,7 @@ def test_attachments_linked_from_a_page_are_published_and_others_stay_private(
     assert not [o for o in outs if "unused" in o or "orphan" in o or "secret" in o]
     assert not [o for o in outs if o.startswith(".attachments.17/page")]
     assert '<img src="/.attachments.17/image.png" alt="image.png"' in sb.read("notes/index.html")
-    assert result.site is not None and result.site.warnings == []
+    assert result.site is not None and result.site.warnings == ()
 
 
 def test_encoded_attachment_names_resolve(sb: SiteBuilder) -> None:
@@ -160,5 +160,5 @@ def test_footnotes_and_links_to_generated_files_do_not_warn(sb: SiteBuilder) -> 
             "[^n]: Because it says so.\n",
         }
     )
-    assert result.site is not None and result.site.warnings == []
+    assert result.site is not None and result.site.warnings == ()
     assert "feed.xml" in sb.outputs()

@@ -1,0 +1,74 @@
+"""Layer 3, stage "look": where templates come from, the compiled stylesheets, and the
+fingerprinted names of files. Stylesheets compile before pages render: the templates' `asset()`
+must know the fingerprinted names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.errors import Diagnostic, SitegenError
+from sitegen.render.sass import compile_scss
+from sitegen.render.templates import TemplateRoot
+
+from . import fingerprint
+from .site import Site
+from .tree import SourceFile, bundled_themes_dir
+
+
+@dataclass(frozen=True)
+class Look:
+    roots: tuple[TemplateRoot, ...]  # the site's folder, then its themes
+    css: Mapping[str, str]  # output .css path -> CSS as written (url()s fingerprinted)
+    prints: fingerprint.Fingerprints
+    problems: tuple[Diagnostic, ...]
+
+    def files(self, assets: Mapping[str, Path]) -> dict[str, str | bytes | Path]:
+        """The stylesheets and fingerprinted copies this look writes."""
+        out: dict[str, str | bytes | Path] = dict(self.css)
+        out.update(fingerprint.hashed_copies(self.prints, assets))
+        return out
+
+
+def template_roots(site: Site) -> tuple[TemplateRoot, ...]:
+    shipped = bundled_themes_dir().resolve()
+    themes = [
+        TemplateRoot(folder, f"themes/{name}/", trusted=folder.resolve().is_relative_to(shipped))
+        for name, folder in site.loaded.themes
+    ]
+    return (TemplateRoot(site.loaded.site_dir, ""), *themes)
+
+
+def look(site: Site) -> Look:
+    """Stage "look" of an assembled site."""
+    roots = template_roots(site)
+    problems: list[Diagnostic] = []
+    styles = compile_styles(site.plan.styles, roots, problems)
+    prints = fingerprint.Fingerprints()
+    if site.loaded.config.fingerprint:
+        prints = fingerprint.fingerprint(asset_paths(site), styles, site.loaded.config)
+    css = {out: prints.css.get(out, text) for out, text in styles.items()}
+    return Look(roots, css, prints, tuple(problems))
+
+
+def asset_paths(site: Site) -> dict[str, Path]:
+    return {out: sf.path for out, sf in site.plan.assets.items()}
+
+
+def compile_styles(
+    sources: Mapping[str, SourceFile], roots: tuple[TemplateRoot, ...], problems: list[Diagnostic]
+) -> dict[str, str]:
+    """Output .css path -> CSS for each Sass source; errors go to `problems`."""
+    sass_roots = [(r.path, r.display_prefix) for r in roots]
+    # Sass looks beside the file, then in each root and its `_sass/` folder (Jekyll's convention).
+    include_paths = [p for r in roots for p in (r.path, r.path / "_sass")]
+    styles: dict[str, str] = {}
+    for out, sf in sources.items():
+        try:
+            styles[out] = compile_scss(
+                sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots
+            )
+        except SitegenError as exc:
+            problems.extend(exc.diagnostics)
+    return styles
