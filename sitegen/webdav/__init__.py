@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sitegen.webdav.chunked import chunked_upload
-from sitegen.webdav.client import Client, Downloaded, Timeouts
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from sitegen.webdav.errors import (
     AuthenticationError,
     ConflictError,
@@ -21,6 +22,26 @@ from sitegen.webdav.errors import (
 from sitegen.webdav.multistatus import Resource
 from sitegen.webdav.paths import decode_href, nfc, quote_segments, split_path
 from sitegen.webdav.retry import NO_RETRY, RetryPolicy
+
+if TYPE_CHECKING:
+    from sitegen.webdav.chunked import chunked_upload
+    from sitegen.webdav.client import Client, Downloaded, Timeouts
+
+# Imported on first use: they bring httpx (about 0.15 s), which paths, errors and listings
+# parsing (all a local build needs of this package) do not.
+_LAZY = {
+    "Client": "client",
+    "Downloaded": "client",
+    "Timeouts": "client",
+    "chunked_upload": "chunked",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"sitegen.webdav.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "NO_RETRY",
