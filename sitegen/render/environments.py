@@ -118,7 +118,11 @@ def _item_or_undefined(env: jinja2.Environment, obj: Any, attribute: str) -> Any
 def _keys_only(cls: type) -> bool:
     """A dict subclass whose attributes dir() lists (with those its instances hold): no
     __getattr__ or __getattribute__ of its own, whose answers no listing can know."""
-    return cls.__getattribute__ is dict.__getattribute__ and "__getattr__" not in dir(cls)
+    return not any(
+        "__getattribute__" in vars(c) or "__getattr__" in vars(c)
+        for c in cls.__mro__
+        if c not in (dict, object)
+    )
 
 
 # str.format and str.format_map are wrapped by the sandbox whenever they are read
