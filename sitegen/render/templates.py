@@ -158,7 +158,8 @@ class Templates:
             env.globals["partial"] = self._partial
             env.route = self._route
         self._routes: dict[str, jinja2.Environment] = {}
-        self._partials: dict[tuple[str, str], str] = {}  # (name, caller's folder) -> template
+        # (name, caller's folder) -> the partial's name and template
+        self._partials: dict[tuple[str, str], tuple[str, jinja2.Template]] = {}
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
@@ -212,29 +213,31 @@ class Templates:
     @jinja2.pass_context
     def _partial(self, ctx: jinja2.runtime.Context, name: str, /, **locals: Any) -> Markup:
         """Harp's partial(): `_partials/NAME.html`, or a path from the calling template or root."""
-        target = self._find_partial(name, ctx.name or "")
+        target, template = self._find_partial(name, ctx.name or "")
         stack = _partial_stack.get()
         if target in stack:
             chain = " → ".join((*stack, target))
             raise _IncludeLoop(f"include loop: {chain}")
-        values = ctx.get_all()
-        if locals:
-            values = {**values, **locals}
-        template = self.env.get_template(target)
+        # the caller's variables over the globals, the partial's own over both: one new dict
+        values = {**ctx.parent, **ctx.vars, **locals} if locals else ctx.get_all()
+        env = template.environment
+        # shared: `values` already holds the globals, so Jinja need not merge them again
+        context = env.context_class(env, values, template.name, template.blocks, template.globals)
         token = _partial_stack.set((*stack, target))
         try:
-            # shared=True: `values` already holds the globals, so Jinja need not merge them again
-            out = "".join(template.root_render_func(template.new_context(values, shared=True)))
+            out = "".join(template.root_render_func(context))
             guards.check_size(len(out), f"the output of partial {name!r}")
             return Markup(out)
         finally:
             _partial_stack.reset(token)
 
-    def _find_partial(self, name: str, caller: str) -> str:
+    def _find_partial(self, name: str, caller: str) -> tuple[str, jinja2.Template]:
+        """The partial's name and compiled template, looked up once per calling folder."""
         key = (name, posixpath.dirname(caller))
         found = self._partials.get(key)
         if found is None:
-            found = self._partials[key] = self._look_up_partial(name, caller)
+            target = self._look_up_partial(name, caller)
+            found = self._partials[key] = (target, self.env.get_template(target))
         return found
 
     def _look_up_partial(self, name: str, caller: str) -> str:
