@@ -126,6 +126,9 @@ _partial_stack: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar
 )
 
 
+_FoundPartial = tuple[str, jinja2.Template, dict[str, Any]]
+
+
 class Templates:
     """The compiled templates of one build (a new instance per build, so edits are seen)."""
 
@@ -158,8 +161,7 @@ class Templates:
             env.globals["partial"] = self._partial
             env.route = self._route
         self._routes: dict[str, jinja2.Environment] = {}
-        # (name, caller's folder) -> the partial's name and template
-        self._partials: dict[tuple[str, str], tuple[str, jinja2.Template]] = {}
+        self._partials: dict[tuple[str, str], _FoundPartial] = {}  # by (name, caller's folder)
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
@@ -213,7 +215,7 @@ class Templates:
     @jinja2.pass_context
     def _partial(self, ctx: jinja2.runtime.Context, name: str, /, **locals: Any) -> Markup:
         """Harp's partial(): `_partials/NAME.html`, or a path from the calling template or root."""
-        target, template = self._find_partial(name, ctx.name or "")
+        target, template, global_names = self._find_partial(name, ctx.name or "")
         stack = _partial_stack.get()
         if target in stack:
             chain = " → ".join((*stack, target))
@@ -222,7 +224,7 @@ class Templates:
         values = {**ctx.parent, **ctx.vars, **locals} if locals else ctx.get_all()
         env = template.environment
         # shared: `values` already holds the globals, so Jinja need not merge them again
-        context = env.context_class(env, values, template.name, template.blocks, template.globals)
+        context = env.context_class(env, values, template.name, template.blocks, global_names)
         token = _partial_stack.set((*stack, target))
         try:
             out = "".join(template.root_render_func(context))
@@ -231,13 +233,15 @@ class Templates:
         finally:
             _partial_stack.reset(token)
 
-    def _find_partial(self, name: str, caller: str) -> tuple[str, jinja2.Template]:
-        """The partial's name and compiled template, looked up once per calling folder."""
+    def _find_partial(self, name: str, caller: str) -> _FoundPartial:
+        """The partial's name, compiled template and the names of its globals (what a Jinja
+        context copies from them: they are set once, in __init__), once per calling folder."""
         key = (name, posixpath.dirname(caller))
         found = self._partials.get(key)
         if found is None:
             target = self._look_up_partial(name, caller)
-            found = self._partials[key] = (target, self.env.get_template(target))
+            template = self.env.get_template(target)
+            found = self._partials[key] = (target, template, dict.fromkeys(template.globals))
         return found
 
     def _look_up_partial(self, name: str, caller: str) -> str:
