@@ -206,9 +206,11 @@ class Templates:
         """Render chunk by chunk, stopping as soon as the page passes the output limit."""
         chunks: list[str] = []
         size = 0
+        limit = guards.output_limit()  # read once: a page yields some forty chunks
         for chunk in template.generate(context):
             size += len(chunk)
-            guards.check_size(size, "the page")
+            if size > limit:
+                guards.check_size(size, "the page")
             chunks.append(chunk)
         return "".join(chunks)
 
