@@ -30,6 +30,8 @@ cost Hugo, beside what they cost sitegen.
 With `--before REV` (a git revision of this repository, e.g. the engine before a feature
 landed) a `sitegen@REV` row builds the same corpus with that revision's code, run from a
 temporary git worktree with this environment's Python: a before/after figure in one run.
+`--before-tree DIR` does the same with a source tree already there (`git archive REV | tar -x
+-C DIR`), leaving git alone.
 
 Builds are interleaved, in a new order each round, so the drift of a shared machine hits every
 tool alike, and the disks are synced before each timed build (a build must not pay for the
@@ -206,6 +208,12 @@ def main() -> None:
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--sitegen", default=shutil.which("sitegen") or f"{sys.executable} -m sitegen")
     ap.add_argument("--before", metavar="REV", help="add a row built by this git revision")
+    ap.add_argument(
+        "--before-tree",
+        metavar="DIR",
+        type=Path,
+        help="add a row built by the sitegen source in DIR (e.g. an exported older revision)",
+    )
     ap.add_argument("--quick", action="store_true", help="60 pages, one round, no Hugo")
     a = ap.parse_args()
     if a.quick:
@@ -229,6 +237,11 @@ def main() -> None:
         before = ["env", f"PYTHONPATH={worktree}", sys.executable, "-m", "sitegen", *build_args]
         tools[f"sitegen@{a.before}"] = (site / "plain", before, "out-sitegen")
     before_rows = [("sitegen", f"sitegen@{a.before}")] if a.before else []
+    if a.before_tree:
+        tree = a.before_tree.resolve()
+        before = ["env", f"PYTHONPATH={tree}", sys.executable, "-m", "sitegen", *build_args]
+        tools[f"sitegen@{tree.name}"] = (site / "plain", before, "out-sitegen")
+        before_rows.append(("sitegen", f"sitegen@{tree.name}"))
     if not a.no_hugo and shutil.which("hugo"):
         tools["hugo"] = (site / "hugo", ["hugo", "--quiet"], "public")
         tools["hugo-features"] = (site / "hugo-features", ["hugo", "--quiet"], "public")

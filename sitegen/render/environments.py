@@ -89,6 +89,41 @@ class KeptBytecode(jinja2.BytecodeCache):
 class Trusted(_Routing):
     """Templates shipped with sitegen: no sandbox (their output is still size-checked)."""
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Jinja's getattr (the attribute, else the item, else an undefined), with `site.title`
+        or `item.level` on a dict read as the key without first letting getattr() fail and
+        raise: that is done only when no attribute of that name can exist on the object."""
+        if type(obj) is dict:
+            if attribute not in _DICT_ATTRIBUTES:
+                return _item_or_undefined(self, obj, attribute)
+        elif isinstance(obj, dict) and _keys_only(type(obj)):
+            names = _attributes_of(type(obj))
+            if attribute not in names and not ("__dict__" in names and obj.__dict__):
+                return _item_or_undefined(self, obj, attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            return _item_or_undefined(self, obj, attribute)
+
+
+def _item_or_undefined(env: jinja2.Environment, obj: Any, attribute: str) -> Any:
+    """The second half of Jinja's Environment.getattr."""
+    try:
+        return obj[attribute]
+    except (TypeError, LookupError, AttributeError):
+        return env.undefined(obj=obj, name=attribute)
+
+
+@functools.cache
+def _keys_only(cls: type) -> bool:
+    """A dict subclass whose attributes dir() lists (with those its instances hold): no
+    __getattr__ or __getattribute__ of its own, whose answers no listing can know."""
+    return not any(
+        "__getattribute__" in vars(c) or "__getattr__" in vars(c)
+        for c in cls.__mro__
+        if c not in (dict, object)
+    )
+
 
 # str.format and str.format_map are wrapped by the sandbox whenever they are read
 _STR_FORMAT = frozenset({"format", "format_map"})
@@ -97,6 +132,9 @@ _STR_FORMAT = frozenset({"format", "format_map"})
 @functools.cache
 def _attributes_of(cls: type) -> frozenset[str]:
     return frozenset(dir(cls))
+
+
+_DICT_ATTRIBUTES = _attributes_of(dict)
 
 
 class Sandbox(_Routing, SandboxedEnvironment):

@@ -80,7 +80,8 @@ def load_lexers(sources: Iterable[str]) -> None:
     languages = {
         m.group(1)
         for text in sources
-        if "```" in text or "~~~" in text  # a substring test skips most pages at C speed
+        # substring tests skip most pages at C speed, a one-character one first (memchr)
+        if ("`" in text and "```" in text) or ("~" in text and "~~~" in text)
         for m in _FENCE_LANGUAGE.finditer(text)
     }
     for language in languages:

@@ -75,6 +75,12 @@ def check_clock() -> None:
         )
 
 
+def output_limit() -> float:
+    """The most characters a value may have now (infinite outside a page's budget)."""
+    budget = _budget.get()
+    return budget.limits.max_output if budget is not None else float("inf")
+
+
 def check_size(size: int, what: str = "a value") -> None:
     budget = _budget.get()
     if budget is not None and size > budget.limits.max_output:

@@ -23,25 +23,41 @@ _KEPT_CATEGORIES = ("L", "N", "M", "Pc")
 
 
 def heading_text(inner_html: str) -> str:
-    return html.unescape(_TAG.sub("", inner_html))
+    if "<" in inner_html:
+        inner_html = _TAG.sub("", inner_html)
+    return html.unescape(inner_html) if "&" in inner_html else inner_html
 
 
 def slugify(text: str) -> str:
     """sitegen's first rule (kept for `heading_ids = "legacy"` and tag pages): lower case, words
     joined by one '-', punctuation dropped."""
-    s = heading_text(text).strip().lower()
-    s = re.sub(r"[^\w\- ]", "", s)
+    return _legacy_slug_of(heading_text(text))
+
+
+def _legacy_slug_of(text: str) -> str:
+    s = re.sub(r"[^\w\- ]", "", text.strip().lower())
     return re.sub(r"[\s]+", "-", s).strip("-") or "section"
 
 
 def github_slug(text: str) -> str:
     """GitHub's heading id for a heading's HTML (before making it unique)."""
-    s = heading_text(text).strip().lower()
-    kept = "".join(
-        c
-        for c in s
-        if c in "- " or unicodedata.category(c).startswith(_KEPT_CATEGORIES) or c == "_"
-    )
+    return _github_slug_of(heading_text(text))
+
+
+# In ASCII the kept categories are the letters, the digits and "_" (Pc): one regex, at C speed.
+_ASCII_DROPPED = re.compile(r"[^a-z0-9_\- ]")
+
+
+def _github_slug_of(text: str) -> str:
+    s = text.strip().lower()
+    if s.isascii():
+        kept = _ASCII_DROPPED.sub("", s)
+    else:
+        kept = "".join(
+            c
+            for c in s
+            if c in "- " or unicodedata.category(c).startswith(_KEPT_CATEGORIES) or c == "_"
+        )
     return kept.replace(" ", "-") or "section"
 
 
@@ -49,23 +65,24 @@ def heading_ids(out: str, style: str = "github") -> tuple[str, list[dict[str, An
     """Give every heading an id (unique within the page) and a link to itself; the toc."""
     if "<h" not in out:
         return out, []
-    make = github_slug if style == "github" else slugify
+    make = _github_slug_of if style == "github" else _legacy_slug_of
     used: set[str] = set()
     toc: list[dict[str, Any]] = []
 
     def fix(m: re.Match[str]) -> str:
         level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
-        idm = _ID_ATTR.search(attrs)
+        title = heading_text(inner)
+        idm = _ID_ATTR.search(attrs) if attrs else None
         if idm:
             hid = idm.group(1)
         else:
-            base = hid = make(inner)
+            base = hid = make(title)
             n = 1
             while hid in used:
                 hid, n = f"{base}-{n}", n + 1
             attrs = f' id="{html.escape(hid, quote=True)}"' + attrs
         used.add(hid)
-        title = heading_text(inner).strip()
+        title = title.strip()
         toc.append({"level": level, "id": hid, "title": title})
         if level > 1 and 'class="anchor"' not in inner:
             label = html.escape(f"Link to section: {title}", quote=True)

@@ -126,6 +126,9 @@ _partial_stack: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar
 )
 
 
+_FoundPartial = tuple[str, jinja2.Template, dict[str, Any]]
+
+
 class Templates:
     """The compiled templates of one build (a new instance per build, so edits are seen)."""
 
@@ -158,7 +161,7 @@ class Templates:
             env.globals["partial"] = self._partial
             env.route = self._route
         self._routes: dict[str, jinja2.Environment] = {}
-        self._partials: dict[tuple[str, str], str] = {}  # (name, caller's folder) -> template
+        self._partials: dict[tuple[str, str], _FoundPartial] = {}  # by (name, caller's folder)
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
@@ -203,38 +206,44 @@ class Templates:
         """Render chunk by chunk, stopping as soon as the page passes the output limit."""
         chunks: list[str] = []
         size = 0
+        limit = guards.output_limit()  # read once: a page yields some forty chunks
         for chunk in template.generate(context):
             size += len(chunk)
-            guards.check_size(size, "the page")
+            if size > limit:
+                guards.check_size(size, "the page")
             chunks.append(chunk)
         return "".join(chunks)
 
     @jinja2.pass_context
     def _partial(self, ctx: jinja2.runtime.Context, name: str, /, **locals: Any) -> Markup:
         """Harp's partial(): `_partials/NAME.html`, or a path from the calling template or root."""
-        target = self._find_partial(name, ctx.name or "")
+        target, template, global_names = self._find_partial(name, ctx.name or "")
         stack = _partial_stack.get()
         if target in stack:
             chain = " → ".join((*stack, target))
             raise _IncludeLoop(f"include loop: {chain}")
-        values = ctx.get_all()
-        if locals:
-            values = {**values, **locals}
-        template = self.env.get_template(target)
+        # the caller's variables over the globals, the partial's own over both: one new dict
+        values = {**ctx.parent, **ctx.vars, **locals} if locals else ctx.get_all()
+        env = template.environment
+        # shared: `values` already holds the globals, so Jinja need not merge them again
+        context = env.context_class(env, values, template.name, template.blocks, global_names)
         token = _partial_stack.set((*stack, target))
         try:
-            # shared=True: `values` already holds the globals, so Jinja need not merge them again
-            out = "".join(template.root_render_func(template.new_context(values, shared=True)))
+            out = "".join(template.root_render_func(context))
             guards.check_size(len(out), f"the output of partial {name!r}")
             return Markup(out)
         finally:
             _partial_stack.reset(token)
 
-    def _find_partial(self, name: str, caller: str) -> str:
+    def _find_partial(self, name: str, caller: str) -> _FoundPartial:
+        """The partial's name, compiled template and the names of its globals (what a Jinja
+        context copies from them: they are set once, in __init__), once per calling folder."""
         key = (name, posixpath.dirname(caller))
         found = self._partials.get(key)
         if found is None:
-            found = self._partials[key] = self._look_up_partial(name, caller)
+            target = self._look_up_partial(name, caller)
+            template = self.env.get_template(target)
+            found = self._partials[key] = (target, template, dict.fromkeys(template.globals))
         return found
 
     def _look_up_partial(self, name: str, caller: str) -> str:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.compiler.pipeline import build_site
 from sitegen.compiler.tree import bundled_themes_dir
@@ -51,3 +54,38 @@ def test_a_copy_of_a_shipped_theme_in_the_site_stays_sandboxed(tmp_path: Path) -
     with pytest.raises(BuildError) as err:
         build_site(site, tmp_path / "out")
     assert "themes/mine/_partials/footer.html:1: template security" in str(err.value)
+
+
+class _WithAttributes(dict[str, object]):
+    """A dict subclass whose instances may hold attributes named like its keys."""
+
+
+class _Computed(dict[str, object]):
+    def __getattr__(self, name: str) -> object:
+        return f"computed {name}"
+
+
+_NAMES = st.sampled_from(["title", "level", "get", "items", "keys", "x", "__class__", "__len__"])
+
+
+@given(
+    kind=st.sampled_from([dict, _WithAttributes, _Computed]),
+    keys=st.dictionaries(_NAMES, st.integers(), max_size=4),
+    attributes=st.dictionaries(_NAMES.filter(lambda n: not n.startswith("__")), st.integers()),
+    name=_NAMES,
+)
+def test_trusted_lookup_of_a_dict_answers_as_jinjas(
+    kind: type[dict[str, object]], keys: dict[str, int], attributes: dict[str, int], name: str
+) -> None:
+    """Trusted reads `obj.name` on a dict as its key without trying getattr() first: the answer
+    must be Jinja's own (an attribute first, then the key, then an undefined)."""
+    obj = kind(keys)
+    if kind is _WithAttributes:
+        for attribute, value in attributes.items():
+            setattr(obj, attribute, value)
+    fast = Trusted().getattr(obj, name)
+    slow = jinja2.Environment().getattr(obj, name)
+    if isinstance(slow, jinja2.Undefined):
+        assert isinstance(fast, jinja2.Undefined)
+    else:
+        assert fast == slow

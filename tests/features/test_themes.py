@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.compiler.check import check_site
 from sitegen.compiler.pipeline import BuildOptions, build_site
-from tests.conftest import NOW
+from sitegen.render.environments import Trusted
+from tests.conftest import NOW, SiteBuilder
 from tests.servers.static import serve_folder
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -83,3 +86,28 @@ def test_docs_search_with_the_keyboard(docs_server: str, chromium: Any) -> None:
         page.wait_for_url("**/guide/assets/")
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("theme", ["default", "blog", "docs"])
+def test_a_body_with_its_own_h1_is_not_given_a_second(sb: SiteBuilder, theme: str) -> None:
+    """A page whose body starts with `# Title` has that one h1; a page without gets the title."""
+    settings = "" if theme == "default" else f'theme = "{theme}"\n'
+    sb.build(
+        {
+            "sitegen.toml": settings + 'title = "Site"\n',
+            "own.md": "# Its own title\n\nText.\n\n## A part\n",
+            "plain.md": "---\ntitle: Given\nhide_title: false\n---\nText.\n\n## A part\n",
+        }
+    )
+    own, plain = sb.read("own/index.html"), sb.read("plain/index.html")
+    assert own.count("<h1") == 1 and "Its own title</h1>" in own
+    assert plain.count("<h1") == 1 and "<h1>Given</h1>" in plain
+
+
+@given(st.lists(st.integers(min_value=1, max_value=6), max_size=8))
+def test_the_layouts_h1_test_answers_as_the_filter_chain_it_replaced(levels: list[int]) -> None:
+    toc = [{"level": level, "id": "x", "title": "t"} for level in levels]
+    env = Trusted(autoescape=True)
+    now = env.from_string('{{ 1 in toc | map(attribute="level") }}').render(toc=toc)
+    before = env.from_string('{{ toc | selectattr("level", "equalto", 1) | list | length > 0 }}')
+    assert now == before.render(toc=toc)

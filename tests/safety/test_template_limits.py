@@ -12,6 +12,8 @@ from sitegen.cli import main
 from sitegen.compiler.incremental import IncrementalBuilder
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.errors import BuildError
+from sitegen.render.limits import TemplateLimits
+from sitegen.render.templates import TemplateProblem, TemplateRoot, Templates
 from tests.trees import snapshot, write_tree
 
 SETTINGS = "[limits]\ntemplate_seconds = 2\npage_output_chars = 100000\n"
@@ -136,3 +138,20 @@ def test_bad_limits_are_settings_errors(tmp_path: Path, settings_text: str, mess
     site = write_tree(tmp_path / "site", {"sitegen.toml": settings_text, "index.md": "x"})
     r = CliRunner().invoke(main, ["build", str(site), "-o", str(tmp_path / "out")])
     assert (r.exit_code, r.output) == (1, f"{message}\n")
+
+
+@pytest.mark.parametrize("extra, fails", [(0, False), (1, True)])
+def test_page_output_limit_holds_at_its_boundary(tmp_path: Path, extra: int, fails: bool) -> None:
+    """A page of exactly `page_output_chars` characters renders; one more character stops it.
+    The page is streamed in many chunks, and the running total is what is checked."""
+    limit = 1000
+    body = "{% for i in range(100) %}{{ 'x' * 9 }}y{% endfor %}" + "z" * extra
+    write_tree(tmp_path, {"page.html": body})
+    templates = Templates(
+        [TemplateRoot(tmp_path)], limits=TemplateLimits(seconds=5, max_output=limit)
+    )
+    if fails:
+        with pytest.raises(TemplateProblem, match="the page would be longer than 1,000"):
+            templates.render("page.html", {})
+    else:
+        assert len(templates.render("page.html", {})) == limit

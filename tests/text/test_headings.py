@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -72,3 +74,26 @@ def test_slug_is_lower_case_without_spaces(text: str) -> None:
     s = github_slug(text)
     assert s == s.lower() or not s.isascii()
     assert " " not in s
+
+
+def _github_slug_per_character(inner_html: str) -> str:
+    """The rule as first written, one Unicode category look-up per character: the reference the
+    ASCII fast path of github_slug is held to."""
+    s = html.unescape(re.sub(r"<[^>]+>", "", inner_html)).strip().lower()
+    kept = "".join(
+        c
+        for c in s
+        if c in "- " or unicodedata.category(c).startswith(("L", "N", "M", "Pc")) or c == "_"
+    )
+    return kept.replace(" ", "-") or "section"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40) | st.text(max_size=40))
+def test_slug_fast_path_matches_the_per_character_rule(text: str) -> None:
+    assert github_slug(text) == _github_slug_per_character(text)
+
+
+def test_slug_fast_path_covers_every_ascii_character() -> None:
+    for code in range(128):
+        text = f"a{chr(code)}b"
+        assert github_slug(text) == _github_slug_per_character(text), repr(chr(code))

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.render.markdown import make_engine, render_markdown
-from sitegen.render.markdown_text import finish, prepare
+from sitegen.render.markdown_text import _may_hold_text_syntax, finish, prepare
 
 ENGINES = ("pyromark", "python-markdown")
 
@@ -67,3 +67,10 @@ def test_marks_never_leak_into_the_html(text: str) -> None:
     text = "".join(c for c in text if not "\ue000" <= c <= "\ue004")
     html = finish(render_markdown(text, make_engine("pyromark")).html)
     assert not any("\ue000" <= c <= "\ue004" for c in html)
+
+
+@given(st.text(alphabet="_=<brBR\\ax\n", max_size=30))
+def test_quick_check_for_text_syntax_is_the_substring_test(text: str) -> None:
+    """prepare()'s gate (one-character searches first) answers as the plain substring tests."""
+    expected = any(s in text for s in ("__", "==", "<br", "<BR", "\\"))
+    assert _may_hold_text_syntax(text) == expected
