@@ -7,6 +7,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,7 @@ class Page:
             meta,
         )
 
-    @property
+    @cached_property  # themes read it several times a page; the body never changes
     def word_count(self) -> int:
         # Spaces and line ends approximate the word count at a tenth of the cost of split().
         return self.body.count(" ") + self.body.count("\n")
