@@ -199,7 +199,11 @@ def preview_edit(cwd: Path) -> tuple[float, float, int]:
     return float(wall), float(cpu), 0
 
 
-def main() -> None:
+Tools = dict[str, tuple[Path, list[str], str]]  # row -> (folder, command, output folder)
+Results = dict[str, list[tuple[float, float, int]]]  # row -> (wall s, cpu s, peak KB) per round
+
+
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -218,38 +222,55 @@ def main() -> None:
     a = ap.parse_args()
     if a.quick:
         a.n, a.runs, a.no_hugo = 60, 1, True
-    site = corpus(a.n)
-    build_args = ["build", "pages", "-o", "out-sitegen", "-q"]
-    sitegen = [*a.sitegen.split(), *build_args]
-    tools: dict[str, tuple[Path, list[str], str]] = {
+    return a
+
+
+BUILD_ARGS = ["build", "pages", "-o", "out-sitegen", "-q"]
+
+
+def rows_to_build(a: argparse.Namespace, site: Path) -> tuple[Tools, list[tuple[str, str]]]:
+    """The tools' rows, and the (now, before) pairs to compare; `a.before` is made a worktree."""
+    sitegen = [*a.sitegen.split(), *BUILD_ARGS]
+    tools: Tools = {
         "sitegen": (site / "plain", sitegen, "out-sitegen"),
         "sitegen-plain": (site / "sitegen-plain", sitegen, "out-sitegen"),
         "sitegen-parity": (site / "sitegen-parity", sitegen, "out-sitegen"),
     }
-    worktree = None
-    if a.before:
-        worktree = Path(tempfile.mkdtemp(prefix="bench-before-", dir=LAB)) / "src"
-        subprocess.run(
-            ["git", "-C", str(HERE), "worktree", "add", "--detach", str(worktree), a.before],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        before = ["env", f"PYTHONPATH={worktree}", sys.executable, "-m", "sitegen", *build_args]
-        tools[f"sitegen@{a.before}"] = (site / "plain", before, "out-sitegen")
-    before_rows = [("sitegen", f"sitegen@{a.before}")] if a.before else []
-    if a.before_tree:
-        tree = a.before_tree.resolve()
-        before = ["env", f"PYTHONPATH={tree}", sys.executable, "-m", "sitegen", *build_args]
-        tools[f"sitegen@{tree.name}"] = (site / "plain", before, "out-sitegen")
-        before_rows.append(("sitegen", f"sitegen@{tree.name}"))
+    before_rows = []
+    for name, tree in before_trees(a):
+        before = ["env", f"PYTHONPATH={tree}", sys.executable, "-m", "sitegen", *BUILD_ARGS]
+        tools[f"sitegen@{name}"] = (site / "plain", before, "out-sitegen")
+        before_rows.append(("sitegen", f"sitegen@{name}"))
     if not a.no_hugo and shutil.which("hugo"):
         tools["hugo"] = (site / "hugo", ["hugo", "--quiet"], "public")
         tools["hugo-features"] = (site / "hugo-features", ["hugo", "--quiet"], "public")
+    return tools, before_rows
+
+
+def before_trees(a: argparse.Namespace) -> list[tuple[str, Path]]:
+    trees = []
+    if a.before:
+        a.worktree = Path(tempfile.mkdtemp(prefix="bench-before-", dir=LAB)) / "src"
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "add", "--detach", str(a.worktree), a.before],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        trees.append((a.before, a.worktree))
+    if a.before_tree:
+        tree = a.before_tree.resolve()
+        trees.append((tree.name, tree))
+    return trees
+
+
+def run_rounds(tools: Tools, runs: int) -> Results:
+    """Every tool's cold build, interleaved in a new order each round; after each counted cold
+    build of the `sitegen` row, its rebuilds."""
     trash = Path(tempfile.mkdtemp(prefix="bench-trash-", dir=LAB))
-    results: dict[str, list[tuple[float, float, int]]] = {t: [] for t in tools}
+    results: Results = {t: [] for t in tools}
     results |= {name: [] for name in REBUILDS}
     try:
-        for rep in range(a.runs + 1):  # round 0 warms the file cache and is not counted
+        for rep in range(runs + 1):  # round 0 warms the file cache and is not counted
             order = list(tools.items())
             random.Random(rep).shuffle(order)  # no tool always runs right after the same one
             for tool, (cwd, cmd, out) in order:
@@ -258,20 +279,20 @@ def main() -> None:
                         old.rename(trash / f"{tool}-{old.name}-{time.time_ns()}")
                 os.sync()  # the previous build's writes are flushed before this one, not during
                 wall, cpu, rss = timed(cmd, cwd)
-                if rep:
-                    results[tool].append((wall, cpu, rss))
-                    print(
-                        f"  {tool:15} run {rep}: {wall:6.2f} s  cpu {cpu:6.2f} s", file=sys.stderr
-                    )
-                if tool == "sitegen" and rep:
+                if not rep:
+                    continue
+                results[tool].append((wall, cpu, rss))
+                print(f"  {tool:15} run {rep}: {wall:6.2f} s  cpu {cpu:6.2f} s", file=sys.stderr)
+                if tool == "sitegen":
                     rows = [*rebuilds(cmd, cwd), preview_edit(cwd)]
                     for name, row in zip(REBUILDS, rows, strict=True):
                         results[name].append(row)
     finally:
         shutil.rmtree(trash, ignore_errors=True)
-        if worktree is not None:
-            subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(worktree)])
-            shutil.rmtree(worktree.parent, ignore_errors=True)
+    return results
+
+
+def report(results: Results, n: int, runs: int, before_rows: list[tuple[str, str]]) -> None:
     hugo = statistics.median(w for w, _, _ in results["hugo"]) if "hugo" in results else None
     print("\nrebuilds of the sitegen row, share of the same round's cold build (median):")
     for name in REBUILDS:
@@ -281,7 +302,7 @@ def main() -> None:
         cpu = statistics.median(r[1] / c[1] for r, c in pairs)
         seconds = statistics.median(r[0] for r in rows)
         print(f"  {name:22}: wall {100 * wall:5.1f} %  cpu {100 * cpu:5.1f} %  ({seconds:.2f} s)")
-    print(f"\n{a.n} pages, median of {a.runs} clean builds")
+    print(f"\n{n} pages, median of {runs} clean builds")
     print(
         f"{'tool':15} {'wall s':>7} {'cpu s':>7} {'pages/s':>8} {'peak MB':>8} {'wall x Hugo':>12}"
     )
@@ -290,13 +311,29 @@ def main() -> None:
         cpu = statistics.median(c for _, c, _ in rows)
         peak = max(r for _, _, r in rows) / 1024
         ratio = f"{wall / hugo:12.2f}" if hugo else f"{'-':>12}"
-        print(f"{tool:15} {wall:7.2f} {cpu:7.2f} {a.n / wall:8.0f} {peak:8.0f} {ratio}")
+        print(f"{tool:15} {wall:7.2f} {cpu:7.2f} {n / wall:8.0f} {peak:8.0f} {ratio}")
     print("\nwhat highlighting and tag pages cost, wall (median of the per-round ratios):")
     for tool, base in [("sitegen", "sitegen-plain"), ("hugo-features", "hugo"), *before_rows]:
         if tool in results and base in results:
             pairs = zip(results[tool], results[base], strict=True)
             cost = statistics.median(t[0] / b[0] for t, b in pairs)
             print(f"  {tool} / {base}: {cost:.2f}")
+
+
+def main() -> None:
+    a = parse_args()
+    a.worktree = None
+    site = corpus(a.n)
+    try:
+        tools, before_rows = rows_to_build(a, site)
+        results = run_rounds(tools, a.runs)
+    finally:
+        if a.worktree is not None:
+            subprocess.run(
+                ["git", "-C", str(HERE), "worktree", "remove", "--force", str(a.worktree)]
+            )
+            shutil.rmtree(a.worktree.parent, ignore_errors=True)
+    report(results, a.n, a.runs, before_rows)
 
 
 if __name__ == "__main__":
