@@ -149,6 +149,8 @@ def test_the_declarative_form_links_to_the_page(
     ours = next(f for f in forms if f["app"] == APP_ID)
     assert ours["doc_url"] == app.nc.url + PAGE
     assert (app.nc.url + PAGE) in ours["description"]
+    with httpx.Client(timeout=60) as anonymous:  # a user route: not for visitors
+        assert anonymous.get(app.nc.url + PAGE).status_code == 404
 
 
 ATTACK = """<!DOCTYPE html><html><body>
