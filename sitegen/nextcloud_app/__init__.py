@@ -12,6 +12,8 @@ acting as the calling user, and hosts the sites their owners marked public.
 | `publishing` | one publish request: checked input, the pipeline, one run per user |
 | `hosting` | the public copies of published sites and how a request maps onto them |
 | `integration` | what it registers in Nextcloud: Files action, settings, webhooks; notifications |
+| `personal_form` | the app's own settings page: its HTML, the posted form, the cross-site guards |
+| `personal` | that page's routes: the user's values read, checked and saved as their preferences |
 | `watch` | republish on change: webhook events, the root-ETag fallback, failure notifications |
 | `routes` | the HTTP application (starlette) |
 | `server` | uvicorn, logging, what enabling the app registers |

@@ -31,6 +31,7 @@ class Route:
 ROUTES = (
     Route("^/api/publish$", "POST", USER),
     Route("^/api/file-action$", "POST", USER),
+    Route("^/settings$", "GET,POST", USER),  # the personal settings page (personal.py)
     Route("^/sites/", "GET", PUBLIC),
 )
 

@@ -23,27 +23,44 @@ EVENTS = (
     "OCP\\Files\\Events\\Node\\NodeDeletedEvent",
 )
 DEFAULTS: dict[str, Any] = {"target": "Public/website", "public": False, "watch": True}
+# The app's own settings page (personal.py): Nextcloud 34 refuses plain users saving the form
+SETTINGS_PAGE = "settings"
 
-_FORM: dict[str, Any] = {
-    "id": SETTINGS_FORM,
-    "priority": 10,
-    "section_type": "personal",
-    "section_id": SETTINGS_SECTION,
-    "title": "Publishing websites",
-    "description": 'What "Publish as website" in the Files app does with a folder.',
-    "fields": [
-        {
-            "id": "target",
-            "title": "Target folder",
-            "description": "The built site goes here (in your files).",
-            "type": "text",
-            "default": DEFAULTS["target"],
-            "placeholder": DEFAULTS["target"],
-        },
-        {"id": "public", "title": "Serve the site publicly", "type": "checkbox", "default": False},
-        {"id": "watch", "title": "Republish on change", "type": "checkbox", "default": True},
-    ],
-}
+_FIELDS: list[dict[str, Any]] = [
+    {
+        "id": "target",
+        "title": "Target folder",
+        "description": "The built site goes here (in your files).",
+        "type": "text",
+        "default": DEFAULTS["target"],
+        "placeholder": DEFAULTS["target"],
+    },
+    {"id": "public", "title": "Serve the site publicly", "type": "checkbox", "default": False},
+    {"id": "watch", "title": "Republish on change", "type": "checkbox", "default": True},
+]
+
+
+def settings_page_url(settings: AppSettings) -> str:
+    return f"{settings.public_origin}{settings.proxy_prefix}/{SETTINGS_PAGE}"
+
+
+def settings_form(settings: AppSettings) -> dict[str, Any]:
+    """The form's scheme; its help link and text lead to the app's own settings page."""
+    page = settings_page_url(settings)
+    return {
+        "id": SETTINGS_FORM,
+        "priority": 10,
+        "section_type": "personal",
+        "section_id": SETTINGS_SECTION,
+        "title": "Publishing websites",
+        "description": (
+            'What "Publish as website" in the Files app does with a folder. If saving here '
+            "fails (Nextcloud 34 lets only admins and group admins save this form), use the "
+            f"app's own settings page: {page}"
+        ),
+        "doc_url": page,
+        "fields": _FIELDS,
+    }
 
 
 def register_ui(settings: AppSettings, retry: RetryPolicy | None = None) -> None:
@@ -67,7 +84,7 @@ def _register_ui(settings: AppSettings) -> None:
                 "order": 50,
             },
         )
-        ocs_call(http, "POST", "/api/v1/ui/settings", {"formScheme": _FORM})
+        ocs_call(http, "POST", "/api/v1/ui/settings", {"formScheme": settings_form(settings)})
 
 
 def user_settings(settings: AppSettings, user: str) -> dict[str, Any]:
@@ -79,6 +96,19 @@ def user_settings(settings: AppSettings, user: str) -> dict[str, Any]:
             return ocs_call(http, "POST", "/api/v1/ex-app/preference/get-values", body)
 
     return saved_settings(with_retries(read))
+
+
+def save_user_settings(settings: AppSettings, user: str, values: dict[str, str]) -> None:
+    """Store `values` as `user`'s preferences, where the form reads them (AppAPI's
+    preferences_ex; each set is tried again on a transient failure: it replaces the value)."""
+    with ocs_client(settings, user) as http:
+
+        def store(key: str, value: str) -> None:
+            body = {"configKey": key, "configValue": value}
+            with_retries(lambda: ocs_call(http, "POST", "/api/v1/ex-app/preference", body))
+
+        for key, value in values.items():
+            store(key, value)
 
 
 def saved_settings(rows: Any) -> dict[str, Any]:

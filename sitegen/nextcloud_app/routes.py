@@ -19,6 +19,7 @@ from starlette.routing import Route
 from sitegen.errors import BuildError, SitegenError
 from sitegen.nextcloud_app import integration
 from sitegen.nextcloud_app.hosting import CSP, Sites
+from sitegen.nextcloud_app.personal import PersonalSettings
 from sitegen.nextcloud_app.protocol import Caller, NotAuthorized, check_request
 from sitegen.nextcloud_app.publishing import Busy, Publisher
 from sitegen.nextcloud_app.request import (
@@ -173,6 +174,7 @@ def build_app(
     while the app does."""
     life = Lifecycle(settings, on_enabled)
     api = Publishing(settings, poll)
+    page = PersonalSettings(settings)
 
     def secret(handler: CallerHandler) -> Handler:
         return authorized(settings, handler)
@@ -192,6 +194,8 @@ def build_app(
             Route("/api/publish", secret(api.publish), methods=["POST"]),
             Route("/api/file-action", secret(api.file_action), methods=["POST"]),
             Route("/api/webhook", secret(api.webhook), methods=["POST"]),
+            Route("/settings", secret(page.show), methods=["GET"]),
+            Route("/settings", secret(page.save), methods=["POST"]),
             Route("/sites/{sid}", secret(api.site), methods=["GET"]),
             Route("/sites/{sid}/{path:path}", secret(api.site), methods=["GET"]),
         ],

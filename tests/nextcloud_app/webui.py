@@ -124,3 +124,16 @@ class Browser:
 
     def close(self) -> None:
         self.http.close()
+
+
+def chromium_page(chromium: Any, session: Browser) -> Any:
+    """A headless Chromium page in a context of its own holding `session`'s cookies, as if the
+    user had logged in through the form in that browser (the login page itself is script-built
+    and the trimmed server's core bundle is empty, so the form is posted by `Browser.login`)."""
+    context = chromium.new_context()
+    jar = [
+        {"name": c.name, "value": c.value or "", "url": session.nc.url}
+        for c in session.http.cookies.jar
+    ]
+    context.add_cookies(jar)
+    return context.new_page()
