@@ -1,6 +1,7 @@
 """Layer 4: what a store target really holds, against what its last manifest says.
 
-A file whose ETag moved is read and hashed: the same bytes are no change; bytes that a killed
+A file whose ETag or size moved is read and hashed (the size too: Nextcloud can keep a file's
+ETag through an overwrite, see `recorded_file`): the same bytes are no change; bytes that a killed
 publish's lease said it would write are ours (the manifest takes them); anything else is drift,
 reported and, with `repair`, folded into the manifest so the plan restores the site. Files a cut
 run already deleted are simply gone; temporary uploads of killed runs are ours to delete.
@@ -74,10 +75,10 @@ class _Reconciling:
             if self.repair:
                 del self.manifest[path]
             return
+        # An ETag alone does not prove a file unchanged: Nextcloud keeps a file's ETag when an
+        # overwrite lands in the second of the file's stored mtime, new size and bytes and all.
         recorded = self.etags.get(path)
-        if (recorded is not None and st.etag == recorded) or (
-            recorded is None and st.size == entry.size
-        ):
+        if st.size == entry.size and (recorded is None or st.etag == recorded):
             return
         sha = self.sha_of(path)
         if sha == entry.sha256 or sha in self.intent.get(path, ()):  # ours
