@@ -73,7 +73,7 @@ class Ledger:
 
     def fetch(self, path: str, layout: Layout) -> bytes:
         etag = layout.etag(path)
-        cached = self.cache.read(path, etag)
+        cached = self.cache.read(path, etag, layout.size(path))
         if cached is not None:
             return cached
         data = self.store.read(path)

@@ -1,5 +1,6 @@
-"""Layer 4: a local copy of a target's bookkeeping files, keyed by their ETag on the target,
-so a publish with a warm cache reads nothing but one listing."""
+"""Layer 4: a local copy of a target's bookkeeping files, keyed by their ETag and size on the
+target, so a publish with a warm cache reads nothing but one listing. The size too: Nextcloud
+keeps a file's ETag through an overwrite in the same second (docs/publish.md, Drift)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ class StateCache:
     def _file(self, path: str) -> Path | None:
         return None if self.root is None else self.root / path.removeprefix(STATE_DIR + "/")
 
-    def read(self, path: str, etag: str | None) -> bytes | None:
+    def read(self, path: str, etag: str | None, size: int) -> bytes | None:
         f = self._file(path)
         if f is None or etag is None or not f.is_file():
             return None
         meta = f.with_name(f.name + ".etag")
-        if not meta.is_file() or meta.read_text() != etag:
+        if not meta.is_file() or meta.read_text() != _key(etag, size):
             return None
         return f.read_bytes()
 
@@ -35,7 +36,7 @@ class StateCache:
         meta.unlink(missing_ok=True)  # never a stale ETag beside new bytes
         f.write_bytes(data)
         if etag is not None:
-            meta.write_text(etag)
+            meta.write_text(_key(etag, len(data)))
 
     def prune(self, held: set[str]) -> None:
         """Forget cached journal records that compaction moved out of the journal."""
@@ -46,3 +47,7 @@ class StateCache:
             name = f.name.removesuffix(".etag")
             if f"{JOURNAL_DIR}/{name}" not in held:
                 f.unlink(missing_ok=True)
+
+
+def _key(etag: str, size: int) -> str:
+    return f"{etag}\n{size}"
