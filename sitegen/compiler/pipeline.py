@@ -93,7 +93,7 @@ def build_site(
         )
     caches = ReadCaches.load(out_dir, options.clean)
     with collector_paused():
-        loaded = read_site(discovered, load_options, caches.readers())
+        loaded = read_site(discovered, load_options, caches.readers(options.jobs))
     from .cliwrite import render_and_write  # the heavy stages: not needed by a no-change build
 
     pages, outputs, untouched = render_and_write(loaded, out_dir, options, last, progress)
@@ -124,10 +124,12 @@ class ReadCaches:
             return cls(None, None)
         return cls(FrontMatterCache.load(out_dir), LinksCache.load(out_dir))
 
-    def readers(self) -> Readers:
+    def readers(self, jobs: int | None) -> Readers:
+        """The readers of a build's load, in `jobs` processes (None: one per CPU)."""
         if self.front_matter is None or self.links is None:
-            return Readers()
-        return Readers(self.front_matter.parse, self.links.links)
+            return Readers(jobs=jobs)
+        stores = (self.front_matter, self.links)
+        return Readers(self.front_matter.parse, self.links.links, stores, jobs)
 
     def save(self) -> None:
         if self.front_matter is not None and self.links is not None:

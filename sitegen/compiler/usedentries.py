@@ -47,3 +47,12 @@ class UsedEntries:
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
+
+    def drain(self) -> dict[str, Any]:
+        """The entries used since the last drain (a worker process sends them to its parent)."""
+        used, self._used = self._used, {}
+        return used
+
+    def merge(self, used: dict[str, Any]) -> None:
+        """Count entries another process used (drained there) as used by this build."""
+        self._used.update(used)
