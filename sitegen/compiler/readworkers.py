@@ -93,16 +93,14 @@ class WorkerReads:
         find_links: FindLinks,
         publishes: Callable[[Page], bool],
         stores: Sequence[UsedEntries] = (),
-        min_pages: int = PARALLEL_MIN_PAGES,
     ) -> None:
         self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
         self._find, self._publishes, self._stores = find_links, publishes, stores
-        self.min_pages = min_pages
         self._found: dict[str, Links] = {}  # page body -> its links
 
     def __call__(self, reader: PageReader, sources: Sequence[SourceFile]) -> Iterator[PageOutcome]:
         forkable = "fork" in mp.get_all_start_methods()
-        if self.workers <= 1 or len(sources) < self.min_pages or not forkable:
+        if self.workers <= 1 or len(sources) < PARALLEL_MIN_PAGES or not forkable:
             return read_serially(reader, sources)
         return iter(self._in_workers(reader, sources))
 
