@@ -1,23 +1,22 @@
-"""Layer 3, part of stage "load": a cold build's pages read in forked worker processes.
+"""Layer 3, part of stage "load": a cold build's pages parsed on every core.
 
-Reading a page (its file, its front matter's YAML) and finding the links in its body are a
-sixth of a cold build's CPU, all of it before the render workers start: here that runs on every
-core. The parent lists the files; each worker reads a slice of them and sends the pages back
-(pickled: a tenth of what reading them costs), with the links of those the build publishes and
-the front matter and link cache entries it used (compiler/usedentries.py). Pages, problems and
-cache entries come back in the order of the files, so the load is the one a single process
-makes. A worker that dies (killed, out of memory) fails the build naming its pages; it never
-hangs it.
+Parsing a page's front matter (YAML) and finding the links in its body are a sixth of a cold
+build's CPU, all of it before the render workers start. The parent reads the page files (a
+tenth of that cost), then forks one process per other CPU: each parses a share of the pages
+and sends them back through a pipe, pickled without their bodies (the parent holds the text),
+with the links of those the build publishes and the front matter and link cache entries it
+used (compiler/usedentries.py); the parent parses the first share itself meanwhile. Shares are
+taken back in the order of the files, so the pages, problems and cache entries are those one
+process finds. A process that dies (killed, out of memory) fails the build naming the pages it
+had; its pipe closes, so it never hangs the build.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing as mp
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,16 +27,15 @@ from .readpages import PageOutcome, PageReader, read_serially, read_text
 from .tree import SourceFile
 from .usedentries import UsedEntries
 
-PARALLEL_MIN_PAGES = 400  # below this, starting workers costs more than it saves
-CHUNK = 100
+PARALLEL_MIN_PAGES = 400  # below this, forking costs more than it saves
 Links = list[tuple[int, str]]
 FindLinks = Callable[[str], Iterable[tuple[int, str]]]
 
 
 @dataclass(frozen=True)
 class _Work:
-    """What forked workers inherit: the page files, read (or why not), how to read a page, and
-    which pages' links to find."""
+    """What forked processes inherit: the page files, read (or why not), how to parse a page,
+    and which pages' links to find."""
 
     reader: PageReader
     sources: Sequence[SourceFile]
@@ -47,22 +45,18 @@ class _Work:
     stores: Sequence[UsedEntries]
 
 
-_forked: _Work | None = None
-
-# A page as sent back: without its body when that ends its file (the parent holds the text),
-# with the body's length instead; the links of a published page.
+# A page as parsed: without its body when that ends its file and it crosses a pipe (the body's
+# length instead); the links of a published page.
 _Sent = tuple[PageOutcome, int | None, Links | None]
-_ChunkResult = tuple[list[_Sent], list[dict[str, Any]]]
+_Share = tuple[list[_Sent], list[dict[str, Any]]]  # and the cache entries used
 
 
-def _read_chunk(start: int) -> _ChunkResult:
-    work = _forked
-    assert work is not None
-    sent = [_read_one(work, i) for i in range(start, min(start + CHUNK, len(work.sources)))]
+def _parse_share(work: _Work, share: range, strip: bool) -> _Share:
+    sent = [_parse_one(work, i, strip) for i in share]
     return sent, [store.drain() for store in work.stores]
 
 
-def _read_one(work: _Work, i: int) -> _Sent:
+def _parse_one(work: _Work, i: int, strip: bool) -> _Sent:
     sf, text = work.sources[i], work.texts[i]
     if isinstance(text, SitegenError):
         return (sf.rel, None, list(text.diagnostics)), None, None
@@ -70,7 +64,7 @@ def _read_one(work: _Work, i: int) -> _Sent:
     if page is None:
         return (rel, None, problems), None, None
     links = list(work.find_links(page.body)) if work.publishes(page) else None
-    if not text.endswith(page.body):  # a parse that changed the body: sent as it is
+    if not strip or not text.endswith(page.body):  # a parse that changed the body: sent whole
         return (rel, page, problems), None, links
     return (rel, dataclasses.replace(page, body=""), problems), len(page.body), links
 
@@ -83,9 +77,9 @@ def _text(sf: SourceFile) -> str | SitegenError:
 
 
 class WorkerReads:
-    """`read_all` for compiler/readpages.py's `read_pages` that reads in `jobs` processes
+    """`read_all` for compiler/readpages.py's `read_pages` that parses in `jobs` processes
     (None: one per CPU) when there are enough pages, and `find_links` for the link scan
-    (compiler/textlinks.py) that answers from the links the workers found."""
+    (compiler/textlinks.py) that answers from the links those processes found."""
 
     def __init__(
         self,
@@ -99,8 +93,7 @@ class WorkerReads:
         self._found: dict[str, Links] = {}  # page body -> its links
 
     def __call__(self, reader: PageReader, sources: Sequence[SourceFile]) -> Iterator[PageOutcome]:
-        forkable = "fork" in mp.get_all_start_methods()
-        if self.workers <= 1 or len(sources) < PARALLEL_MIN_PAGES or not forkable:
+        if self.workers <= 1 or len(sources) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
             return read_serially(reader, sources)
         return iter(self._in_workers(reader, sources))
 
@@ -109,23 +102,22 @@ class WorkerReads:
         return found if found is not None else self._find(body)
 
     def _in_workers(self, reader: PageReader, sources: Sequence[SourceFile]) -> list[PageOutcome]:
-        global _forked
-        texts = [_text(sf) for sf in sources]  # here: the workers need not send bodies back
+        texts = [_text(sf) for sf in sources]  # here: the bodies need not cross a pipe
         work = _Work(reader, sources, texts, self._find, self._publishes, self._stores)
-        out: list[PageOutcome] = []
-        _forked = work
+        size = -(-len(sources) // self.workers)
+        shares = [range(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]
+        children = [_fork(work, share) for share in shares[1:]]
         try:
-            with ProcessPoolExecutor(self.workers, mp.get_context("fork")) as pool:
-                for sent, drained in pool.map(_read_chunk, range(0, len(sources), CHUNK)):
-                    out.extend(self._keep(sent, texts[len(out) :], drained))
-        except BrokenProcessPool:
-            raise BuildError([_died(sources, len(out))]) from None
+            out = list(self._keep(*_parse_share(work, shares[0], strip=False), texts))
+            for pid, fd, share in children:
+                out.extend(self._keep(*_receive(pid, fd, sources, share), texts[share.start :]))
         finally:
-            _forked = None
+            for pid, fd, _ in children:
+                _reap(pid, fd)
         return out
 
     def _keep(
-        self, sent: list[_Sent], texts: Sequence[str | SitegenError], drained: list[dict[str, Any]]
+        self, sent: list[_Sent], drained: list[dict[str, Any]], texts: Sequence[str | SitegenError]
     ) -> Iterator[PageOutcome]:
         for store, entries in zip(self._stores, drained, strict=True):
             store.merge(entries)
@@ -138,11 +130,49 @@ class WorkerReads:
             yield rel, page, problems
 
 
-def _died(sources: Sequence[SourceFile], done: int) -> Diagnostic:
-    more = len(sources) - done - 1
+def _fork(work: _Work, share: range) -> tuple[int, int, range]:
+    """A process parsing `share` of the pages: (its pid, the pipe its result comes through)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse, send, and leave without running the parent's clean-ups
+        status = 1
+        try:
+            os.close(read_end)
+            try:
+                result: tuple[str, Any] = ("parsed", _parse_share(work, share, strip=True))
+            except Exception as exc:  # a bug: raised in the parent, as one process would
+                result = ("raised", exc)
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(result, pipe, pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end, share
+
+
+def _receive(pid: int, fd: int, sources: Sequence[SourceFile], share: range) -> _Share:
+    with os.fdopen(os.dup(fd), "rb") as pipe:
+        data = pipe.read()  # to the end: the child finished, or died and its pipe closed
+    try:
+        kind, value = pickle.loads(data)
+    except Exception:  # cut short: the child died
+        raise BuildError([_died(sources, share)]) from None
+    if kind == "raised":
+        raise value
+    assert isinstance(value, tuple)
+    return value
+
+
+def _reap(pid: int, fd: int) -> None:
+    os.close(fd)
+    os.waitpid(pid, 0)
+
+
+def _died(sources: Sequence[SourceFile], share: range) -> Diagnostic:
     return Diagnostic(
-        sources[done].display,
+        sources[share.start].display,
         None,
-        f"a process reading this page and the {more} after it stopped unexpectedly "
+        f"the process parsing this page and the {len(share) - 1} after it stopped unexpectedly "
         "(killed, or out of memory?): build again",
     )

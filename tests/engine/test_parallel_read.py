@@ -51,11 +51,8 @@ NAMES = st.text(alphabet="abc", min_size=1, max_size=3)
 
 @contextmanager
 def workers_for_any_site() -> Iterator[None]:
-    """Read in workers however few pages the site has, a few pages a task."""
-    with (
-        mock.patch.object(readworkers, "PARALLEL_MIN_PAGES", 1),
-        mock.patch.object(readworkers, "CHUNK", 3),
-    ):
+    """Parse in workers however few pages the site has."""
+    with mock.patch.object(readworkers, "PARALLEL_MIN_PAGES", 1):
         yield
 
 
