@@ -48,6 +48,11 @@ class UsedEntries:
         except (OSError, ValueError):
             return
 
+    @property
+    def empty(self) -> bool:
+        """Whether no earlier build stored any entry (a first build, or the file was lost)."""
+        return not self._known
+
     def drain(self) -> dict[str, Any]:
         """The entries used since the last drain (a worker process sends them to its parent)."""
         used, self._used = self._used, {}

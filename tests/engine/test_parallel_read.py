@@ -22,7 +22,7 @@ from sitegen.compiler import readworkers
 from sitegen.compiler.fmcache import FrontMatterCache
 from sitegen.compiler.linkscache import LinksCache
 from sitegen.compiler.load import LoadedSite, LoadOptions, Readers, discover_site, read_site
-from sitegen.compiler.pipeline import BuildOptions, build_site
+from sitegen.compiler.pipeline import BuildOptions, ReadCaches, build_site
 from sitegen.errors import BuildError
 from sitegen.model import Page
 from tests.conftest import NOW
@@ -176,3 +176,12 @@ def test_a_cold_build_in_workers_writes_what_one_process_writes(tmp_path: Path) 
     build_site(site, tmp_path / "one", BuildOptions(now=NOW, jobs=1))
     build_site(site, tmp_path / "two", BuildOptions(now=NOW, jobs=2))
     assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
+
+
+def test_only_a_build_without_cached_front_matter_parses_in_workers(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {"a.md": "---\ntitle: A\n---\nbody"})
+    out = tmp_path / "out"
+    assert ReadCaches.load(out, clean=False).readers(2).jobs == 2  # a first build
+    build_site(site, out, BuildOptions(now=NOW, jobs=2))
+    assert ReadCaches.load(out, clean=False).readers(2).jobs == 1  # cheap parses: no fork
+    assert ReadCaches.load(out, clean=True).readers(2).jobs == 2  # --clean
