@@ -31,9 +31,11 @@ from sitegen.errors import Diagnostic, SitegenError
 from sitegen.model import Page, in_attachments
 
 from .assemble import FileIds, LinkTargets
-from .readpages import PagesRead, published, read_pages, read_text
+from .readpages import PagesRead, published, publishing, read_pages, read_text
+from .readworkers import WorkerReads
 from .textlinks import Scanned, links_in, read_file_ids, scan
 from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
+from .usedentries import UsedEntries
 
 __all__ = ["LoadOptions", "LoadedSite", "Readers", "load_site", "read_site", "read_text"]
 
@@ -47,6 +49,8 @@ class Readers:
 
     parse_front_matter: Callable[[str, str], frontmatter.FrontMatter] = frontmatter.parse
     find_links: Callable[[str], Iterable[tuple[int, str]]] = links_in
+    stores: tuple[UsedEntries, ...] = ()  # those caches: worker processes send their use back
+    jobs: int | None = 1  # processes reading pages (None: one per CPU), compiler/readworkers.py
 
 
 @dataclass(frozen=True)
@@ -100,20 +104,28 @@ def read_site(
     readers = readers or Readers()
     problems = list(site.problems)
     data = _load_data(site.files, problems)
+    now = local_now(site.config, options)
+    tz = ZoneInfo(site.config.timezone)
+    workers = WorkerReads(
+        readers.jobs,
+        readers.find_links,
+        lambda page: publishing(page, tz, now, options.drafts, options.future)[0],
+        readers.stores,
+    )
     read = read_pages(
         site.files,
         site.config,
         readers.parse_front_matter,
         problems,
         earlier.read if earlier else None,
+        workers,
     )
-    now = local_now(site.config, options)
     pages, next_due = published(read, site.config, now, options.drafts, options.future)
     file_ids = read_file_ids(site.site_dir)
     targets = LinkTargets({p.source: p.url for p in pages}, site.files, file_ids)
     # Attachment files no published page links to are dropped; links leading nowhere, warned of.
     before = earlier.links if earlier is not None else None
-    scanned = scan(pages, targets, bool(file_ids.host), readers.find_links, before)
+    scanned = scan(pages, targets, bool(file_ids.host), workers.find_links, before)
     used = scanned.used()
     files = {r: sf for r, sf in site.files.items() if r in used or not in_attachments(r)}
     return dataclasses.replace(

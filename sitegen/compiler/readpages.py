@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -92,9 +92,11 @@ def read_pages(
     parse: ParseFrontMatter,
     problems: list[Diagnostic],
     earlier: PagesRead | None = None,
+    read_all: ReadAll | None = None,
 ) -> PagesRead:
     """Every page source among `files`, read (or taken over from `earlier`); errors go to
-    `problems`."""
+    `problems`. `read_all` reads the pages not taken over (compiler/readworkers.py reads them
+    in worker processes); by default, one after the other here."""
     started = time.time_ns()
     by_folder = folder_data(files, problems)
     context = repr((config, sorted(files)))
@@ -102,21 +104,54 @@ def read_pages(
         earlier = None
     pages: dict[str, Page] = {}
     signatures: dict[str, tuple[int, ...]] = {}
+    sources: list[str] = []  # in the order of `files`
+    to_read: list[SourceFile] = []
     for rel, sf in files.items():
         if not is_page(rel) or is_private(rel) or in_attachments(rel):
             continue
-        signature = _signature(sf)
+        sources.append(rel)
+        signatures[rel] = signature = _signature(sf)
         known = earlier.pages.get(rel) if earlier is not None else None
         if known is not None and earlier is not None and _same(signature, rel, earlier):
-            pages[rel], signatures[rel] = known, signature
-            continue
-        try:
-            pages[rel] = read_page(files, config, sf, by_folder, parse)
-        except SitegenError as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        signatures[rel] = signature
+            pages[rel] = known
+        else:
+            to_read.append(sf)
+    reader = PageReader(files, config, by_folder, parse)
+    for rel, page, found in (read_all or read_serially)(reader, to_read):
+        if page is None:
+            del signatures[rel]
+            problems.extend(found)
+        else:
+            pages[rel] = page
+    pages = {rel: pages[rel] for rel in sources if rel in pages}
     return PagesRead(pages, signatures, started, by_folder, context)
+
+
+@dataclass(frozen=True)
+class PageReader:
+    """Reads one page source with what every page is read with."""
+
+    files: Mapping[str, SourceFile]
+    config: SiteConfig
+    folder_data: FolderData
+    parse: ParseFrontMatter
+
+    def __call__(self, sf: SourceFile, text: str | None = None) -> PageOutcome:
+        """(source, page, no problem) or (source, None, its problems); `text`: the file's,
+        read already."""
+        try:
+            page = read_page(self.files, self.config, sf, self.folder_data, self.parse, text)
+        except SitegenError as exc:
+            return sf.rel, None, list(exc.diagnostics)
+        return sf.rel, page, []
+
+
+PageOutcome = tuple[str, Page | None, list[Diagnostic]]
+ReadAll = Callable[[PageReader, Sequence[SourceFile]], Iterable[PageOutcome]]
+
+
+def read_serially(reader: PageReader, sources: Sequence[SourceFile]) -> Iterator[PageOutcome]:
+    return (reader(sf) for sf in sources)
 
 
 def _signature(sf: SourceFile) -> tuple[int, ...]:
@@ -142,21 +177,31 @@ def published(
     due: list[dt.datetime] = []
     out: list[Page] = []
     for page in read.pages.values():
-        publish = page.meta.get("publish_date") or page.date
-        publish_at = _local(publish, tz) if publish else None
-        expiry = page.meta.get("expiry_date")
-        expiry_at = _local(expiry, tz) if expiry else None
-        if page.draft and not drafts:
-            continue
-        if publish_at and publish_at > now_local and not future:
-            due.append(publish_at)
-            continue
-        if expiry_at:
-            if expiry_at <= now_local:
-                continue
-            due.append(expiry_at)
-        out.append(page)
+        publish, changes_at = publishing(page, tz, now_local, drafts, future)
+        if changes_at is not None:
+            due.append(changes_at)
+        if publish:
+            out.append(page)
     return tuple(out), min(due) if due else None
+
+
+def publishing(
+    page: Page, tz: ZoneInfo, now_local: dt.datetime, drafts: bool, future: bool
+) -> tuple[bool, dt.datetime | None]:
+    """Whether the build publishes `page`, and when that changes (held back, or expiring)."""
+    publish = page.meta.get("publish_date") or page.date
+    publish_at = _local(publish, tz) if publish else None
+    expiry = page.meta.get("expiry_date")
+    expiry_at = _local(expiry, tz) if expiry else None
+    if page.draft and not drafts:
+        return False, None
+    if publish_at and publish_at > now_local and not future:
+        return False, publish_at
+    if expiry_at:
+        if expiry_at <= now_local:
+            return False, None
+        return True, expiry_at
+    return True, None
 
 
 def _no_index(files: Mapping[str, SourceFile], folder: str) -> bool:
@@ -176,8 +221,9 @@ def read_page(
     sf: SourceFile,
     folder_data: FolderData,
     parse: ParseFrontMatter = frontmatter.parse,
+    text: str | None = None,
 ) -> Page:
-    text = read_text(sf)
+    text = read_text(sf) if text is None else text
     fm = parse(text, sf.display)
     folder, _, name = sf.rel.rpartition("/")
     stem = name.rsplit(".", 1)[0]

@@ -47,3 +47,17 @@ class UsedEntries:
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
+
+    @property
+    def empty(self) -> bool:
+        """Whether no earlier build stored any entry (a first build, or the file was lost)."""
+        return not self._known
+
+    def drain(self) -> dict[str, Any]:
+        """The entries used since the last drain (a worker process sends them to its parent)."""
+        used, self._used = self._used, {}
+        return used
+
+    def merge(self, used: dict[str, Any]) -> None:
+        """Count entries another process used (drained there) as used by this build."""
+        self._used.update(used)
