@@ -46,6 +46,10 @@ class Index:
     # Folders ("" is the root) seen changing, and when (time.time()): listed again by the next
     # sync whatever their ETag says, until one lists them SETTLE_SECONDS after the change.
     unsettled: dict[str, float] = field(default_factory=dict)
+    # Files last downloaded within SETTLE_SECONDS of their mtime: the server may have rewritten
+    # them since without changing their listing (Nextcloud keeps the ETag of a same-size
+    # rewrite within the same second), so the next sync downloads them again.
+    fresh: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -60,7 +64,8 @@ class Index:
         files = {k: FileEntry(**v) for k, v in data["files"].items()}
         dirs = {k: v for k, v in data["dirs"].items()}
         unsettled = {str(k): float(v) for k, v in data.get("unsettled", {}).items()}
-        for key in (*files, *dirs, *(k for k in unsettled if k)):
+        fresh = [str(k) for k in data.get("fresh", [])]
+        for key in (*files, *dirs, *(k for k in unsettled if k), *fresh):
             split_path(key)  # an index edited by hand must not lead outside the mirror
         return cls(
             data["source"],
@@ -70,6 +75,7 @@ class Index:
             files,
             dirs,
             unsettled,
+            fresh,
         )
 
 
