@@ -30,7 +30,14 @@ from sitegen.changes import Changes, diff_listings
 from sitegen.errors import SourceError
 from sitegen.sources.index import FileEntry, Index, load_index, write_index
 from sitegen.sources.limits import SyncGuard, SyncLimits
-from sitegen.sources.listing import fresh_files, list_remote, propagates, unsettled_after
+from sitegen.sources.listing import (
+    folder_of,
+    fresh_files,
+    list_remote,
+    propagates,
+    to_download_again,
+    unsettled_after,
+)
 from sitegen.webdav import Client, Resource, split_path
 
 Progress = Callable[[int, int], None]
@@ -141,8 +148,13 @@ class Mirror:
             {k: v.fingerprint for k, v in listing.files.items()},
         )
         local = self._local_files()
-        # Files still fresh last time may have been rewritten without a trace in the listing.
-        recheck = {k for k in (old.fresh if old else ()) if k in listing.files and k in local}
+        # Files fresh at their last download may have been rewritten since without a trace in
+        # the listing: downloaded once more when old enough if their folder changed meanwhile
+        # (not at every poll: a download holds Nextcloud's lock, a save then fails with 423).
+        young = set(fresh_files(listing.files, started))
+        seen = {"": root.etag, **listing.dirs} if propagates(root) else {}
+        old_fresh = {k: v for k, v in (old.fresh if old else {}).items() if k in local}
+        recheck = to_download_again(old_fresh, seen, young) & listing.files.keys()
         recheck -= set(changes.changed)
         # Also fetch what the index says we have but the disk does not (a crash, a stray edit).
         fetch = sorted(
@@ -170,7 +182,10 @@ class Mirror:
                 new_files,
                 listing.dirs,
                 unsettled_after(old, root.etag, listing.dirs, time.time()),
-                fresh_files(new_files, started),
+                {
+                    k: seen.get(folder_of(k)) if k in fetch else old_fresh.get(k)
+                    for k in fresh_files(new_files, started)
+                },
             ),
         )
         self._unsettled = bool(index.unsettled or index.fresh)

@@ -102,11 +102,28 @@ def test_a_rewrite_that_leaves_the_listing_as_it_was_is_fetched_again(
         remote.write({"index.md": "# Home\n\nTwo.\n"})  # in the same second, or seen anyway
     again = remote.source(cache)  # the next run, in a new process
     assert again.fingerprint() is None  # a fresh file: a poller must sync
+    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)  # now the file is old enough
     assert again.sync().changes.changed == ("index.md",)
     assert (again.local_dir / "index.md").read_text() == "# Home\n\nTwo.\n"
-
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)  # now the file is old enough
-    assert again.sync().changes.empty  # downloaded once more, the same bytes: confirmed
     index = again.mirror.index()
-    assert index is not None and index.fresh == []
-    assert (again.local_dir / "index.md").read_text() == "# Home\n\nTwo.\n"
+    assert index is not None and index.fresh == {}
+    assert again.sync().changes.empty  # the folders seen changing settle too
+    assert again.fingerprint() is not None
+
+
+@pytest.mark.parametrize("remote", ["wsgidav", "wsgidav-nc"], indirect=True)
+def test_a_fresh_file_is_downloaded_again_once_old_enough_and_only_if_it_may_have_changed(
+    remote: Remote, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each download holds Nextcloud's lock on the file: an author's save meanwhile gets 423.
+    # Where folder ETags propagate, an unchanged folder proves the file was not rewritten.
+    monkeypatch.setattr(listing, "SETTLE_SECONDS", 3600.0)
+    remote.write({"index.md": "One."})
+    source = remote.source(cache)
+    source.sync()
+    assert source.sync().bytes == 0  # still young: not downloaded again
+    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)
+    confirming = source.sync()
+    assert confirming.changes.empty
+    assert confirming.bytes == (0 if remote.kind == "wsgidav-nc" else len("One."))
+    assert source.sync().bytes == 0  # confirmed: never again
