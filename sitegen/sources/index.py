@@ -46,6 +46,11 @@ class Index:
     # Folders ("" is the root) seen changing, and when (time.time()): listed again by the next
     # sync whatever their ETag says, until one lists them SETTLE_SECONDS after the change.
     unsettled: dict[str, float] = field(default_factory=dict)
+    # Files last downloaded within SETTLE_SECONDS of their mtime: the server may have rewritten
+    # them since without changing their listing (Nextcloud keeps the ETag of a same-size
+    # rewrite within the same second), so a sync downloads them again once they are older if
+    # their folder's ETag (kept here as it was at the download; None: unknown) moved meanwhile.
+    fresh: dict[str, str | None] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -60,7 +65,8 @@ class Index:
         files = {k: FileEntry(**v) for k, v in data["files"].items()}
         dirs = {k: v for k, v in data["dirs"].items()}
         unsettled = {str(k): float(v) for k, v in data.get("unsettled", {}).items()}
-        for key in (*files, *dirs, *(k for k in unsettled if k)):
+        fresh = {str(k): v if v is None else str(v) for k, v in data.get("fresh", {}).items()}
+        for key in (*files, *dirs, *(k for k in unsettled if k), *fresh):
             split_path(key)  # an index edited by hand must not lead outside the mirror
         return cls(
             data["source"],
@@ -70,6 +76,7 @@ class Index:
             files,
             dirs,
             unsettled,
+            fresh,
         )
 
 

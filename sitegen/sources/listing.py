@@ -8,6 +8,11 @@
   with the final root ETag and the old file). So a listing taken right after a change may be
   stale while its ETags look final. Folders seen changing stay `unsettled` and are listed again,
   ETag or not, until a listing made SETTLE_SECONDS after the change confirms them.
+- Nextcloud also keeps a file's ETag when the file is rewritten with the same size within the
+  second of its mtime (its scanner reuses the ETag while the storage mtime is unchanged; only the
+  folder ETags move): such a rewrite leaves the file's listing exactly as it was. So a file
+  downloaded before its mtime is SETTLE_SECONDS old stays `fresh`; once old enough it is
+  downloaded once more (its content compared) if its folder's ETag moved since its download.
 - Otherwise everything is listed: one PROPFIND Depth infinity if the server allows it, else
   Depth 1 folder by folder, `jobs` at a time.
 """
@@ -95,6 +100,30 @@ def unsettled_after(
         if k in after and abs(now - t) < SETTLE_SECONDS
     }
     return {**recent, **changed}
+
+
+def fresh_files(files: dict[str, FileEntry], downloaded_after: float) -> list[str]:
+    """The files whose content, downloaded after `downloaded_after` (time.time()), may still be
+    overwritten without a trace in the listing: their mtime is not SETTLE_SECONDS older (the
+    margin covers the second's rounding and a small clock difference with the server)."""
+    limit = downloaded_after - SETTLE_SECONDS
+    return sorted(k for k, e in files.items() if e.mtime is not None and e.mtime > limit)
+
+
+def folder_of(key: str) -> str:
+    return key.rpartition("/")[0]
+
+
+def to_download_again(
+    fresh: dict[str, str | None], folder_etags: dict[str, str | None], young: set[str]
+) -> set[str]:
+    """The fresh files old enough now whose folder ETag moved since their download (a trace-less
+    rewrite moves it too); where folder ETags do not propagate (None), every one of them."""
+    return {
+        k
+        for k, etag in fresh.items()
+        if k not in young and (etag is None or folder_etags.get(folder_of(k)) != etag)
+    }
 
 
 def _walk(

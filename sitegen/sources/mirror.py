@@ -30,7 +30,14 @@ from sitegen.changes import Changes, diff_listings
 from sitegen.errors import SourceError
 from sitegen.sources.index import FileEntry, Index, load_index, write_index
 from sitegen.sources.limits import SyncGuard, SyncLimits
-from sitegen.sources.listing import list_remote, propagates, unsettled_after
+from sitegen.sources.listing import (
+    folder_of,
+    fresh_files,
+    list_remote,
+    propagates,
+    to_download_again,
+    unsettled_after,
+)
 from sitegen.webdav import Client, Resource, split_path
 
 Progress = Callable[[int, int], None]
@@ -58,11 +65,11 @@ class Mirror:
         self._unsettled: bool | None = None  # None: not looked at yet
 
     def unsettled(self) -> bool:
-        """Whether the next sync must list folders again whatever the root's ETag says (see
-        listing.SETTLE_SECONDS); kept in memory after the first look."""
+        """Whether the next sync must list folders or download fresh files again whatever the
+        root's ETag says (see sources/listing.py); kept in memory after the first look."""
         if self._unsettled is None:
             index = self.index()
-            self._unsettled = index is not None and bool(index.unsettled)
+            self._unsettled = index is not None and bool(index.unsettled or index.fresh)
         return self._unsettled
 
     def index(self) -> Index | None:
@@ -129,6 +136,7 @@ class Mirror:
         root: Resource | None,
     ) -> MirrorSync:
         old = self.index()
+        started = time.time()  # every download below starts after this
         root = root or client.stat("")
         if not root.is_dir:
             raise SourceError(f"{self.source} is a file, not a folder")
@@ -140,13 +148,25 @@ class Mirror:
             {k: v.fingerprint for k, v in listing.files.items()},
         )
         local = self._local_files()
+        # Files fresh at their last download may have been rewritten since without a trace in
+        # the listing: downloaded once more when old enough if their folder changed meanwhile
+        # (not at every poll: a download holds Nextcloud's lock, a save then fails with 423).
+        young = set(fresh_files(listing.files, started))
+        seen = {"": root.etag, **listing.dirs} if propagates(root) else {}
+        old_fresh = {k: v for k, v in (old.fresh if old else {}).items() if k in local}
+        recheck = to_download_again(old_fresh, seen, young) & listing.files.keys()
+        recheck -= set(changes.changed)
         # Also fetch what the index says we have but the disk does not (a crash, a stray edit).
         fetch = sorted(
             set(changes.added)
             | set(changes.changed)
             | {k for k, e in listing.files.items() if local.get(k) != e.size}
+            | recheck
         )
         staged, fetched_bytes = self._download(client, guard, listing.files, fetch, jobs, progress)
+        rewritten = self._keep_rewritten(staged, recheck)
+        if rewritten:
+            changes = replace(changes, changed=tuple(sorted({*changes.changed, *rewritten})))
         new_files = dict(listing.files)
         for key, (_, size) in staged.items():
             new_files[key] = replace(new_files[key], size=size)
@@ -162,12 +182,29 @@ class Mirror:
                 new_files,
                 listing.dirs,
                 unsettled_after(old, root.etag, listing.dirs, time.time()),
+                {
+                    k: seen.get(folder_of(k)) if k in fetch else old_fresh.get(k)
+                    for k in fresh_files(new_files, started)
+                },
             ),
         )
-        self._unsettled = bool(index.unsettled)
+        self._unsettled = bool(index.unsettled or index.fresh)
         return MirrorSync(changes, fetched_bytes)
 
     # -- disk ---------------------------------------------------------------------------------
+
+    def _keep_rewritten(self, staged: dict[str, tuple[Path, int]], recheck: set[str]) -> set[str]:
+        """Of the fresh files downloaded again, the rewritten ones; the others are left out of
+        `staged`, so the mirror keeps its copy untouched."""
+        rewritten = set()
+        for key in recheck & staged.keys():
+            path, _ = staged[key]
+            if _same_bytes(path, self._target(key)):
+                del staged[key]
+                path.unlink()
+            else:
+                rewritten.add(key)
+        return rewritten
 
     def _target(self, key: str) -> Path:
         """The mirror path for a key; refuses anything that could lead outside site/."""
@@ -284,3 +321,10 @@ class Mirror:
             if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
                 parent.unlink()
             parent.mkdir(exist_ok=True)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False

@@ -155,9 +155,11 @@ class RemoteSource:
         root = client.stat("")
         if root.etag is not None and root.fileid is not None:
             self._root_hint = root  # the sync that may follow need not ask again
-            # Right after a change the root's ETag can be final before the files are: no
-            # fingerprint (so the caller syncs) until a sync has seen the folders settle.
+            # Right after a change the listing can lag behind the content: no fingerprint (so
+            # the caller syncs) until a sync has seen the folders and fresh files settle.
             return None if self.mirror.unsettled() else root.etag
+        if self.mirror.unsettled():
+            return None
         digest = hashlib.sha256()
         for r in sorted(client.propfind("", "infinity"), key=lambda r: r.key):
             digest.update(f"{r.key}\0{r.is_dir}\0{r.etag}\0{r.size}\0{r.mtime}\n".encode())

@@ -3,6 +3,7 @@ rebuild at once (timed polls slow down meanwhile); without push it polls the roo
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from sitegen.serve import Preview, ServeOptions
 from sitegen.serve.watch import PUSHED_POLL
-from sitegen.sources import RemoteSource, parse_location
+from sitegen.sources import RemoteSource, listing, parse_location
 from sitegen.sources.url import RemoteLocation
 from tests.servers.nextcloud import NextcloudServer
 
@@ -65,6 +66,26 @@ def test_without_push_the_preview_polls(fake_nc: FakeNextcloud, tmp_path: Path) 
         assert preview.push is None and fake_nc.push.authenticated == 0
         (fake_nc.site / "index.md").write_text("---\ntitle: Home\n---\n# Home\n\nPolled.\n")
         wait_for(lambda: "Polled." in page_text(preview), "the polled edit", lines)
+    finally:
+        preview.close()
+
+
+def test_a_rewrite_that_leaves_the_listing_as_it_was_reaches_the_preview(
+    fake_nc: FakeNextcloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nextcloud keeps a file's ETag, size and mtime when it is rewritten with the same size in
+    # the second of its mtime; here a rewrite that restores the mtime does the same.
+    monkeypatch.setattr(listing, "SETTLE_SECONDS", 3600.0)  # a slow machine must not age it
+    lines: list[str] = []
+    preview = preview_of(fake_nc.spec(), tmp_path / "cache", lines, poll=0.2, push=False)
+    try:
+        page = fake_nc.site / "index.md"
+        text, stat = page.read_text(), page.stat()
+        page.write_text(text.replace("Home", "Hove"))
+        os.utime(page, (stat.st_atime, stat.st_mtime))
+        assert page.stat().st_size == stat.st_size
+        monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)  # now it is old enough
+        wait_for(lambda: "Hove" in page_text(preview), "the edit", lines)
     finally:
         preview.close()
 
