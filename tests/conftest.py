@@ -13,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from sitegen.compiler.ownership import mark_owned
 from sitegen.compiler.pipeline import BuildOptions, BuildResult, build_site
 from sitegen.errors import BuildError, SitegenError
-from sitegen.sources import listing
+from sitegen.sources import settle
 from tests.servers.faultproxy import fault_proxy
 from tests.servers.nextcloud import nc_env, nextcloud
 from tests.trees import snapshot, write_tree
@@ -129,6 +129,6 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A sync right after a changing one counts as confirming it (sources/listing.py waits
+    """A sync right after a changing one counts as confirming it (sources/settle.py waits
     SETTLE_SECONDS for Nextcloud's files to catch up with its folder ETags)."""
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(settle, "SETTLE_SECONDS", 0.0)

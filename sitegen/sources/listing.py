@@ -3,16 +3,8 @@
 - Folder ETags propagate (Nextcloud: a folder's ETag changes when anything below it changes,
   up to the root; we trust this when the server reports `oc:fileid`): an unchanged root means
   nothing changed (one PROPFIND Depth 0), and only folders whose ETag changed are listed again.
-- Nextcloud changes a folder's ETag before the new file is in place: a PUT moves the folder's ETag
-  on to its final value a moment before the file's own entry (seen on Nextcloud 34: a listing
-  with the final root ETag and the old file). So a listing taken right after a change may be
-  stale while its ETags look final. Folders seen changing stay `unsettled` and are listed again,
-  ETag or not, until a listing made SETTLE_SECONDS after the change confirms them.
-- Nextcloud also keeps a file's ETag when the file is rewritten with the same size within the
-  second of its mtime (its scanner reuses the ETag while the storage mtime is unchanged; only the
-  folder ETags move): such a rewrite leaves the file's listing exactly as it was. So a file
-  downloaded before its mtime is SETTLE_SECONDS old stays `fresh`; once old enough it is
-  downloaded once more (its content compared) if its folder's ETag moved since its download.
+- Right after a change a listing may look final and not be (sources/settle.py): folders
+  and files it names as unsettled or fresh are checked again, ETag or not.
 - Otherwise everything is listed: one PROPFIND Depth infinity if the server allows it, else
   Depth 1 folder by folder, `jobs` at a time.
 """
@@ -27,7 +19,6 @@ from sitegen.sources.index import FileEntry, Index
 from sitegen.sources.limits import SyncGuard, SyncLimits
 from sitegen.webdav import Client, Resource, WebDAVError
 
-SETTLE_SECONDS = 2.0  # far longer than one PUT's last steps inside the server
 RECHECK_FOLDER_BY_FOLDER = 8  # more unsettled folders than this: one Depth-infinity listing
 
 # Statuses with which servers refuse Depth infinity (Nextcloud can be configured to refuse it).
@@ -84,46 +75,6 @@ def _from_resources(
         else:
             listing.files[r.key] = FileEntry.of(r)
     return listing
-
-
-def unsettled_after(
-    old: Index | None, root_etag: str | None, dirs: dict[str, str | None], now: float
-) -> dict[str, float]:
-    """The folders the next sync must list again: those whose ETag this sync saw change (all of
-    them on a first sync), and those seen changing less than SETTLE_SECONDS ago."""
-    before = {"": old.root_etag, **old.dirs} if old is not None else {}
-    after = {"": root_etag, **dirs}
-    changed = {k: now for k, etag in after.items() if old is None or before.get(k) != etag}
-    recent = {
-        k: t
-        for k, t in (old.unsettled if old is not None else {}).items()
-        if k in after and abs(now - t) < SETTLE_SECONDS
-    }
-    return {**recent, **changed}
-
-
-def fresh_files(files: dict[str, FileEntry], downloaded_after: float) -> list[str]:
-    """The files whose content, downloaded after `downloaded_after` (time.time()), may still be
-    overwritten without a trace in the listing: their mtime is not SETTLE_SECONDS older (the
-    margin covers the second's rounding and a small clock difference with the server)."""
-    limit = downloaded_after - SETTLE_SECONDS
-    return sorted(k for k, e in files.items() if e.mtime is not None and e.mtime > limit)
-
-
-def folder_of(key: str) -> str:
-    return key.rpartition("/")[0]
-
-
-def to_download_again(
-    fresh: dict[str, str | None], folder_etags: dict[str, str | None], young: set[str]
-) -> set[str]:
-    """The fresh files old enough now whose folder ETag moved since their download (a trace-less
-    rewrite moves it too); where folder ETags do not propagate (None), every one of them."""
-    return {
-        k
-        for k, etag in fresh.items()
-        if k not in young and (etag is None or folder_etags.get(folder_of(k)) != etag)
-    }
 
 
 def _walk(

@@ -30,14 +30,8 @@ from sitegen.changes import Changes, diff_listings
 from sitegen.errors import SourceError
 from sitegen.sources.index import FileEntry, Index, load_index, write_index
 from sitegen.sources.limits import SyncGuard, SyncLimits
-from sitegen.sources.listing import (
-    folder_of,
-    fresh_files,
-    list_remote,
-    propagates,
-    to_download_again,
-    unsettled_after,
-)
+from sitegen.sources.listing import list_remote, propagates
+from sitegen.sources.settle import folder_of, fresh_files, same_bytes, to_recheck, unsettled_after
 from sitegen.webdav import Client, Resource, split_path
 
 Progress = Callable[[int, int], None]
@@ -66,7 +60,7 @@ class Mirror:
 
     def unsettled(self) -> bool:
         """Whether the next sync must list folders or download fresh files again whatever the
-        root's ETag says (see sources/listing.py); kept in memory after the first look."""
+        root's ETag says (see sources/settle.py); kept in memory after the first look."""
         if self._unsettled is None:
             index = self.index()
             self._unsettled = index is not None and bool(index.unsettled or index.fresh)
@@ -148,14 +142,9 @@ class Mirror:
             {k: v.fingerprint for k, v in listing.files.items()},
         )
         local = self._local_files()
-        # Files fresh at their last download may have been rewritten since without a trace in
-        # the listing: downloaded once more when old enough if their folder changed meanwhile
-        # (not at every poll: a download holds Nextcloud's lock, a save then fails with 423).
-        young = set(fresh_files(listing.files, started))
         seen = {"": root.etag, **listing.dirs} if propagates(root) else {}
         old_fresh = {k: v for k, v in (old.fresh if old else {}).items() if k in local}
-        recheck = to_download_again(old_fresh, seen, young) & listing.files.keys()
-        recheck -= set(changes.changed)
+        recheck = to_recheck(old_fresh, seen, listing.files, started) - set(changes.changed)
         # Also fetch what the index says we have but the disk does not (a crash, a stray edit).
         fetch = sorted(
             set(changes.added)
@@ -172,22 +161,22 @@ class Mirror:
             new_files[key] = replace(new_files[key], size=size)
         guard.total([e.size or 0 for e in new_files.values()])  # unsized files shared the room
         self._apply(staged, listing.dirs, new_files, local)
-        write_index(
-            self.index_path,
-            index := Index(
-                self.source,
-                root.etag,
-                propagates(root),
-                listing.infinity,
-                new_files,
-                listing.dirs,
-                unsettled_after(old, root.etag, listing.dirs, time.time()),
-                {
-                    k: seen.get(folder_of(k)) if k in fetch else old_fresh.get(k)
-                    for k in fresh_files(new_files, started)
-                },
-            ),
+        fresh = {
+            k: seen.get(folder_of(k)) if k in fetch else old_fresh.get(k)
+            for k in fresh_files(new_files, started)
+        }
+        unsettled = unsettled_after(old, root.etag, listing.dirs, time.time())
+        index = Index(
+            self.source,
+            root.etag,
+            propagates(root),
+            listing.infinity,
+            new_files,
+            listing.dirs,
+            unsettled,
+            fresh,
         )
+        write_index(self.index_path, index)
         self._unsettled = bool(index.unsettled or index.fresh)
         return MirrorSync(changes, fetched_bytes)
 
@@ -199,7 +188,7 @@ class Mirror:
         rewritten = set()
         for key in recheck & staged.keys():
             path, _ = staged[key]
-            if _same_bytes(path, self._target(key)):
+            if same_bytes(path, self._target(key)):
                 del staged[key]
                 path.unlink()
             else:
@@ -321,10 +310,3 @@ class Mirror:
             if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
                 parent.unlink()
             parent.mkdir(exist_ok=True)
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    try:
-        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
-    except OSError:
-        return False

@@ -145,7 +145,7 @@ def test_a_change_on_the_webdav_server_reaches_the_open_page(
     poller = run.preview.poller
     assert poller is not None and poller.polls >= 1
 
-    # The folders that just changed are listed again until they settle (sources/listing.py);
+    # The folders that just changed are listed again until they settle (sources/settle.py);
     # then nothing changes: one request a poll (the root folder's ETag), no sync.
     run.wait_for(lambda: not source.mirror.unsettled(), what="the changed folders to settle")
     run.wait_for(lambda: poller.last is not None, what="a fingerprint again")

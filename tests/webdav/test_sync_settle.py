@@ -1,6 +1,6 @@
 """Nextcloud moves a folder's ETag on a moment before the changed file is in place, so a sync
 that lists right then records the final ETag with the old file. Folders seen changing are listed
-again until a listing SETTLE_SECONDS later confirms them (sources/listing.py)."""
+again until a listing SETTLE_SECONDS later confirms them (sources/settle.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from conftest import Remote
 
 from sitegen.sources import listing
 from sitegen.sources.index import Index, write_index
-from sitegen.sources.listing import SETTLE_SECONDS, unsettled_after
+from sitegen.sources.settle import SETTLE_SECONDS, unsettled_after
 from tests.webdav.test_sync import touch_later
 
 PROPAGATING = ["wsgidav-nc", pytest.param("nextcloud", marks=pytest.mark.nextcloud)]
