@@ -12,7 +12,7 @@ import pytest
 
 from sitegen.serve import Preview, ServeOptions
 from sitegen.serve.watch import PUSHED_POLL
-from sitegen.sources import RemoteSource, listing, parse_location
+from sitegen.sources import RemoteSource, parse_location, settle
 from sitegen.sources.url import RemoteLocation
 from tests.servers.nextcloud import NextcloudServer
 
@@ -75,7 +75,7 @@ def test_a_rewrite_that_leaves_the_listing_as_it_was_reaches_the_preview(
 ) -> None:
     # Nextcloud keeps a file's ETag, size and mtime when it is rewritten with the same size in
     # the second of its mtime; here a rewrite that restores the mtime does the same.
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 3600.0)  # a slow machine must not age it
+    monkeypatch.setattr(settle, "SETTLE_SECONDS", 3600.0)  # a slow machine must not age it
     lines: list[str] = []
     preview = preview_of(fake_nc.spec(), tmp_path / "cache", lines, poll=0.2, push=False)
     try:
@@ -84,7 +84,7 @@ def test_a_rewrite_that_leaves_the_listing_as_it_was_reaches_the_preview(
         page.write_text(text.replace("Home", "Hove"))
         os.utime(page, (stat.st_atime, stat.st_mtime))
         assert page.stat().st_size == stat.st_size
-        monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)  # now it is old enough
+        monkeypatch.setattr(settle, "SETTLE_SECONDS", 0.0)  # now it is old enough
         wait_for(lambda: "Hove" in page_text(preview), "the edit", lines)
     finally:
         preview.close()

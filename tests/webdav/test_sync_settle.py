@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Remote
 
-from sitegen.sources import listing
+from sitegen.sources import settle
 from sitegen.sources.index import Index, write_index
 from sitegen.sources.settle import SETTLE_SECONDS, unsettled_after
 from tests.webdav.test_sync import touch_later
@@ -89,7 +89,7 @@ def test_a_rewrite_that_leaves_the_listing_as_it_was_is_fetched_again(
     # Nextcloud keeps a file's ETag, size and mtime when it is rewritten with the same size
     # within the second of its mtime (seen on Nextcloud 34; the preview then missed the edit
     # for good). On disk-backed servers the same comes from a rewrite that restores the mtime.
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 3600.0)  # a slow machine must not age it
+    monkeypatch.setattr(settle, "SETTLE_SECONDS", 3600.0)  # a slow machine must not age it
     remote.write({"index.md": "# Home\n\nOne.\n"})
     source = remote.source(cache)
     source.sync()
@@ -102,7 +102,7 @@ def test_a_rewrite_that_leaves_the_listing_as_it_was_is_fetched_again(
         remote.write({"index.md": "# Home\n\nTwo.\n"})  # in the same second, or seen anyway
     again = remote.source(cache)  # the next run, in a new process
     assert again.fingerprint() is None  # a fresh file: a poller must sync
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)  # now the file is old enough
+    monkeypatch.setattr(settle, "SETTLE_SECONDS", 0.0)  # now the file is old enough
     assert again.sync().changes.changed == ("index.md",)
     assert (again.local_dir / "index.md").read_text() == "# Home\n\nTwo.\n"
     index = again.mirror.index()
@@ -117,12 +117,12 @@ def test_a_fresh_file_is_downloaded_again_once_old_enough_and_only_if_it_may_hav
 ) -> None:
     # Each download holds Nextcloud's lock on the file: an author's save meanwhile gets 423.
     # Where folder ETags propagate, an unchanged folder proves the file was not rewritten.
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 3600.0)
+    monkeypatch.setattr(settle, "SETTLE_SECONDS", 3600.0)
     remote.write({"index.md": "One."})
     source = remote.source(cache)
     source.sync()
     assert source.sync().bytes == 0  # still young: not downloaded again
-    monkeypatch.setattr(listing, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(settle, "SETTLE_SECONDS", 0.0)
     confirming = source.sync()
     assert confirming.changes.empty
     assert confirming.bytes == (0 if remote.kind == "wsgidav-nc" else len("One."))
