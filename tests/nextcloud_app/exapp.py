@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -118,3 +120,19 @@ def ensure_daemon(nc: NextcloudServer) -> None:
     except NextcloudStartError:
         if DAEMON not in nc.occ("app_api:daemon:list"):
             raise
+
+
+@contextmanager
+def registered_app(
+    nc: NextcloudServer, folder: Path, app_id: str | None = None, **env: str
+) -> Iterator[ExApp]:
+    """The app started with `env` added, registered with Nextcloud; unregistered and stopped after."""
+    running = ExApp(nc, folder, app_id=app_id)
+    running.env.update(env)
+    running.start()
+    try:
+        running.register()
+        yield running
+        running.unregister()
+    finally:
+        running.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.nextcloud_app.exapp import ExApp
+from tests.nextcloud_app.exapp import ExApp, registered_app
 from tests.servers.nextcloud import NextcloudServer
 
 SITE = {
@@ -25,14 +25,8 @@ SITE = {
 
 @pytest.fixture(scope="module")
 def app(nextcloud: NextcloudServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExApp]:
-    running = ExApp(nextcloud, tmp_path_factory.mktemp("exapp"))
-    running.start()
-    try:
-        running.register()
+    with registered_app(nextcloud, tmp_path_factory.mktemp("exapp")) as running:
         yield running
-        running.unregister()
-    finally:
-        running.stop()
 
 
 def publish(app: ExApp, body: object, *, content: bytes | None = None) -> httpx.Response:

@@ -26,7 +26,7 @@ from sitegen.nextcloud_app.integration import (
 )
 from sitegen.nextcloud_app.protocol import ocs_call, ocs_client
 from sitegen.nextcloud_app.settings import AppSettings
-from tests.nextcloud_app.exapp import ExApp
+from tests.nextcloud_app.exapp import ExApp, registered_app
 from tests.nextcloud_app.test_app_nextcloud import assert_no_secret_in_logs
 from tests.nextcloud_app.webui import (
     OCS,
@@ -49,14 +49,8 @@ HANDLER = f"/index.php/apps/app_api/proxy/{APP_ID}/api/file-action"  # generateU
 
 @pytest.fixture(scope="module")
 def app(nextcloud: NextcloudServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExApp]:
-    running = ExApp(nextcloud, tmp_path_factory.mktemp("exapp"), app_id=APP_ID)
-    running.start()
-    try:
-        running.register()
+    with registered_app(nextcloud, tmp_path_factory.mktemp("exapp"), APP_ID) as running:
         yield running
-        running.unregister()
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.nextcloud_app.exapp import ExApp
+from tests.nextcloud_app.exapp import ExApp, registered_app
 from tests.nextcloud_app.test_app_nextcloud import publish
 from tests.servers.nextcloud import NextcloudServer
 
@@ -19,15 +19,10 @@ WEBHOOK_JOB = "OCA\\WebhookListeners\\BackgroundJobs\\WebhookCall"
 
 @pytest.fixture(scope="module")
 def app(nextcloud: NextcloudServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExApp]:
-    running = ExApp(nextcloud, tmp_path_factory.mktemp("exapp"))
-    running.env["SITEGEN_APP_POLL_SECONDS"] = "0"  # webhooks only: the fallback is off
-    running.start()
-    try:
-        running.register()
+    folder = tmp_path_factory.mktemp("exapp")
+    # webhooks only: the fallback is off
+    with registered_app(nextcloud, folder, SITEGEN_APP_POLL_SECONDS="0") as running:
         yield running
-        running.unregister()
-    finally:
-        running.stop()
 
 
 def wait_for(check: object, seconds: float = 60) -> bool:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sitegen.nextcloud_app.integration import DEFAULTS
-from tests.nextcloud_app.exapp import ExApp
+from tests.nextcloud_app.exapp import ExApp, registered_app
 from tests.nextcloud_app.test_app_nextcloud import assert_no_secret_in_logs
 from tests.nextcloud_app.test_files_ui import SITE, hooks_for, node_info
 from tests.nextcloud_app.webui import (
@@ -39,14 +39,8 @@ SHOTS = Path("/tmp")
 
 @pytest.fixture(scope="module")
 def app(nextcloud: NextcloudServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExApp]:
-    running = ExApp(nextcloud, tmp_path_factory.mktemp("exapp"), app_id=APP_ID)
-    running.start()
-    try:
-        running.register()
+    with registered_app(nextcloud, tmp_path_factory.mktemp("exapp"), APP_ID) as running:
         yield running
-        running.unregister()
-    finally:
-        running.stop()
 
 
 def plain_user(app: ExApp) -> Iterator[tuple[NextcloudServer, Browser]]:
