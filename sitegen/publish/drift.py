@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from sitegen.errors import Diagnostic
-from sitegen.publish.ledger import Known
+from sitegen.publish.ledger import Known, set_etag
 from sitegen.publish.manifest import STATE_DIR, Entry
 from sitegen.publish.plan import is_kept
 from sitegen.publish.store import Stat, is_temp_name
@@ -106,14 +106,7 @@ class _Reconciling:
 
     def _take(self, path: str, sha: str, st: Stat) -> None:
         self.manifest[path] = Entry(sha, st.size)
-        _set_etag(self.etags, path, st.etag)
+        set_etag(self.etags, path, st.etag)
 
     def _drifted(self, path: str, message: str) -> None:
         self.drift.append(Diagnostic(path, None, message))
-
-
-def _set_etag(etags: dict[str, str], path: str, etag: str | None) -> None:
-    if etag:
-        etags[path] = etag
-    else:
-        etags.pop(path, None)

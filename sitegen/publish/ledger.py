@@ -49,6 +49,14 @@ class Known:
     open_records: list[int] = field(default_factory=list)  # journal records after the base
 
 
+def set_etag(etags: dict[str, str], path: str, etag: str | None) -> None:
+    """Note a published file's ETag in `Known.etags`; an unknown one forgets the old."""
+    if etag:
+        etags[path] = etag
+    else:
+        etags.pop(path, None)
+
+
 class Ledger:
     def __init__(
         self,

@@ -30,7 +30,7 @@ from sitegen.publish.bulk import BulkFile
 from sitegen.publish.drift import reconcile
 from sitegen.publish.history import read_history
 from sitegen.publish.lease import LEASE_PATH, Lease
-from sitegen.publish.ledger import Known, Ledger, layout_of
+from sitegen.publish.ledger import Known, Ledger, layout_of, set_etag
 from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import MANIFEST_PATH, STATE_DIR, Entry, hash_file, make_delta
 from sitegen.publish.pagehistory import PageHistory
@@ -235,7 +235,7 @@ class StoreTarget:
         written: dict[str, str | None] = send(files) if files else {}
         assert self._known is not None
         for path, etag in written.items():
-            _set_etag(self._known.etags, path, etag)
+            set_etag(self._known.etags, path, etag)
             if progress:
                 progress(path, (out_dir / path).stat().st_size)
         return [p for p in paths if p not in written]
@@ -264,7 +264,7 @@ class StoreTarget:
                 return False
             etag = None
         with self._lock:
-            _set_etag(etags, path, etag)
+            set_etag(etags, path, etag)
         return True
 
     # -- verify --------------------------------------------------------------------------------
@@ -300,10 +300,3 @@ def _folders_of(paths: list[str]) -> set[str]:
         parts = path.split("/")[:-1]
         out |= {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
     return out
-
-
-def _set_etag(etags: dict[str, str], path: str, etag: str | None) -> None:
-    if etag:
-        etags[path] = etag
-    else:
-        etags.pop(path, None)
