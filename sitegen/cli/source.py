@@ -59,13 +59,13 @@ def resolve_site(
     **_: object,
 ) -> Path:
     """The local folder to build: the folder itself, or a remote source's freshly synced mirror."""
-    from sitegen.sources import SyncLimits, open_source, source_kind
-
-    if not source_kind(spec).remote:
+    if "://" not in spec:  # a folder path (sources/kinds.py), read in place
         path = Path(spec)
         if not path.is_dir():
             raise SitegenError(f"{spec}: no such folder")
         return path
+    # imported only for a URL: the sources package brings the WebDAV modules (XML, e-mail dates)
+    from sitegen.sources import SyncLimits, open_source
 
     source = open_source(
         spec,
