@@ -7,8 +7,6 @@ import re
 import sys
 from typing import Any
 
-import yaml
-
 from sitegen import yamlsafe
 from sitegen.errors import Diagnostic, SitegenError
 from sitegen.frontmatter import yaml_problem
@@ -45,7 +43,7 @@ def parse_data(text: str, path: str) -> Any:
             raise _fail(path, line, f"invalid TOML: {msg}") from None
     try:
         return yamlsafe.load(text)
-    except yaml.YAMLError as exc:
+    except yamlsafe.YAMLError as exc:
         line, problem = yaml_problem(exc)
         raise _fail(path, line + 1, f"invalid YAML: {problem}") from None
 

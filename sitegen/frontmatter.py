@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from sitegen import yamlsafe
 from sitegen.errors import Diagnostic, SitegenError
+
+if TYPE_CHECKING:
+    import yaml
 
 DATE_KEYS = ("date", "updated", "publish_date", "expiry_date")
 
@@ -67,11 +68,11 @@ def parse(text: str, path: str) -> FrontMatter:
     body_line = first_line + yaml_src.count("\n") + 1
     try:
         meta = yamlsafe.load(yaml_src)
-    except yaml.YAMLError as exc:
+    except yamlsafe.YAMLError as exc:
         repaired = _repair_tabs(yaml_src)
         try:
             meta = yamlsafe.load(repaired) if repaired != yaml_src else None
-        except yaml.YAMLError:
+        except yamlsafe.YAMLError:
             meta = None
         if meta is None:
             line, message = yaml_problem(exc)

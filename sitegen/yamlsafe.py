@@ -10,35 +10,57 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
+
+    YAMLError = yaml.YAMLError
 
 ALIAS_BUDGET = 100_000  # values that aliases may add to a document, over its own
 
-# PyYAML's C parser is several times faster than the pure-Python one; the constructor is Python.
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def __getattr__(name: str) -> Any:
+    """`yamlsafe.YAMLError` (for `except` clauses, evaluated only when something is raised):
+    PyYAML is imported on first use, since a build that reads no YAML (a no-change one) need
+    not pay for it."""
+    if name == "YAMLError":
+        import yaml
+
+        return yaml.YAMLError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SafeLoader(_Base):  # type: ignore[misc]
-    def construct_document(self, node: yaml.Node) -> Any:
-        _check_expansion(node)
-        return super().construct_document(node)
+@functools.cache
+def _loader() -> Any:
+    import yaml
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:  # matches the timestamp pattern, is no day of the calendar
-            return self.construct_scalar(node)
+    # PyYAML's C parser is several times faster than the pure-Python one; the constructor is
+    # Python.
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class SafeLoader(base):  # type: ignore[misc]
+        def construct_document(self, node: yaml.Node) -> Any:
+            _check_expansion(node)
+            return super().construct_document(node)
 
-SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
+        def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:  # matches the timestamp pattern, is no day of the calendar
+                return self.construct_scalar(node)
+
+    SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeLoader.construct_yaml_timestamp)
+    return SafeLoader
 
 
 def load(text: str) -> Any:
     """The value of one YAML document; raises yaml.YAMLError (with a mark) on any problem."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=SafeLoader)
+        return yaml.load(text, Loader=_loader())
     except RecursionError:  # libyaml allows 1000 levels; Python's stack may end first
         raise yaml.constructor.ConstructorError(
             None, None, "values nested too deeply", None
@@ -46,6 +68,8 @@ def load(text: str) -> Any:
 
 
 def _check_expansion(root: yaml.Node) -> None:
+    import yaml
+
     """Raise a ConstructorError at the alias that makes `root` expand past the budget."""
     sizes: dict[int, int] = {}  # id(node) -> values it expands to
     open_nodes: set[int] = set()
