@@ -25,6 +25,7 @@ from .load import LoadedSite, LoadOptions, Readers, discover_site, local_now, re
 from .moved import OutputHistory, page_outputs
 from .ownership import check_output, is_owned
 from .stamp import Stamp, inputs_key
+from .tree import disk_paths
 
 Progress = Callable[[str, int, int], None]
 
@@ -86,7 +87,7 @@ def build_site(
         and last.still_holds(key, out_dir, now)
         and is_owned(out_dir)
     ):
-        kept = tuple(sorted(last.outputs))
+        kept = last.files
         seconds = time.perf_counter() - started
         return BuildResult(
             out_dir, last.pages, last.assets, seconds, kept, last.next_due, None, True
@@ -143,7 +144,7 @@ class ReadCaches:
 def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:
     """What the no-change check compares (compiler/stamp.py): every file the build reads, the
     options that change what it makes, and the day."""
-    paths = [(sf.display, sf.path) for sf in site.files.values()]
+    paths = disk_paths(site.files)
     overrides = json.dumps(options.overrides.mapping(), sort_keys=True, default=str)
     settings = repr((options.drafts, options.future, options.base_url, options.now, overrides))
     if options.history is not None:  # the redirects it adds are outputs too

@@ -18,66 +18,82 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen
 from sitegen import __version__
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 100_000_000  # a file changed this close to the build's start is not trusted
+SIG = 4  # a file's signature: size, modification and change times, inode
 
 
 def stamp_file(out_dir: Path) -> Path:
     return out_dir.parent / ".sitegen" / f"{out_dir.name}.stamp.json"
 
 
-def inputs_key(paths: Iterable[tuple[str, Path]], settings: str, now: dt.datetime) -> str | None:
+def inputs_key(paths: Iterable[tuple[str, str]], settings: str, now: dt.datetime) -> str | None:
     """A key of everything a build reads, from file metadata only; None when a file changed
     too recently to be told apart from a later write."""
-    start = time.time_ns()
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((FORMAT, __version__, settings, now.date().isoformat())).encode())
-    code = Path(sitegen.__file__).parent
-    own = [(f"sitegen:{p.relative_to(code)}", p) for p in sorted(code.rglob("*.py"))]
-    for name, path in [*paths, *own]:
+    fresh = time.time_ns() - RACY_NS
+    sigs: list[tuple[str, int, int, int, int]] = []
+    for name, path in [*paths, *_own_code()]:
         try:
             st = os.stat(path)
         except OSError:
             return None
-        if max(st.st_mtime_ns, st.st_ctime_ns) > start - RACY_NS:
+        if st.st_mtime_ns > fresh or st.st_ctime_ns > fresh:
             return None
-        sig = f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
-        h.update(sig.encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
+        sigs.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    # one repr of the whole list: a name's odd characters (surrogates) come out escaped
+    text = repr((FORMAT, __version__, settings, now.date().isoformat(), sigs))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _sig(path: str) -> list[int]:
-    st = os.lstat(path)
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+def _own_code() -> list[tuple[str, str]]:
+    """sitegen's own modules (a changed sitegen may build differently), as (name, path)."""
+    out: list[tuple[str, str]] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    visit(entry.path, f"{prefix}{entry.name}/")
+                elif entry.name.endswith(".py"):
+                    out.append((f"sitegen:{prefix}{entry.name}", entry.path))
+
+    visit(os.path.dirname(sitegen.__file__), "")
+    out.sort()
+    return out
 
 
-def _output_state(
-    out_dir: Path, files: Iterable[str], known: Mapping[str, list[int]]
-) -> tuple[dict[str, list[int]], dict[str, list[int]]] | None:
-    """(file -> signature, folder -> signature) of these output files and their folders. A
-    folder's times change when an entry is added to it or removed, so the folders show whether
-    the output holds other files too, without listing thousands of folders. `known`: the
-    signatures of files this build found and left as they were."""
+def _signatures(out_dir: Path, rels: Iterable[str]) -> list[int]:
+    """The signatures of these output files (or folders, "" the output itself), one after
+    another; raises OSError when one is gone."""
     root = str(out_dir)
-    state: dict[str, list[int]] = {}
-    folders: dict[str, list[int]] = {}
-    try:
-        for rel in files:
-            state[rel] = known.get(rel) or _sig(os.path.join(root, rel))
-            folder = rel.rpartition("/")[0]
-            while folder not in folders:
-                folders[folder] = _sig(os.path.join(root, folder) if folder else root)
-                folder = folder.rpartition("/")[0]
-    except OSError:
-        return None
-    return state, folders
+    base = root + os.sep
+    out: list[int] = []
+    for rel in rels:
+        st = os.lstat(base + rel if rel else root)
+        out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return out
+
+
+def _folders(files: Iterable[str]) -> list[str]:
+    """The folders holding these output files, "" the output itself. A folder's times change
+    when an entry is added to it or removed, so they show whether the output holds other files
+    too, without listing thousands of folders."""
+    seen: dict[str, None] = {}
+    for rel in files:
+        folder = rel.rpartition("/")[0]
+        while folder not in seen:
+            seen[folder] = None
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
+    return list(seen)
 
 
 @dataclass(frozen=True)
@@ -86,8 +102,11 @@ class Stamp:
     pages: int
     assets: int
     next_due: dt.datetime | None
-    outputs: dict[str, list[int]]  # output file -> size, times, inode as the build left it
-    folders: dict[str, list[int]]  # the same of each output folder
+    files: tuple[str, ...]  # the output files, sorted
+    folders: tuple[str, ...]  # and their folders
+    # size, times and inode of each file, then of each folder, as the build left them (SIG
+    # numbers each, one flat list: cheap to read back and to compare)
+    signatures: tuple[int, ...]
 
     @classmethod
     def load(cls, out_dir: Path) -> Stamp | None:
@@ -96,16 +115,20 @@ class Stamp:
             if raw.get("format") != FORMAT:
                 return None
             due = raw["next_due"]
-            return cls(
+            stamp = cls(
                 str(raw["key"]),
                 int(raw["pages"]),
                 int(raw["assets"]),
                 dt.datetime.fromisoformat(due) if due else None,
-                {str(k): list(v) for k, v in raw["outputs"].items()},
-                {str(k): list(v) for k, v in raw["folders"].items()},
+                tuple(raw["files"]),
+                tuple(raw["folders"]),
+                tuple(raw["signatures"]),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+        if len(stamp.signatures) != SIG * (len(stamp.files) + len(stamp.folders)):
+            return None
+        return stamp
 
     def still_holds(self, key: str | None, out_dir: Path, local_now: dt.datetime) -> bool:
         """Whether a build with inputs `key` at `local_now` would leave the output as it is."""
@@ -113,29 +136,32 @@ class Stamp:
             return False
         if self.next_due is not None and local_now >= self.next_due:
             return False
-        return _output_state(out_dir, self.outputs, {}) == (self.outputs, self.folders)
+        try:
+            now = _signatures(out_dir, [*self.files, *self.folders])
+        except OSError:
+            return False
+        return tuple(now) == self.signatures
 
     def listing(self, out_dir: Path) -> set[str] | None:
         """Every file in the output, when no folder of it changed since the last build (so no
         file was added or removed); None when it must be listed."""
         try:
-            for rel, recorded in self.folders.items():
-                if _sig(os.path.join(out_dir, rel) if rel else str(out_dir)) != recorded:
-                    return None
+            now = _signatures(out_dir, self.folders)
         except OSError:
             return None
-        return set(self.outputs)
+        return set(self.files) if tuple(now) == self.signatures[SIG * len(self.files) :] else None
 
     def intact(self, out_dir: Path) -> dict[str, list[int]]:
         """The output files still as the last build left them (a build may keep those), with
         their signatures."""
         out = {}
-        root = str(out_dir)
-        for rel, recorded in self.outputs.items():
+        base = str(out_dir) + os.sep
+        for n, rel in enumerate(self.files):
             try:
-                st = os.lstat(os.path.join(root, rel))
+                st = os.lstat(base + rel)
             except OSError:
                 continue
+            recorded = list(self.signatures[SIG * n : SIG * n + SIG])
             if [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == recorded:
                 out[rel] = recorded
         return out
@@ -154,28 +180,36 @@ class Stamp:
         pages: int,
         assets: int,
         next_due: dt.datetime | None,
-        known: Mapping[str, list[int]] | None = None,
+        known: Mapping[str, Sequence[int]] | None = None,
     ) -> None:
         """Record a finished build: the state of its output, and its inputs' key when they
         were not too fresh to be keyed. `known`: signatures of the output files this build
         found intact (Stamp.intact) and did not write."""
-        state = _output_state(out_dir, outputs, known or {})
-        if state is None:
+        known = known or {}
+        files = sorted(outputs)
+        folders = _folders(files)
+        try:
+            signatures: list[int] = []
+            for rel in files:
+                signatures += known.get(rel) or _signatures(out_dir, [rel])
+            signatures += _signatures(out_dir, folders)
+        except OSError:
             return
-        path = stamp_file(out_dir)
         data = {
             "format": FORMAT,
             "key": key or "",
             "pages": pages,
             "assets": assets,
             "next_due": next_due.isoformat() if next_due else None,
-            "outputs": state[0],
-            "folders": state[1],
+            "files": files,
+            "folders": folders,
+            "signatures": signatures,
         }
+        path = stamp_file(out_dir)
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data), encoding="utf-8")
+            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
             os.replace(tmp, path)
         except OSError:
             return  # no stamp only makes the next build do the work

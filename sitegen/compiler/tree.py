@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,19 +33,21 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
     skip_real = {os.path.realpath(p) for p in skip}
     out: list[str] = []
 
-    def visit(folder: str, prefix: str) -> None:
+    def visit(folder: str, real: str, prefix: str) -> None:
         with os.scandir(folder) as it:
             for entry in it:
-                rel = prefix + entry.name
-                if is_ignored(rel):
+                name = entry.name
+                if is_ignored(name):  # the folders above it were checked on the way down
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    if os.path.realpath(entry.path) not in skip_real:
-                        visit(entry.path, rel + "/")
+                    # no link (those are not followed): its real path is its folder's and name
+                    inner = os.path.join(real, name)
+                    if inner not in skip_real:
+                        visit(entry.path, inner, prefix + name + "/")
                 elif entry.is_file() and (not entry.is_symlink() or is_within(entry.path, root)):
-                    out.append(rel)
+                    out.append(prefix + name)
 
-    visit(str(root), "")
+    visit(str(root), os.path.realpath(root), "")
     out.sort()
     return out
 
@@ -94,16 +96,56 @@ def _extends(settings: Path, display: str) -> str:
     return extends if isinstance(extends, str) else ""
 
 
-def overlay(
-    site_dir: Path, site_files: list[str], themes: list[tuple[str, Path]]
-) -> dict[str, SourceFile]:
+def overlay(site_dir: Path, site_files: list[str], themes: list[tuple[str, Path]]) -> Overlay:
     """rel -> SourceFile: the site's own file wins over its theme's at the same path, and a
     theme's over the theme it extends."""
-    files: dict[str, SourceFile] = {}
-    for name, folder in reversed(themes):
-        prefix = f"themes/{name}/"
-        for rel in walk(folder):
-            files[rel] = SourceFile(rel, folder / rel, prefix + rel, True)
-    for rel in site_files:
-        files[rel] = SourceFile(rel, site_dir / rel, rel, False)
-    return dict(sorted(files.items()))
+    layers = [(folder, f"themes/{name}/", True) for name, folder in reversed(themes)]
+    owner: dict[str, int] = {}
+    for n, (folder, _, _) in enumerate(layers):
+        owner.update(dict.fromkeys(walk(folder), n))
+    layers.append((site_dir, "", False))
+    owner.update(dict.fromkeys(site_files, len(layers) - 1))
+    return Overlay(layers, dict(sorted(owner.items())))
+
+
+class Overlay(Mapping[str, SourceFile]):
+    """The overlaid files (rel -> SourceFile), each made when first asked for: a no-change
+    build needs only their paths as text (`disk_paths`), and thousands of Path objects would
+    cost it a good part of its time."""
+
+    def __init__(self, layers: list[tuple[Path, str, bool]], owner: dict[str, int]) -> None:
+        self._layers = layers  # (folder, display prefix, from_theme), the site's last
+        self._owner = owner  # rel -> the layer it comes from, sorted by rel
+        self._made: dict[str, SourceFile] = {}
+
+    def __getitem__(self, rel: str) -> SourceFile:
+        sf = self._made.get(rel)
+        if sf is None:
+            folder, prefix, from_theme = self._layers[self._owner[rel]]
+            sf = self._made[rel] = SourceFile(rel, folder / rel, prefix + rel, from_theme)
+        return sf
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._owner
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owner)
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    def disk_paths(self) -> list[tuple[str, str]]:
+        """(display, path) of every file, as SourceFile would give them."""
+        roots = [(str(folder) + os.sep, prefix) for folder, prefix, _ in self._layers]
+        out = []
+        for rel, n in self._owner.items():
+            root, prefix = roots[n]
+            out.append((prefix + rel, root + rel))
+        return out
+
+
+def disk_paths(files: Mapping[str, SourceFile]) -> list[tuple[str, str]]:
+    """(display, path) of each of these files."""
+    if isinstance(files, Overlay):
+        return files.disk_paths()
+    return [(sf.display, str(sf.path)) for sf in files.values()]
