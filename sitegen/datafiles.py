@@ -11,11 +11,6 @@ from sitegen import yamlsafe
 from sitegen.errors import Diagnostic, SitegenError
 from sitegen.frontmatter import yaml_problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 DATA_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
 
@@ -37,10 +32,9 @@ def parse_data(text: str, path: str) -> Any:
             raise _fail(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
     if path.endswith(".toml"):
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            line, msg = toml_problem(exc)
-            raise _fail(path, line, f"invalid TOML: {msg}") from None
+            return read_toml(text)
+        except TOMLError as exc:
+            raise _fail(path, exc.line, f"invalid TOML: {exc.msg}") from None
     try:
         return yamlsafe.load(text)
     except yamlsafe.YAMLError as exc:
@@ -48,10 +42,29 @@ def parse_data(text: str, path: str) -> Any:
         raise _fail(path, line + 1, f"invalid YAML: {problem}") from None
 
 
-def toml_problem(exc: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
-    """(line, message) of a TOML error; tomllib puts the place in the message's text."""
-    m = re.search(r"\(at line (\d+)", str(exc))
-    return (int(m.group(1)) if m else None), re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+class TOMLError(ValueError):
+    """Text that is no TOML, at `line` when tomllib says."""
+
+    def __init__(self, line: int | None, msg: str) -> None:
+        super().__init__(msg)
+        self.line, self.msg = line, msg
+
+
+def read_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, imported on first use (a build reading no TOML need not pay for it); a
+    TOMLError with the line, which tomllib puts in the message's text."""
+    if not text:  # a site without sitegen.toml
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+)", str(exc))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise TOMLError(int(m.group(1)) if m else None, msg) from None
 
 
 def folder_metadata(value: Any, path: str) -> dict[str, dict[str, Any]]:

@@ -7,20 +7,15 @@ it is not one, taken as the plain string it is (`--set base_url=https://example.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sitegen.datafiles import TOMLError, read_toml
 from sitegen.errors import ConfigError, Diagnostic
 
 from .tomllines import KeyPath, is_key, split_key
 from .validate import Origin, check
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 OPTION = "--set"
 
@@ -53,8 +48,8 @@ NO_OVERRIDES = Overrides()
 def literal(text: str) -> Any:
     """A TOML literal's value, or the text itself when it is not one."""
     try:
-        parsed = tomllib.loads(f"v = {text}")
-    except tomllib.TOMLDecodeError:
+        parsed = read_toml(f"v = {text}")
+    except TOMLError:
         return text
     return parsed["v"] if len(parsed) == 1 else text
 

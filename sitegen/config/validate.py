@@ -5,23 +5,17 @@ schema.py. Every problem is collected, each at its line, before one ConfigError 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sitegen.datafiles import toml_problem
+from sitegen.datafiles import TOMLError
+from sitegen.datafiles import read_toml as toml_value
 from sitegen.errors import ConfigError, Diagnostic
 
 from .declare import rule_of, shown
 from .schema import SECTIONS, SiteConfig
 from .tomllines import KeyPath, key_lines, line_of
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_FILE = "sitegen.toml"
 
@@ -39,10 +33,9 @@ class Origin:
 
 def read_toml(text: str, path: str = CONFIG_FILE) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line, msg = toml_problem(exc)
-        d = Diagnostic(path, line, f"invalid TOML: {msg}")
+        return toml_value(text)
+    except TOMLError as exc:
+        d = Diagnostic(path, exc.line, f"invalid TOML: {exc.msg}")
         raise ConfigError(str(d), [d]) from None
 
 
@@ -100,6 +93,8 @@ def unknown(path: KeyPath, value: Any) -> str:
     name = ".".join(path)
     table = isinstance(value, dict)
     candidates = [n for n, is_table in setting_names().items() if is_table == table]
+    import difflib  # only for a misspelt setting
+
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
     if not close:  # `template_seconds` written outside [limits]
         close = [n for n in candidates if n.rsplit(".", 1)[-1] == path[-1]][:1]
