@@ -14,18 +14,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import SitegenError
 
-from .fmcache import FrontMatterCache
-from .gcpause import collector_paused
-from .linkscache import LinksCache
 from .load import LoadedSite, LoadOptions, Readers, discover_site, local_now, read_site
-from .moved import OutputHistory, page_outputs
 from .ownership import check_output, is_owned
 from .stamp import Stamp, inputs_key
 from .tree import disk_paths
+
+if TYPE_CHECKING:
+    from .fmcache import FrontMatterCache
+    from .linkscache import LinksCache
+    from .moved import OutputHistory
 
 Progress = Callable[[str, int, int], None]
 
@@ -92,6 +94,10 @@ def build_site(
         return BuildResult(
             out_dir, last.pages, last.assets, seconds, kept, last.next_due, None, True
         )
+    # what only a build that reads and writes needs, imported here: a no-change one ends above
+    from .gcpause import collector_paused
+    from .moved import page_outputs
+
     caches = ReadCaches.load(out_dir, options.clean)
     with collector_paused():
         loaded = read_site(discovered, load_options, caches.readers(options.jobs))
@@ -123,6 +129,9 @@ class ReadCaches:
     def load(cls, out_dir: Path, clean: bool) -> ReadCaches:
         if clean:
             return cls(None, None)
+        from .fmcache import FrontMatterCache
+        from .linkscache import LinksCache
+
         return cls(FrontMatterCache.load(out_dir), LinksCache.load(out_dir))
 
     def readers(self, jobs: int | None) -> Readers:

@@ -14,7 +14,6 @@ next build does the work. The stamp lives beside the output (`.sitegen/NAME.stam
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import time
@@ -24,6 +23,11 @@ from pathlib import Path
 
 import sitegen
 from sitegen import __version__
+
+try:  # what hashlib.blake2b is, without hashlib's loading of OpenSSL (1-2 % of the build)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
 
 FORMAT = 2
 RACY_NS = 100_000_000  # a file changed this close to the build's start is not trusted
@@ -49,7 +53,7 @@ def inputs_key(paths: Iterable[tuple[str, str]], settings: str, now: dt.datetime
         sigs.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     # one repr of the whole list: a name's odd characters (surrogates) come out escaped
     text = repr((FORMAT, __version__, settings, now.date().isoformat(), sigs))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _own_code() -> list[tuple[str, str]]:
