@@ -13,10 +13,12 @@ next build does the work. The stamp lives beside the output (`.sitegen/NAME.stam
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import json
 import os
 import time
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,7 @@ try:  # what hashlib.blake2b is, without hashlib's loading of OpenSSL (1-2 % of 
 except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
-FORMAT = 2
+FORMAT = 3
 RACY_NS = 100_000_000  # a file changed this close to the build's start is not trusted
 SIG = 4  # a file's signature: size, modification and change times, inode
 
@@ -73,16 +75,28 @@ def _own_code() -> list[tuple[str, str]]:
     return out
 
 
-def _signatures(out_dir: Path, rels: Iterable[str]) -> list[int]:
+TOP = 2**63  # numbers from here on are kept in a signed 64-bit slot by wrapping around
+
+
+def _sig(st: os.stat_result) -> tuple[int, int, int, int]:
+    """A file's signature (an inode number may use all 64 bits: wrapped, as in _signatures)."""
+    ino = st.st_ino if st.st_ino < TOP else st.st_ino - 2 * TOP
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, ino
+
+
+def _signatures(out_dir: Path, rels: Iterable[str]) -> array[int]:
     """The signatures of these output files (or folders, "" the output itself), one after
     another; raises OSError when one is gone."""
     root = str(out_dir)
     base = root + os.sep
     out: list[int] = []
-    for rel in rels:
+    for rel in rels:  # the hot loop of a no-change build: _sig inlined
         st = os.lstat(base + rel if rel else root)
         out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    return out
+    try:
+        return array("q", out)
+    except OverflowError:  # an inode number past TOP
+        return array("q", [n if n < TOP else n - 2 * TOP for n in out])
 
 
 def _folders(files: Iterable[str]) -> list[str]:
@@ -109,8 +123,8 @@ class Stamp:
     files: tuple[str, ...]  # the output files, sorted
     folders: tuple[str, ...]  # and their folders
     # size, times and inode of each file, then of each folder, as the build left them (SIG
-    # numbers each, one flat list: cheap to read back and to compare)
-    signatures: tuple[int, ...]
+    # numbers each, in one array: the stamp file holds its bytes, cheap to read and compare)
+    signatures: array[int]
 
     @classmethod
     def load(cls, out_dir: Path) -> Stamp | None:
@@ -119,6 +133,8 @@ class Stamp:
             if raw.get("format") != FORMAT:
                 return None
             due = raw["next_due"]
+            signatures = array("q")
+            signatures.frombytes(binascii.a2b_base64(raw["signatures"]))
             stamp = cls(
                 str(raw["key"]),
                 int(raw["pages"]),
@@ -126,9 +142,9 @@ class Stamp:
                 dt.datetime.fromisoformat(due) if due else None,
                 tuple(raw["files"]),
                 tuple(raw["folders"]),
-                tuple(raw["signatures"]),
+                signatures,
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
             return None
         if len(stamp.signatures) != SIG * (len(stamp.files) + len(stamp.folders)):
             return None
@@ -141,10 +157,9 @@ class Stamp:
         if self.next_due is not None and local_now >= self.next_due:
             return False
         try:
-            now = _signatures(out_dir, [*self.files, *self.folders])
+            return _signatures(out_dir, [*self.files, *self.folders]) == self.signatures
         except OSError:
             return False
-        return tuple(now) == self.signatures
 
     def listing(self, out_dir: Path) -> set[str] | None:
         """Every file in the output, when no folder of it changed since the last build (so no
@@ -153,7 +168,7 @@ class Stamp:
             now = _signatures(out_dir, self.folders)
         except OSError:
             return None
-        return set(self.files) if tuple(now) == self.signatures[SIG * len(self.files) :] else None
+        return set(self.files) if now == self.signatures[SIG * len(self.files) :] else None
 
     def intact(self, out_dir: Path) -> dict[str, list[int]]:
         """The output files still as the last build left them (a build may keep those), with
@@ -165,8 +180,8 @@ class Stamp:
                 st = os.lstat(base + rel)
             except OSError:
                 continue
-            recorded = list(self.signatures[SIG * n : SIG * n + SIG])
-            if [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino] == recorded:
+            recorded = self.signatures[SIG * n : SIG * n + SIG].tolist()
+            if list(_sig(st)) == recorded:
                 out[rel] = recorded
         return out
 
@@ -193,10 +208,10 @@ class Stamp:
         files = sorted(outputs)
         folders = _folders(files)
         try:
-            signatures: list[int] = []
+            signatures = array("q")
             for rel in files:
-                signatures += known.get(rel) or _signatures(out_dir, [rel])
-            signatures += _signatures(out_dir, folders)
+                signatures.extend(known.get(rel) or _signatures(out_dir, [rel]))
+            signatures.extend(_signatures(out_dir, folders))
         except OSError:
             return
         data = {
@@ -207,7 +222,7 @@ class Stamp:
             "next_due": next_due.isoformat() if next_due else None,
             "files": files,
             "folders": folders,
-            "signatures": signatures,
+            "signatures": binascii.b2a_base64(signatures.tobytes(), newline=False).decode(),
         }
         path = stamp_file(out_dir)
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
