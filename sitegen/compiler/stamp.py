@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover
 FORMAT = 3
 RACY_NS = 100_000_000  # a file changed this close to the build's start is not trusted
 SIG = 4  # a file's signature: size, modification and change times, inode
+TOP = 2**63  # numbers from here on are kept in a signed 64-bit slot by wrapping around
 
 
 def stamp_file(out_dir: Path) -> Path:
@@ -44,18 +45,22 @@ def inputs_key(paths: Iterable[tuple[str, str]], settings: str, now: dt.datetime
     """A key of everything a build reads, from file metadata only; None when a file changed
     too recently to be told apart from a later write."""
     fresh = time.time_ns() - RACY_NS
-    sigs: list[tuple[str, int, int, int, int]] = []
+    names: list[str] = []
+    numbers: list[int] = []
     for name, path in [*paths, *_own_code()]:
         try:
             st = os.stat(path)
         except OSError:
             return None
-        if st.st_mtime_ns > fresh or st.st_ctime_ns > fresh:
-            return None
-        sigs.append((name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    # one repr of the whole list: a name's odd characters (surrogates) come out escaped
-    text = repr((FORMAT, __version__, settings, now.date().isoformat(), sigs))
-    return blake2b(text.encode(), digest_size=16).hexdigest()
+        names.append(name)
+        numbers += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if numbers and max(max(numbers[1::SIG]), max(numbers[2::SIG])) > fresh:
+        return None
+    h = blake2b(digest_size=16)
+    h.update(repr((FORMAT, __version__, settings, now.date().isoformat(), len(names))).encode())
+    h.update("\0".join(names).encode("utf-8", "surrogateescape"))  # no name holds a NUL
+    h.update(_packed(numbers).tobytes())
+    return h.hexdigest()
 
 
 def _own_code() -> list[tuple[str, str]]:
@@ -75,9 +80,6 @@ def _own_code() -> list[tuple[str, str]]:
     return out
 
 
-TOP = 2**63  # numbers from here on are kept in a signed 64-bit slot by wrapping around
-
-
 def _sig(st: os.stat_result) -> tuple[int, int, int, int]:
     """A file's signature (an inode number may use all 64 bits: wrapped, as in _signatures)."""
     ino = st.st_ino if st.st_ino < TOP else st.st_ino - 2 * TOP
@@ -93,10 +95,15 @@ def _signatures(out_dir: Path, rels: Iterable[str]) -> array[int]:
     for rel in rels:  # the hot loop of a no-change build: _sig inlined
         st = os.lstat(base + rel if rel else root)
         out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return _packed(out)
+
+
+def _packed(numbers: list[int]) -> array[int]:
+    """The numbers in signed 64-bit slots (an inode number past TOP wrapped around)."""
     try:
-        return array("q", out)
-    except OverflowError:  # an inode number past TOP
-        return array("q", [n if n < TOP else n - 2 * TOP for n in out])
+        return array("q", numbers)
+    except OverflowError:
+        return array("q", [n if n < TOP else n - 2 * TOP for n in numbers])
 
 
 def _folders(files: Iterable[str]) -> list[str]:
