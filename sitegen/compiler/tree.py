@@ -11,7 +11,7 @@ import sitegen
 from sitegen.config import key_line
 from sitegen.datafiles import parse_data
 from sitegen.errors import ConfigError, Diagnostic
-from sitegen.model import is_ignored, is_within
+from sitegen.model import IGNORED_NAMES, IGNORED_SUFFIXES, is_ignored, is_within
 
 THEME_LAYOUT = "_layout.html"
 THEME_SETTINGS = "theme.toml"
@@ -37,7 +37,10 @@ def walk(root: Path, skip: Iterable[Path] = ()) -> list[str]:
         with os.scandir(folder) as it:
             for entry in it:
                 name = entry.name
-                if is_ignored(name):  # the folders above it were checked on the way down
+                # the folders above were checked on the way down; is_ignored only for a name
+                # that may be (hidden, or debris), since this runs for every file of the site
+                maybe = name[0] == "." or name in IGNORED_NAMES or name.endswith(IGNORED_SUFFIXES)
+                if maybe and is_ignored(name):
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     # no link (those are not followed): its real path is its folder's and name

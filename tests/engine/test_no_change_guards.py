@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sitegen
@@ -21,6 +21,7 @@ from sitegen.compiler import stamp
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.compiler.stamp import Stamp, inputs_key
 from sitegen.compiler.tree import SourceFile, disk_paths, overlay, walk
+from sitegen.model import is_ignored
 from tests.conftest import NOW
 from tests.engine.test_incremental import SITE
 from tests.trees import snapshot, write_tree
@@ -212,3 +213,27 @@ def test_a_stamp_holds_outputs_of_any_inode_number(
     assert build_site(site, out, opts()).unchanged
     (out / "about/index.html").write_text("tampered with")
     assert not build_site(site, out, opts()).unchanged
+
+
+NAMES = st.sampled_from(
+    ["a", "b.md", ".git", ".attachments.12", ".attachments.x", "Thumbs.db", "c~", "d.swp", "_e"]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sets(st.lists(NAMES, min_size=1, max_size=3).map("/".join), max_size=12))
+def test_walk_lists_what_is_ignored_says(tmp_path_factory, rels: set[str]) -> None:
+    root = tmp_path_factory.mktemp("walk")
+    for rel in sorted(rels, key=len, reverse=True):  # deepest first: a file never blocks a folder
+        if not (root / rel).exists():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(rel)
+    files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+    # a file is listed when neither it nor a folder it is in is ignored (a folder is as a file)
+    parts = {f: f.split("/") for f in files}
+    listed = [
+        f
+        for f in files
+        if not any(is_ignored("/".join(parts[f][:n])) for n in range(1, len(parts[f]) + 1))
+    ]
+    assert walk(root) == sorted(listed)
