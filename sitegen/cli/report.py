@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +34,8 @@ def fail(exc: SitegenError, roots: list[tuple[Path, str]], verbose: bool) -> Non
     """Print a user error (with excerpts on a terminal) and exit 1; a traceback only with -v."""
     tty = sys.stderr.isatty()
     if verbose:
+        import traceback  # only with -v: every build imports this module
+
         traceback.print_exception(exc, file=sys.stderr)
     if exc.diagnostics:
         for d in exc.diagnostics:
