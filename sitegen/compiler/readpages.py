@@ -111,8 +111,10 @@ def read_pages(
             continue
         sources.append(rel)
         signatures[rel] = signature = _signature(sf)
-        known = earlier.pages.get(rel) if earlier is not None else None
-        if known is not None and earlier is not None and _same(signature, rel, earlier):
+        # Same file first: a page kept on disk (compiler/modelcache.py) reads its body when got.
+        same = earlier is not None and _same(signature, rel, earlier)
+        known = earlier.pages.get(rel) if earlier is not None and same else None
+        if known is not None:
             pages[rel] = known
         else:
             to_read.append(sf)
