@@ -42,6 +42,7 @@ def own_cache_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     else:
         os.environ["XDG_CACHE_HOME"] = before
 
+
 # A fixed clock, so date-dependent behaviour (drafts, publish_date) is the same every run.
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
 
