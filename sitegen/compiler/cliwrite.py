@@ -11,7 +11,7 @@ from sitegen.errors import BuildError, Diagnostic
 
 from . import cache
 from .cache import HighlightStore, PageKeys, RenderCache
-from .gcpause import collector_paused
+from .gcpause import collector_paused, model_frozen
 from .load import LoadedSite
 from .look import look
 from .output import StagingDir
@@ -27,7 +27,7 @@ from .rendersite import (
     render_pages,
     write,
 )
-from .site import assemble
+from .site import Site, assemble
 from .stamp import Stamp
 
 
@@ -48,6 +48,20 @@ def render_and_write(
     highlights = HighlightStore.load(out_dir) if config.highlight and use_caches else None
     with collector_paused():
         site = assemble(loaded, markdown_engine(config, highlights))
+    with model_frozen():
+        return _render_and_write(site, out_dir, options, last, progress, known, highlights)
+
+
+def _render_and_write(
+    site: Site,
+    out_dir: Path,
+    options: BuildOptions,
+    last: Stamp | None,
+    progress: Progress | None,
+    known: PageKeys | None,
+    highlights: HighlightStore | None,
+) -> tuple[int, list[str], dict[str, list[int]]]:
+    loaded, config, use_caches = site.loaded, site.loaded.config, not options.clean
     appearance = look(site)
     stage = StagingDir(out_dir, loaded.site_dir, replace=options.replace_output, update=use_caches)
     now = dt.datetime.now(dt.timezone.utc)

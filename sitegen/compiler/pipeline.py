@@ -91,16 +91,17 @@ def build_site(
         return BuildResult(
             out_dir, last.pages, last.assets, seconds, kept, last.next_due, None, True
         )
-    from .modelcache import ModelCache  # pickle, hashlib: not needed by a no-change build
+    # The heavy stages, not needed by a no-change build; imported before the model is made, so
+    # the collections their imports trigger do not walk it.
+    from .cliwrite import render_and_write
+    from .modelcache import ModelCache
 
-    model = ModelCache(out_dir, site_dir, read=not options.clean)
-    earlier = model.earlier(discovered)  # the last build's pages, where it kept them
-    caches = ReadCaches.load(out_dir, options.clean)
-    readers = caches.readers(options.jobs, taking_over=earlier is not None)
     with collector_paused():
+        model = ModelCache(out_dir, site_dir, read=not options.clean)
+        earlier = model.earlier(discovered)  # the last build's pages, where it kept them
+        caches = ReadCaches.load(out_dir, options.clean)
+        readers = caches.readers(options.jobs, taking_over=earlier is not None)
         loaded = read_site(discovered, load_options, readers, earlier)
-    from .cliwrite import render_and_write  # the heavy stages: not needed by a no-change build
-
     pages, outputs, untouched = render_and_write(
         loaded, out_dir, options, last, progress, model.keys
     )
