@@ -188,6 +188,11 @@ class ModelCache:
         links = Scanned(stored["targets_key"], StoredLinks(self._pages, stored["links"]))
         return dataclasses.replace(discovered, read=read, links=links)
 
+    @property
+    def took_over(self) -> bool:
+        """Whether the load took any page over from the last build's model."""
+        return self._pages is not None and bool(self._pages.made)
+
     def save(self, loaded: LoadedSite) -> None:
         """Keep this build's model for the next; never fails a build."""
         if self._key is None:

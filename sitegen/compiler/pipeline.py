@@ -105,7 +105,7 @@ def build_site(
     pages, outputs, untouched = render_and_write(
         loaded, out_dir, options, last, progress, model.keys
     )
-    caches.save(prune=earlier is None)
+    caches.save(prune=not model.took_over)
     model.save(loaded)
     Stamp.write(out_dir, key, outputs, pages, len(outputs) - pages, loaded.next_due, untouched)
     return BuildResult(

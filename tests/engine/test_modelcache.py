@@ -5,6 +5,7 @@ file it cannot authenticate (the output's folder may be shared)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import subprocess
@@ -16,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen import frontmatter
-from sitegen.compiler import cachekey, modelcache, readpages
+from sitegen.compiler import cachekey, modelcache, readpages, readworkers
+from sitegen.compiler.fmcache import FrontMatterCache
 from sitegen.compiler.pipeline import build_site
 from sitegen.compiler.tree import SourceFile
 from tests.engine.test_stages import EDITS, SITE, clean_build, opts, settle
@@ -71,6 +73,17 @@ def test_an_edit_reads_only_the_edited_page(tmp_path: Path, monkeypatch) -> None
     edit_and_build(site, out)
     assert read == parsed == ["about.md"]
     assert snapshot(out) == clean_build(site, tmp_path)
+
+
+def test_the_caches_keep_what_the_pages_taken_over_used(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(readworkers, "FEW_PAGES", 0)  # read the caches for any page read anew
+    site, out = built_once(tmp_path)
+    file = FrontMatterCache.cache_file(out)
+    before = json.loads(file.read_text())["entries"]
+    apply_edit(site, "posts/2026-01-02-b.md", "---\ntitle: B, renamed\n---\nFirst B.")
+    build_site(site, out, opts())
+    after = json.loads(file.read_text())["entries"]
+    assert before.keys() < after.keys()  # the edited front matter added, none dropped
 
 
 def test_a_forged_model_is_never_unpickled(tmp_path: Path, monkeypatch) -> None:
