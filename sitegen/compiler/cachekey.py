@@ -19,6 +19,7 @@ from pathlib import Path
 
 KEY_BYTES = 32
 MAC_BYTES = 32
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where no key is trusted anyway
 
 
 def key_file() -> Path:
@@ -38,7 +39,7 @@ def secret_key(create: bool = True) -> bytes | None:
         return None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(os.urandom(KEY_BYTES))
         return _read_key(path)
@@ -50,11 +51,11 @@ def secret_key(create: bool = True) -> bytes | None:
 
 
 def _read_key(path: Path) -> bytes | None:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         private = stat.S_ISREG(st.st_mode) and not st.st_mode & 0o077
-        if not private or st.st_uid != os.getuid():
+        if not private or not hasattr(os, "getuid") or st.st_uid != os.getuid():
             return None  # others could read it (and forge) or wrote it
         key = f.read(KEY_BYTES + 1)
     return key if len(key) == KEY_BYTES else None
