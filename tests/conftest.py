@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,20 @@ Files = Mapping[str, "str | bytes"]
 # These machines are shared and noisy: a property holds or not whatever an example takes.
 hypothesis_settings.register_profile("sitegen", deadline=None)
 hypothesis_settings.load_profile("sitegen")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Builds keep the key that authenticates their model cache (compiler/cachekey.py) in the
+    user's cache folder: the tests', not the user's (child processes inherit it)."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
 
 # A fixed clock, so date-dependent behaviour (drafts, publish_date) is the same every run.
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)

@@ -67,12 +67,23 @@ def plan_outputs(
     return OutputPlan(out_pages, styles, assets)
 
 
-def _order_key(p: Page) -> tuple[Any, ...]:
-    return (p.weight is None, p.weight or 0, *newest_first(p))
+def newest_order(pages: Iterable[Page]) -> dict[Page, int]:
+    """Each page's place among `pages` newest first (model.newest_first; ties in the order
+    given): the sorts of sections and tags compare these instead of working out dates again."""
+    return {p: i for i, p in enumerate(sorted(pages, key=newest_first))}
 
 
-def sections(pages: Iterable[Page]) -> dict[str, list[Page]]:
-    """Every folder is a section: its pages (not its own index), by weight, then newest first."""
+def sections(
+    pages: Iterable[Page], order: Mapping[Page, int] | None = None
+) -> dict[str, list[Page]]:
+    """Every folder is a section: its pages (not its own index), by weight, then newest first.
+    `order`: newest_order of `pages`."""
+    pages = list(pages)
+    rank = order if order is not None else newest_order(pages)
+
+    def order_key(p: Page) -> tuple[Any, ...]:
+        return (p.weight is None, p.weight or 0, rank[p])
+
     out: dict[str, list[Page]] = {}
     for p in pages:
         folder, _, name = p.source.rpartition("/")
@@ -80,7 +91,7 @@ def sections(pages: Iterable[Page]) -> dict[str, list[Page]]:
             continue  # the folder's own index (index.md, or a Readme.md standing in for it)
         out.setdefault(folder, []).append(p)
     for members in out.values():
-        members.sort(key=_order_key)
+        members.sort(key=order_key)
     return dict(sorted(out.items()))
 
 
@@ -101,9 +112,12 @@ def neighbours(sections: Mapping[str, list[Page]]) -> Neighbours:
     return out
 
 
-def tags(pages: Iterable[Page]) -> dict[str, list[Page]]:
+def tags(pages: Iterable[Page], order: Mapping[Page, int] | None = None) -> dict[str, list[Page]]:
+    """Tag -> its pages newest first. `order`: newest_order of `pages`."""
+    pages = list(pages)
+    rank = order if order is not None else newest_order(pages)
     out: dict[str, list[Page]] = {}
-    for p in sorted(pages, key=newest_first):
+    for p in sorted(pages, key=rank.__getitem__):
         for t in p.tags:
             out.setdefault(t, []).append(p)
     return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))

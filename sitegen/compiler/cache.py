@@ -33,7 +33,7 @@ from sitegen.render.markdown import summary_markdown
 from .tree import SourceFile
 
 FORMAT = 1  # of the highlight store
-RENDER_FORMAT = 2  # of the render cache
+RENDER_FORMAT = 3  # of the render cache
 
 
 def cache_file(out_dir: Path) -> Path:
@@ -107,13 +107,57 @@ class RenderCache:
         return (out_dir / output).is_file()
 
 
-def keys_now(site_key: str, pages: Iterable[Page]) -> RenderCache:
+class PageKeys:
+    """What the render cache keys of each page (its own key, a digest of its summary's source
+    and of what listings show of it), made once per page value, each when first asked for.
+    Pages a build took over from the last build's model (compiler/modelcache.py) bring theirs,
+    so their bodies are not hashed again."""
+
+    def __init__(self) -> None:
+        self.known: dict[Page, list[str]] = {}  # page -> [own key, summary, listing] ('': not yet)
+
+    def own(self, page: Page) -> str:
+        return self._get(page, 0) or self._set(page, 0, page_key(page))
+
+    def summary(self, page: Page) -> str:
+        return self._get(page, 1) or self._set(page, 1, _digest(summary_source(page)))
+
+    def listed(self, page: Page) -> str:
+        return self._get(page, 2) or self._set(page, 2, _listed(page))
+
+    def all(self, page: Page) -> list[str]:
+        """Every key of `page` (to be kept with it)."""
+        self.own(page), self.summary(page), self.listed(page)
+        return self.known[page]
+
+    def _get(self, page: Page, i: int) -> str:
+        keys = self.known.get(page)
+        return keys[i] if keys is not None else ""
+
+    def _set(self, page: Page, i: int, key: str) -> str:
+        self.known.setdefault(page, ["", "", ""])[i] = key
+        return key
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _listed(page: Page) -> str:
+    shown = repr((page.output, page.source, *page.listing_view()))
+    return hashlib.blake2b(shown.encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
+def keys_now(site_key: str, pages: Iterable[Page], known: PageKeys | None = None) -> RenderCache:
     """The keys of a build about to render `pages` (the site's own and generated ones)."""
+    known = known or PageKeys()
     listed = sorted(pages, key=lambda p: p.output)
     lists = hashlib.blake2b(digest_size=16)
+    own: dict[str, str] = {}
     for p in listed:
-        lists.update(f"{p.output}\0{summary_source(p)}\0".encode("utf-8", "surrogateescape"))
-    return RenderCache(site_key, lists.hexdigest(), {p.output: page_key(p) for p in listed})
+        lists.update(f"{p.output}\0{known.summary(p)}\0".encode("utf-8", "surrogateescape"))
+        own[p.output] = known.own(p)
+    return RenderCache(site_key, lists.hexdigest(), own)
 
 
 def page_key(page: Page) -> str:
@@ -150,6 +194,7 @@ def site_key(
     pages: Iterable[Page],
     settings: str,
     today: dt.date,
+    known: PageKeys | None = None,
 ) -> str:
     """Everything outside the page sources that any page's rendering may depend on. `settings`
     are the effective ones (sitegen.toml, Harp's globals, a base_url given on the command line)."""
@@ -159,8 +204,9 @@ def site_key(
         if is_page(rel) and not is_private(rel):
             continue  # a page's own text is in its page key; what others see of it, below
         h.update(f"{sf.display}\0{_fingerprint(sf.path)}\n".encode("utf-8", "replace"))
+    known = known or PageKeys()
     for p in sorted(pages, key=lambda p: p.output):
-        h.update(repr((p.output, p.source, *p.listing_view())).encode("utf-8", "replace"))
+        h.update(known.listed(p).encode())
     return h.hexdigest()
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from sitegen.errors import BuildError, Diagnostic
 
 from . import cache
-from .cache import HighlightStore, RenderCache
-from .gcpause import collector_paused
+from .cache import HighlightStore, PageKeys, RenderCache
+from .gcpause import collector_paused, model_frozen
 from .load import LoadedSite
 from .look import look
 from .output import StagingDir
@@ -27,7 +27,7 @@ from .rendersite import (
     render_pages,
     write,
 )
-from .site import assemble
+from .site import Site, assemble
 from .stamp import Stamp
 
 
@@ -37,22 +37,40 @@ def render_and_write(
     options: BuildOptions,
     last: Stamp | None,
     progress: Progress | None,
+    known: PageKeys | None = None,
 ) -> tuple[int, list[str], dict[str, list[int]]]:
     """Render the loaded site into `out_dir` (or raise BuildError, the output left as it was);
     returns how many pages it has, every output file, and the signatures of those it found
-    intact and did not touch (the stamp need not look at them again)."""
+    intact and did not touch (the stamp need not look at them again). `known`: render-cache
+    keys of pages already known (taken over from the last build's model)."""
     use_caches = not options.clean
     config = loaded.config
     highlights = HighlightStore.load(out_dir) if config.highlight and use_caches else None
     with collector_paused():
         site = assemble(loaded, markdown_engine(config, highlights))
+    with model_frozen():
+        return _render_and_write(site, out_dir, options, last, progress, known, highlights)
+
+
+def _render_and_write(
+    site: Site,
+    out_dir: Path,
+    options: BuildOptions,
+    last: Stamp | None,
+    progress: Progress | None,
+    known: PageKeys | None,
+    highlights: HighlightStore | None,
+) -> tuple[int, list[str], dict[str, list[int]]]:
+    loaded, config, use_caches = site.loaded, site.loaded.config, not options.clean
     appearance = look(site)
     stage = StagingDir(out_dir, loaded.site_dir, replace=options.replace_output, update=use_caches)
     now = dt.datetime.now(dt.timezone.utc)
     bytecode = out_dir.parent / ".sitegen" if use_caches else None
     job = page_job(site, appearance, stage, RenderContext(now, highlights, bytecode))
-    site_key = cache.site_key(loaded.files, [v.page for v in site.pages], repr(config), now.date())
-    keys = cache.keys_now(site_key, [v.page for v in site.to_render])
+    known = known or PageKeys()
+    own = [v.page for v in site.pages]
+    site_key = cache.site_key(loaded.files, own, repr(config), now.date(), known)
+    keys = cache.keys_now(site_key, [v.page for v in site.to_render], known)
     previous = _previous(out_dir, None if options.clean else last)
     job.reuse = previous.reusable(keys, [v.page for v in site.to_render], out_dir)
     try:

@@ -94,17 +94,24 @@ def build_site(
         return BuildResult(
             out_dir, last.pages, last.assets, seconds, kept, last.next_due, None, True
         )
-    # what only a build that reads and writes needs, imported here: a no-change one ends above
+    # The heavy stages, not needed by a no-change build (it ended above); imported before the
+    # model is made, so the collections their imports trigger do not walk it.
+    from .cliwrite import render_and_write
     from .gcpause import collector_paused
+    from .modelcache import ModelCache
     from .moved import page_outputs
 
-    caches = ReadCaches.load(out_dir, options.clean)
     with collector_paused():
-        loaded = read_site(discovered, load_options, caches.readers(options.jobs))
-    from .cliwrite import render_and_write  # the heavy stages: not needed by a no-change build
-
-    pages, outputs, untouched = render_and_write(loaded, out_dir, options, last, progress)
-    caches.save()
+        model = ModelCache(out_dir, site_dir, read=not options.clean)
+        earlier = model.earlier(discovered)  # the last build's pages, where it kept them
+        caches = ReadCaches.load(out_dir, options.clean)
+        readers = caches.readers(options.jobs, taking_over=earlier is not None)
+        loaded = read_site(discovered, load_options, readers, earlier)
+    pages, outputs, untouched = render_and_write(
+        loaded, out_dir, options, last, progress, model.keys
+    )
+    caches.save(prune=not model.took_over)
+    model.save(loaded)
     Stamp.write(out_dir, key, outputs, pages, len(outputs) - pages, loaded.next_due, untouched)
     return BuildResult(
         out_dir=out_dir,
@@ -134,20 +141,23 @@ class ReadCaches:
 
         return cls(FrontMatterCache.load(out_dir), LinksCache.load(out_dir))
 
-    def readers(self, jobs: int | None) -> Readers:
+    def readers(self, jobs: int | None, taking_over: bool = False) -> Readers:
         """The readers of a build's load. Without cached front matter, pages are parsed in
         `jobs` processes (None: one per CPU); with it, parsing is cheap: forking processes
-        would cost more than it saves (a one-page-edit rebuild took 14 % longer)."""
+        would cost more than it saves (a one-page-edit rebuild took 14 % longer). A build
+        `taking_over` the last build's pages reads few, and the caches only if it needs them."""
         if self.front_matter is None or self.links is None:
             return Readers(jobs=jobs)
         stores = (self.front_matter, self.links)
-        jobs = jobs if self.front_matter.empty else 1
+        jobs = jobs if not taking_over and self.front_matter.empty else 1
         return Readers(self.front_matter.parse, self.links.links, stores, jobs)
 
-    def save(self) -> None:
+    def save(self, prune: bool = True) -> None:
+        """`prune`: keep only the entries this build used (not after taking pages over: it did
+        not look theirs up)."""
         if self.front_matter is not None and self.links is not None:
-            self.front_matter.save()
-            self.links.save()
+            self.front_matter.save(prune)
+            self.links.save(prune)
 
 
 def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:

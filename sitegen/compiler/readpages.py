@@ -1,8 +1,9 @@
 """Layer 3, part of stage "load": the site's pages read into frozen Page values.
 
-A page read by an earlier load of the same site (the preview keeps it in memory) is taken over
-instead of read again when its file looks exactly as it did then (size, modification and change
-times, inode; the change time cannot be set back), and nothing else it was read with changed:
+A page read by an earlier load of the same site (the preview keeps it in memory, `sitegen build`
+on disk: compiler/modelcache.py) is taken over instead of read again when its file looks exactly
+as it did then (size, modification and change times, inode; the change time cannot be set
+back), and nothing else it was read with changed:
 the effective settings, the list of files (a folder's Readme.md is its index only when the
 folder has no index page) and the folders' `_data` files.
 """
@@ -111,8 +112,10 @@ def read_pages(
             continue
         sources.append(rel)
         signatures[rel] = signature = _signature(sf)
-        known = earlier.pages.get(rel) if earlier is not None else None
-        if known is not None and earlier is not None and _same(signature, rel, earlier):
+        # Same file first: a page kept on disk (compiler/modelcache.py) reads its body when got.
+        same = earlier is not None and _same(signature, rel, earlier)
+        known = earlier.pages.get(rel) if earlier is not None and same else None
+        if known is not None:
             pages[rel] = known
         else:
             to_read.append(sf)

@@ -20,14 +20,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sitegen import frontmatter
 from sitegen.errors import BuildError, Diagnostic, SitegenError
 from sitegen.model import Page
 
 from .readpages import PageOutcome, PageReader, read_serially, read_text
+from .textlinks import links_in
 from .tree import SourceFile
 from .usedentries import UsedEntries
 
 PARALLEL_MIN_PAGES = 400  # below this, forking costs more than it saves
+FEW_PAGES = 32  # below this, the front matter and links caches are not worth reading
 Links = list[tuple[int, str]]
 FindLinks = Callable[[str], Iterable[tuple[int, str]]]
 
@@ -93,6 +96,10 @@ class WorkerReads:
         self._found: dict[str, Links] = {}  # page body -> its links
 
     def __call__(self, reader: PageReader, sources: Sequence[SourceFile]) -> Iterator[PageOutcome]:
+        if self._stores and len(sources) < FEW_PAGES and not any(s.loaded for s in self._stores):
+            # An edit (the rest taken over): parsing a few pages costs less than reading caches.
+            reader = dataclasses.replace(reader, parse=frontmatter.parse)
+            self._find = links_in
         if self.workers <= 1 or len(sources) < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
             return read_serially(reader, sources)
         return iter(self._in_workers(reader, sources))
@@ -103,6 +110,8 @@ class WorkerReads:
 
     def _in_workers(self, reader: PageReader, sources: Sequence[SourceFile]) -> list[PageOutcome]:
         texts = [_text(sf) for sf in sources]  # here: the bodies need not cross a pipe
+        for store in self._stores:
+            store.empty  # noqa: B018  read here once, not in each worker process
         work = _Work(reader, sources, texts, self._find, self._publishes, self._stores)
         size = -(-len(sources) // self.workers)
         shares = [range(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]

@@ -19,7 +19,15 @@ from sitegen.render.images import Size
 from sitegen.render.markdown import MarkdownEngine
 
 from . import generate, searchindex
-from .assemble import LinkTargets, OutputPlan, neighbours, plan_outputs, sections, tags
+from .assemble import (
+    LinkTargets,
+    OutputPlan,
+    neighbours,
+    newest_order,
+    plan_outputs,
+    sections,
+    tags,
+)
 from .bodies import Bodies
 from .imagesizes import image_sizes
 from .load import LoadedSite
@@ -66,7 +74,8 @@ def assemble(loaded: LoadedSite, engine: MarkdownEngine, earlier: Site | None = 
         bodies.carry_over(earlier.bodies, own)
     links = SiteLinks()
     views = _views(own, bodies, links)
-    by_section = sections(own)
+    order = newest_order(own)
+    by_section = sections(own, order)
     links.neighbours.update(_viewed_neighbours(by_section, views))
     section_views = {name: [views[p] for p in members] for name, members in by_section.items()}
     page_views = tuple(views[p] for p in own)
@@ -77,7 +86,7 @@ def assemble(loaded: LoadedSite, engine: MarkdownEngine, earlier: Site | None = 
     made_views = tuple(PageView(p, bodies, links) for p in made if p not in views)
     made_outputs = {v.output: v.page for v in made_views}
     plan = OutputPlan({**plan.pages, **made_outputs}, plan.styles, plan.assets)
-    template_site = _template_site(loaded, views, section_views, taxonomies)
+    template_site = _template_site(loaded, views, section_views, taxonomies, order)
     return Site(
         loaded,
         plan,
@@ -111,12 +120,13 @@ def _template_site(
     views: Mapping[Page, PageView],
     section_views: dict[str, list[PageView]],
     taxonomies: dict[str, dict[str, Term]],
+    order: Mapping[Page, int],
 ) -> TrackedSite:
     view: dict[str, Any] = loaded.config.template_view()
     pages = list(views.values())
     view["pages"] = pages
     view["sections"] = section_views
-    view["tags"] = {t: [views[p] for p in ps] for t, ps in tags(views).items()}
+    view["tags"] = {t: [views[p] for p in ps] for t, ps in tags(views, order).items()}
     view["search"] = searchindex.search_page(loaded, pages)  # the themes' search box
     view["taxonomies"] = taxonomies
     return TrackedSite(view)

@@ -18,7 +18,7 @@ class UsedEntries:
 
     def __init__(self, file: Path, known: dict[str, Any] | None = None) -> None:
         self.file = file
-        self._known: dict[str, Any] = known or {}
+        self._loaded = known  # None: not read yet (read on first use)
         self._used: dict[str, Any] = {}
 
     @classmethod
@@ -27,23 +27,45 @@ class UsedEntries:
 
     @classmethod
     def load(cls: type[S], out_dir: Path) -> S:
-        file = cls.cache_file(out_dir)
-        try:
-            raw = json.loads(file.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                return cls(file)
-            return cls(file, dict(raw["entries"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls(file)
+        """The store beside `out_dir`, read when first used: a build that takes every page
+        over from the last build's model (compiler/modelcache.py) never reads it."""
+        return cls(cls.cache_file(out_dir))
 
-    def save(self) -> None:
-        """Keep what this build used; never fails a build."""
-        if self._used.keys() == self._known.keys():
+    @property
+    def _known(self) -> dict[str, Any]:
+        if self._loaded is None:
+            self._loaded = self._read()
+        return self._loaded
+
+    @_known.setter
+    def _known(self, entries: dict[str, Any]) -> None:
+        self._loaded = entries
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            raw = json.loads(self.file.read_text(encoding="utf-8"))
+            if raw.get("format") != FORMAT:
+                return {}
+            return dict(raw["entries"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def save(self, prune: bool = True) -> None:
+        """Keep what this build used (and, unless `prune`, what it did not look at: a build
+        that took pages over did not use theirs); never fails a build."""
+        if self._loaded is None and not self._used:
+            return  # neither read nor used
+        entries = self._used if prune else {**self._known, **self._used}
+        if entries.keys() == self._known.keys():
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": FORMAT, "entries": self._used}), encoding="utf-8")
+            tmp.write_text(json.dumps({"format": FORMAT, "entries": entries}), encoding="utf-8")
             os.replace(tmp, self.file)
         except (OSError, ValueError):
             return
