@@ -17,11 +17,13 @@ import os
 import sys
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
+from types import BuiltinMethodType
 from typing import Any
 
 import jinja2
 import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import internalcode
 
 from sitegen import __version__
 
@@ -94,10 +96,28 @@ class KeptBytecode(jinja2.BytecodeCache):
         self.pending = {}
 
 
+class _TrustedContext(jinja2.runtime.Context):
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Jinja's call, with a short way for a method of a built-in type (`page.meta.get`,
+        `strftime`: most calls in the themes), which can carry no Jinja marker to look for."""
+        if type(__obj) is not BuiltinMethodType:
+            return jinja2.runtime.Context.call(__self, __obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
 class Trusted(_Routing):
     """Templates shipped with sitegen: no sandbox (their output is still size-checked), their
     calls of other trusted partials compiled in (render/inlining.py) when `inline` is set."""
 
+    context_class = _TrustedContext
     inline: Inliner | None = None
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
