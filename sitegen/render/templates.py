@@ -176,10 +176,17 @@ class Templates:
         return path is not None and any(path.startswith(r.display_prefix) for r in shown)
 
     def _stream(self, template: jinja2.Template, context: Mapping[str, Any]) -> str:
-        """Render chunk by chunk, stopping as soon as the page passes the output limit."""
+        """Render chunk by chunk, stopping as soon as the page passes the output limit. A
+        shipped layout is rendered whole, then measured: what it writes grows only with the
+        site's data (a site's partial it calls is measured on its own), and a page yields
+        some 130 chunks, each a turn of this loop."""
+        if template.environment is self.trusted:
+            page = template.render(context)
+            guards.check_size(len(page), "the page")
+            return page
         chunks: list[str] = []
         size = 0
-        limit = guards.output_limit()  # read once: a page yields some forty chunks
+        limit = guards.output_limit()  # read once: a page yields many chunks
         for chunk in template.generate(context):
             size += len(chunk)
             if size > limit:
