@@ -92,6 +92,8 @@ class Templates:
         self._exact_args = (roots, strict, globals, limits)
         self._routes: dict[str, jinja2.Environment] = {}
         self._partials: dict[tuple[str, str], _FoundPartial] = {}  # by (name, caller's folder)
+        # A shipped template's globals, flat, and their names, by template name
+        self._flat_globals: dict[str | None, tuple[dict[str, Any], dict[str, None]]] = {}
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
@@ -181,7 +183,7 @@ class Templates:
         site's data (a site's partial it calls is measured on its own), and a page yields
         some 130 chunks, each a turn of this loop."""
         if template.environment is self.trusted:
-            page = template.render(context)
+            page = self._render_whole(template, context)
             guards.check_size(len(page), "the page")
             return page
         chunks: list[str] = []
@@ -193,6 +195,21 @@ class Templates:
                 guards.check_size(size, "the page")
             chunks.append(chunk)
         return "".join(chunks)
+
+    def _render_whole(self, template: jinja2.Template, context: Mapping[str, Any]) -> str:
+        """Template.render, with the template's globals flattened once, not once a page (they
+        are a ChainMap, which Jinja copies key by key, in Python, for every page)."""
+        env = template.environment
+        found = self._flat_globals.get(template.name)
+        if found is None:
+            flat = dict(template.globals)
+            found = self._flat_globals[template.name] = (flat, dict.fromkeys(flat))
+        flat, names = found
+        ctx = env.context_class(env, {**flat, **context}, template.name, template.blocks, names)
+        try:
+            return env.concat(template.root_render_func(ctx))
+        except Exception:
+            env.handle_exception()
 
     @jinja2.pass_context
     def _partial(self, ctx: jinja2.runtime.Context, name: str, /, **locals: Any) -> Markup:
