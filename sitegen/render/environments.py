@@ -17,15 +17,19 @@ import os
 import sys
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
+from types import BuiltinMethodType
 from typing import Any
 
 import jinja2
 import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import internalcode
 
 from sitegen import __version__
 
+from . import inlining
 from . import limits as guards
+from .inlining import Inliner, inline_partials
 
 
 class _Routing(jinja2.Environment):
@@ -49,15 +53,21 @@ class _Routing(jinja2.Environment):
 class KeptBytecode(jinja2.BytecodeCache):
     """Compiled templates kept between builds (`.sitegen/jinja-KIND-HASH/`): read when there,
     written only by `save()`, after a build that succeeded (a failed build writes nothing). The
-    folder's name hashes the code that shapes what templates compile to (the sandbox, guards)."""
+    folder's name hashes the code that shapes what templates compile to (the sandbox, guards,
+    inlining); `depends` is what else a template's compiled code depends on besides its source
+    (the partials compiled into it), part of the checksum a kept template must match."""
 
     def __init__(self, folder: Path | None, kind: str) -> None:
         h = hashlib.blake2b(digest_size=8)
         h.update(f"{__version__}\0{jinja2.__version__}\0{kind}".encode())
-        for module in (guards, sys.modules[__name__]):
+        for module in (guards, inlining, sys.modules[__name__]):
             h.update(Path(str(module.__file__)).read_bytes())
         self.folder = folder / f"jinja-{kind}-{h.hexdigest()}" if folder else None
         self.pending: dict[str, bytes] = {}
+        self.depends = ""
+
+    def get_source_checksum(self, source: str) -> str:
+        return hashlib.sha1(f"{self.depends}\0{source}".encode()).hexdigest()
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if self.folder is None:
@@ -86,8 +96,37 @@ class KeptBytecode(jinja2.BytecodeCache):
         self.pending = {}
 
 
+class _TrustedContext(jinja2.runtime.Context):
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Jinja's call, with a short way for a method of a built-in type (`page.meta.get`,
+        `strftime`: most calls in the themes), which can carry no Jinja marker to look for."""
+        if type(__obj) is not BuiltinMethodType:
+            return jinja2.runtime.Context.call(__self, __obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
 class Trusted(_Routing):
-    """Templates shipped with sitegen: no sandbox (their output is still size-checked)."""
+    """Templates shipped with sitegen: no sandbox (their output is still size-checked), their
+    calls of other trusted partials compiled in (render/inlining.py) when `inline` is set."""
+
+    context_class = _TrustedContext
+    inline: Inliner | None = None
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.inline is None or name is None:
+            return tree
+        tree = inline_partials(tree, name, self.inline)
+        tree.set_environment(self)
+        return tree
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Jinja's getattr (the attribute, else the item, else an undefined), with `site.title`

@@ -67,7 +67,25 @@ def highlight_blocks(out: str, cache: HighlightCache | None = None) -> str:
     return _CODE_BLOCK.sub(fix, out)
 
 
-_FENCE_LANGUAGE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re.MULTILINE)
+# A fence that names a language, matched at a line's start
+_FENCE_LANGUAGE = re.compile(r" {0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)")
+
+
+def fence_languages(text: str) -> set[str]:
+    """The languages the code fences of a Markdown text name. Only the lines holding three
+    backticks or tildes are tried: a regular expression anchored at every line start would be
+    tried at every character of the text."""
+    found = set()
+    for mark in ("```", "~~~"):
+        tried = -1  # the start of the last line tried
+        at = text.find(mark)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            if start != tried and (m := _FENCE_LANGUAGE.match(text, start)) is not None:
+                found.add(m.group(1))
+            tried = start
+            at = text.find(mark, at + 3)
+    return found
 
 
 def load_lexers(sources: Iterable[str]) -> None:
@@ -77,12 +95,6 @@ def load_lexers(sources: Iterable[str]) -> None:
     Pygments' lexer modules itself, and no worker imports while a thread of the parent (the
     preview server's) might hold the import lock.
     """
-    languages = {
-        m.group(1)
-        for text in sources
-        # substring tests skip most pages at C speed, a one-character one first (memchr)
-        if ("`" in text and "```" in text) or ("~" in text and "~~~" in text)
-        for m in _FENCE_LANGUAGE.finditer(text)
-    }
+    languages = {language for text in sources for language in fence_languages(text)}
     for language in languages:
         lexer_for(language)

@@ -9,9 +9,9 @@ themes shipped with sitegen run outside it (render/environments.py). Every failu
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,96 +20,18 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from markupsafe import Markup
 
-from sitegen import frontmatter
-from sitegen.errors import Diagnostic, SitegenError
-from sitegen.model import is_within
+from sitegen.errors import Diagnostic
 
 from . import limits as guards
 from .environments import KeptBytecode, Sandbox, Trusted
+from .inlining import inlinable
 from .limits import TemplateLimitError, TemplateLimits
+from .loader import OverlayLoader, TemplateProblem, TemplateRoot
+
+__all__ = ["TemplateProblem", "TemplateRoot", "Templates"]
 
 PARTIALS_DIR = "_partials"
 LAYOUTS_DIR = "_layouts"
-
-
-class TemplateProblem(SitegenError):
-    """A template could not be loaded or rendered; `.diagnostics` says where."""
-
-
-@dataclass(frozen=True)
-class TemplateRoot:
-    """A folder templates are looked up in, and how its files are named in messages."""
-
-    path: Path
-    display_prefix: str = ""  # "" for the site itself, "themes/default/" for a theme
-    trusted: bool = False  # shipped with sitegen: its templates run outside the sandbox
-
-
-class _OverlayLoader(jinja2.BaseLoader):
-    """Finds a template in the first root that has it (site first, theme after), path by path.
-
-    Front matter at the top of a template (an HTML page) is replaced by a Jinja comment of the same
-    number of lines, so line numbers in messages stay those of the file.
-    """
-
-    def __init__(self, roots: Sequence[TemplateRoot]) -> None:
-        self.roots = list(roots)
-        self.display: dict[str, str] = {}  # absolute file name -> name shown to the user
-        self._exists: dict[str, bool] = {}
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        name = posixpath.normpath(template).lstrip("/")
-        if name.startswith("../") or name == "..":
-            raise jinja2.TemplateNotFound(template)
-        for root in self.roots:
-            file = root.path / name
-            if file.is_file() and is_within(file, root.path):
-                try:
-                    source = file.read_text(encoding="utf-8")
-                except UnicodeDecodeError as exc:
-                    line = file.read_bytes()[: exc.start].count(b"\n") + 1
-                    d = Diagnostic(root.display_prefix + name, line, "not valid UTF-8")
-                    raise TemplateProblem(str(d), [d]) from None
-                filename = str(file)
-                self.display[filename] = root.display_prefix + name
-                return (
-                    _blank_front_matter(source, root.display_prefix + name),
-                    filename,
-                    lambda: True,
-                )
-        raise jinja2.TemplateNotFound(template)
-
-    def trusted(self, name: str) -> bool:
-        """Whether the file that serves `name` belongs to a trusted root (a shipped theme)."""
-        name = posixpath.normpath(name).lstrip("/")
-        for root in self.roots:
-            file = root.path / name
-            if file.is_file() and is_within(file, root.path):
-                return root.trusted
-        return False
-
-    def exists(self, name: str) -> bool:
-        known = self._exists.get(name)
-        if known is None:
-            known = self._exists[name] = any(
-                (r.path / name).is_file() and is_within(r.path / name, r.path) for r in self.roots
-            )
-        return known
-
-
-def _blank_front_matter(source: str, display: str) -> str:
-    if not source.startswith(("---", "\ufeff---")):
-        return source
-    try:
-        fm_src, body, _ = frontmatter.split(source, display)
-    except SitegenError:
-        return source
-    if fm_src is None:
-        return source
-    head_lines = source[: len(source) - len(body)].count("\n")
-    return "{#" + "\n" * (head_lines - 1) + "-#}\n" + body if head_lines else body
 
 
 class _LenientUndefined(jinja2.Undefined):
@@ -140,9 +62,10 @@ class Templates:
         globals: Mapping[str, Any] | None = None,
         limits: TemplateLimits | None = None,
         bytecode_dir: Path | None = None,
+        inline: bool = True,
     ) -> None:
         self.limits = limits or TemplateLimits()
-        self.loader = _OverlayLoader(roots)
+        self.loader = OverlayLoader(roots)
         options: dict[str, Any] = {
             "loader": self.loader,
             "undefined": jinja2.StrictUndefined if strict else _LenientUndefined,
@@ -160,8 +83,17 @@ class Templates:
             env.globals.update(guards.GLOBALS)
             env.globals["partial"] = self._partial
             env.route = self._route
+        self.inlines = inline  # trusted templates compile trusted partials in
+        self._inlining: tuple[str, ...] = ()  # the partials being inlined, outermost first
+        if inline:
+            self.trusted.inline = self._inline
+            if bytecode_dir:
+                self.compiled[1].depends = self._inlined_sources()
+        self._exact_args = (roots, strict, globals, limits)
         self._routes: dict[str, jinja2.Environment] = {}
         self._partials: dict[tuple[str, str], _FoundPartial] = {}  # by (name, caller's folder)
+        # A shipped template's globals, flat, and their names, by template name
+        self._flat_globals: dict[str | None, tuple[dict[str, Any], dict[str, None]]] = {}
 
     def exists(self, name: str) -> bool:
         return self.loader.exists(name)
@@ -185,6 +117,31 @@ class Templates:
                 except Exception:  # its page reports it, at its line
                     continue
 
+    def _inline(self, target: str, caller: str) -> list[jinja2.nodes.Node] | None:
+        """The body of partial `target`, to compile into trusted template `caller` when it is
+        trusted too and can be (render/inlining.py), else None."""
+        if target in self._inlining or not self.loader.trusted(target):
+            return None
+        source, filename, _ = self.loader.get_source(self.trusted, target)
+        self._inlining = (*self._inlining, target)
+        try:
+            body = self.trusted._parse(source, target, filename).body
+        finally:
+            self._inlining = self._inlining[:-1]
+        return body if inlinable(body) else None
+
+    def _inlined_sources(self) -> str:
+        """What trusted templates' compiled code depends on besides their own source: which
+        partials the trusted folders hold, and their text, and which of them a site's own
+        folders hold (those are not inlined)."""
+        h = hashlib.blake2b(digest_size=16)
+        for root in self.loader.roots:
+            for file in sorted((root.path / PARTIALS_DIR).glob("*")):
+                h.update(f"{root.trusted}\0{file.name}\0".encode())
+                if root.trusted and file.is_file():
+                    h.update(file.read_bytes())
+        return h.hexdigest()
+
     def _route(self, name: str) -> jinja2.Environment:
         env = self._routes.get(name)
         if env is None:
@@ -199,20 +156,60 @@ class Templates:
         except TemplateProblem:
             raise
         except Exception as exc:  # every template failure is the site's, reported at its line
-            d = self.diagnose(exc, name)
+            d = self._diagnose_again(exc, name, context)
             raise TemplateProblem(str(d), [d]) from exc
 
+    def _diagnose_again(self, exc: Exception, name: str, context: Mapping[str, Any]) -> Diagnostic:
+        """`diagnose`, after rendering the page again without inlined partials when it had
+        any: an error in one is then found in the partial's own file and line."""
+        found = self.diagnose(exc, name)
+        if not self.inlines or not self._in_trusted_file(found.path):
+            return found
+        roots, strict, globals, limits = self._exact_args
+        exact = Templates(roots, strict=strict, globals=globals, limits=limits, inline=False)
+        try:
+            exact.render(name, context)
+        except TemplateProblem as again:
+            return again.diagnostics[0] if again.diagnostics else found
+        return found
+
+    def _in_trusted_file(self, path: str | None) -> bool:
+        shown = [r for r in self.loader.roots if r.display_prefix and r.trusted]
+        return path is not None and any(path.startswith(r.display_prefix) for r in shown)
+
     def _stream(self, template: jinja2.Template, context: Mapping[str, Any]) -> str:
-        """Render chunk by chunk, stopping as soon as the page passes the output limit."""
+        """Render chunk by chunk, stopping as soon as the page passes the output limit. A
+        shipped layout is rendered whole, then measured: what it writes grows only with the
+        site's data (a site's partial it calls is measured on its own), and a page yields
+        some 130 chunks, each a turn of this loop."""
+        if template.environment is self.trusted:
+            page = self._render_whole(template, context)
+            guards.check_size(len(page), "the page")
+            return page
         chunks: list[str] = []
         size = 0
-        limit = guards.output_limit()  # read once: a page yields some forty chunks
+        limit = guards.output_limit()  # read once: a page yields many chunks
         for chunk in template.generate(context):
             size += len(chunk)
             if size > limit:
                 guards.check_size(size, "the page")
             chunks.append(chunk)
         return "".join(chunks)
+
+    def _render_whole(self, template: jinja2.Template, context: Mapping[str, Any]) -> str:
+        """Template.render, with the template's globals flattened once, not once a page (they
+        are a ChainMap, which Jinja copies key by key, in Python, for every page)."""
+        env = template.environment
+        found = self._flat_globals.get(template.name)
+        if found is None:
+            flat = dict(template.globals)
+            found = self._flat_globals[template.name] = (flat, dict.fromkeys(flat))
+        flat, names = found
+        ctx = env.context_class(env, {**flat, **context}, template.name, template.blocks, names)
+        try:
+            return env.concat(template.root_render_func(ctx))
+        except Exception:
+            env.handle_exception()
 
     @jinja2.pass_context
     def _partial(self, ctx: jinja2.runtime.Context, name: str, /, **locals: Any) -> Markup:

@@ -89,3 +89,23 @@ def test_trusted_lookup_of_a_dict_answers_as_jinjas(
         assert isinstance(fast, jinja2.Undefined)
     else:
         assert fast == slow
+
+
+def test_trusted_calls_pass_the_context_only_where_jinja_would(tmp_path: Path) -> None:
+    """Trusted calls a built-in type's method straight away; anything else as Jinja does."""
+    theme = write_tree(
+        tmp_path / "theme",
+        {
+            "_layout.html": (
+                "{% set top = 1 %}{{ d.get('k') }} {{ 'ab'.upper() }} {{ who() }}"
+                "{% block b %}{% set inner = 2 %}{{ d.get('k', inner) }} {{ who() }}{% endblock %}"
+            )
+        },
+    )
+
+    @jinja2.pass_context
+    def who(context: jinja2.runtime.Context) -> str:
+        return ",".join(sorted(k for k in ("top", "inner") if k in context))
+
+    templates = Templates([TemplateRoot(theme, "themes/t/", trusted=True)], globals={"who": who})
+    assert templates.render("_layout.html", {"d": {"k": "v"}}) == "v AB topv inner,top"

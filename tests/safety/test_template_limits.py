@@ -155,3 +155,21 @@ def test_page_output_limit_holds_at_its_boundary(tmp_path: Path, extra: int, fai
             templates.render("page.html", {})
     else:
         assert len(templates.render("page.html", {})) == limit
+
+
+def test_a_page_of_a_shipped_theme_past_the_output_limit_fails(tmp_path: Path) -> None:
+    """The shipped layout is rendered whole, then measured: the page still fails, as before."""
+    site = write_tree(
+        tmp_path / "site",
+        {
+            "sitegen.toml": "[limits]\npage_output_chars = 5000\n",
+            "small.md": "Short.\n",
+            "big.md": "word " * 2000 + "\n",
+        },
+    )
+    with pytest.raises(BuildError) as err:
+        build_site(site, tmp_path / "out")
+    assert [str(d) for d in err.value.diagnostics] == [
+        "_layout.html: template limit: the page would be longer than 5,000 characters "
+        "(limits.page_output_chars)"
+    ]
