@@ -33,6 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=4000)
     ap.add_argument("--quick", action="store_true", help="10 pages")
+    ap.add_argument("--log", type=Path, help="write each request (method, status, path) here")
     args = ap.parse_args()
     n = 10 if args.quick else args.n
     home = find_home()
@@ -60,9 +61,12 @@ def main() -> None:
                 began = time.perf_counter()
                 publish_tree(out, DavTarget(client, label="bench", workers=4), PublishOptions())
                 took = time.perf_counter() - began
-                methods = Counter(e.method for e in proxy.log())
+                log = proxy.log()
+                methods = Counter(e.method for e in log)
         finally:
             stop(home, tmp / "nc")
+    if args.log:
+        args.log.write_text("".join(f"{e.method} {e.status} {e.path}\n" for e in log))
     total = sum(methods.values())
     goal = len(folders) + 3 + -(-len(files) // 100)  # the target, .sitegen, journal too
     print(
