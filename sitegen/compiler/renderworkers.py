@@ -103,6 +103,7 @@ class Workers:
         if pid == 0:  # the child: serve, and leave without running the parent's clean-ups
             status = 1
             try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent ends us
                 for sibling in self._workers:  # so a sibling's pipes close when it dies
                     os.close(sibling.tasks)
                     os.close(sibling.results)
