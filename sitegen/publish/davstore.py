@@ -145,6 +145,11 @@ class DavStore:
         """Whether to try `write_opening_folder` (Nextcloud, whose PUT is atomic)."""
         return self.nextcloud and self.atomic_put
 
+    @property
+    def sends_in_bulk(self) -> bool:
+        """Whether small new files go in bulk (until the server refuses the endpoint)."""
+        return self._bulk is not None and self._bulk.enabled
+
     def write_opening_folder(
         self, path: str, source: Path, *, sha256: str | None = None, mtime: float | None = None
     ) -> str | None:

@@ -3,15 +3,16 @@
 A folder the target lacks is made before any file goes into it: by MKCOL, shallowest first, the
 folders of one depth in parallel. On Nextcloud (32 and later) a PUT carrying
 `X-NC-WebDAV-Auto-Mkcol: 1` makes the missing folders of its path itself, so a missing folder
-with no missing folder below it (a page's own folder, typically) is made by the upload of its
-first file instead, its "opener": one request where MKCOL and upload took two (amortised over a
-bulk request). Bulk upload does not make folders (Nextcloud 34 answers "Could not create path"
-for such a file), so an opener goes by PUT, and the folder's other files after it.
+with no missing folder below it (a page's own folder, typically) can be made by the upload of
+its first file instead, its "opener": one request where MKCOL and PUT took two. Bulk upload
+makes no folders (Nextcloud 34 answers "Could not create path" for such a file), and a small
+file costs the server less in bulk than in a PUT of its own, so openers are files that would go
+by their own PUT anyway (no bulk upload, or too large for it: publish/newfiles.py).
 
 Two requests making the same folder at once race (the loser gets 403), so each such folder has
-one opener, whose parent exists (made by MKCOL) before it is sent. A server that ignores the
-header answers the first opener 404 (409 elsewhere): every folder left is then made by MKCOL,
-as before, at the cost of that one request.
+one opener, sent before the folder's other files, whose parent exists (made by MKCOL) before it
+is sent. A server that ignores the header answers the first opener 404 (409 elsewhere): every
+folder left is then made by MKCOL, as before, at the cost of that one request.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from sitegen.publish.manifest import hash_file
 from sitegen.publish.store import FolderMissing, Store
 from sitegen.publish.target import Progress
 
+OPENER_MAX_BYTES = 8 << 20  # larger files may go by chunked upload, which makes no folder
+
 
 class NewFiles:
     """Sends files of `out_dir`, noting their ETags in `etags` (under `lock`: several threads
@@ -37,6 +39,15 @@ class NewFiles:
 
     def small(self, path: str) -> bool:
         return (self.out_dir / path).stat().st_size <= MAX_FILE_BYTES
+
+    def may_open_folder(self, path: str) -> bool:
+        """Whether this new file's upload should make its folder: where it goes by a PUT of its
+        own anyway. A small file in bulk is cheaper for the server than in a PUT that makes
+        its folder (on Nextcloud 34, MKCOL about 37 ms of PHP CPU and a bulk share about 15 ms;
+        the PUT 70-100 ms), though it costs a request per 100 folders more."""
+        size = (self.out_dir / path).stat().st_size
+        in_bulk = getattr(self.store, "sends_in_bulk", False) and size <= MAX_FILE_BYTES
+        return self.opens_folders and not in_bulk and size <= OPENER_MAX_BYTES
 
     def in_bulk(self, paths: Sequence[str]) -> set[str]:
         """Send small new files in bulk where the store can; those it wrote."""

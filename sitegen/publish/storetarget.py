@@ -155,7 +155,8 @@ class StoreTarget:
         order = [p for batch in batches for p in batch]
 
         def may_open(path: str) -> bool:
-            return path not in changed and not self._foreign(path) and self._new.small(path)
+            new = path not in changed and not self._foreign(path)
+            return new and self._new.may_open_folder(path)
 
         return choose_openers(order, self._folders.missing(folders_of(order)), may_open)
 

@@ -200,34 +200,45 @@ def test_a_lost_answer_to_the_lease_is_not_taken_for_another_publisher(
 def test_a_first_publish_sends_small_new_files_in_bulk(
     tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
 ) -> None:
-    """Nextcloud's bulk upload: one request per 100 small new files, plus one per folder; a
-    new folder with no new folder below it is made by the PUT of its first file
-    (X-NC-WebDAV-Auto-Mkcol, Nextcloud 32+), the others go in bulk after it."""
+    """Nextcloud's bulk upload: one request per 100 small new files, plus one per folder."""
     folder = nextcloud.new_folder("bulk")
     files: dict[str, str | bytes] = {f"p/{i:03d}.html": f"<p>page {i}</p>" for i in range(250)}
     files |= {"css/site.css": "body{}", "img/a.png": b"\x89PNG" + bytes(range(256)) * 8}
-    files |= {"docs/index.html": "docs", "docs/a/b/index.html": "deep"}
     out = write_tree(tmp_path / "out", files)
     proxy = fault_proxy(nextcloud.url)  # no faults: it only counts
     publish_tree(out, target(nextcloud, folder, via=proxy.url), ALL)
+    methods = [e.method for e in proxy.log()]
+    # one POST per 100 files of each upload group: the image, the stylesheet, then the pages
+    # (100 + 100 + 50), in that order
+    assert methods.count("POST") == 5
+    assert methods.count("PUT") == 3  # the lease, the base, the record
+    assert sorted(set(methods)) == ["DELETE", "MKCOL", "POST", "PROPFIND", "PUT"]
+    # the listing, 6 folders (the target, .sitegen, css, img, p, .sitegen/journal), 3 PUTs,
+    # 5 POSTs, the lease released: 1 request per folder + 1 per 100 small files + 5
+    assert len(methods) == 1 + 6 + 3 + 5 + 1
+    assert held(nextcloud, folder) == as_bytes(files)
+    assert verify(target(nextcloud, folder)) == []
+
+
+def test_without_bulk_a_new_folder_is_made_by_the_put_of_its_first_file(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
+) -> None:
+    """X-NC-WebDAV-Auto-Mkcol (Nextcloud 32+): where each file goes by its own PUT, a new folder
+    with no new folder below it is made by the PUT of its first file, not by a MKCOL; folders
+    holding folders are made first."""
+    folder = nextcloud.new_folder("opened")
+    files: dict[str, str | bytes] = {f"p/{i:03d}/index.html": f"page {i}" for i in range(20)}
+    files |= {"css/site.css": "body{}", "css/print.css": "p{}", "p/index.html": "pages"}
+    out = write_tree(tmp_path / "out", files)
+    proxy = fault_proxy(nextcloud.url)  # no faults: it only counts
+    publish_tree(out, target(nextcloud, folder, via=proxy.url, bulk=False), ALL)
     sent = [(e.method, e.path.partition(f"/{folder}/")[2]) for e in proxy.log()]
     made = [path for method, path in sent if method == "MKCOL"]
-    # the target, .sitegen, the folders holding folders; .sitegen/journal at the record
-    assert made == ["", ".sitegen", "docs", "docs/a", ".sitegen/journal"]
+    assert made == ["", ".sitegen", "p", ".sitegen/journal"]
     puts = [path for method, path in sent if method == "PUT"]
-    # the lease, a first file in each other new folder (the server makes it), base, record
-    assert puts == [
-        ".sitegen/lease.json",
-        "img/a.png",
-        "css/site.css",
-        "docs/a/b/index.html",
-        "p/000.html",
-        ".sitegen/manifest.json",
-        ".sitegen/journal/000001.json",
-    ]
-    # the other 249 pages and docs/index.html: 100 + 100 + 50, after p/000.html
-    assert [m for m, _ in sent].count("POST") == 3
-    assert len(sent) == 1 + 5 + 7 + 3 + 1  # the listing, ..., the lease released
+    assert puts[:3] == [".sitegen/lease.json", "css/print.css", "css/site.css"]  # print opens
+    assert sorted(puts[3:-2]) == sorted(f for f in files if f.startswith("p/"))
+    assert len(sent) == 1 + 4 + len(files) + 3 + 1  # listing, MKCOLs, files, lease, base, record
     assert held(nextcloud, folder) == as_bytes(files)
     assert verify(target(nextcloud, folder)) == []
 
