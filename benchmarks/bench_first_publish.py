@@ -61,7 +61,11 @@ def main() -> None:
                     password=nc.app_password,
                 )
                 began = time.perf_counter()
-                publish_tree(out, DavTarget(client, label="bench", workers=4, bulk=not args.no_bulk), PublishOptions())
+                publish_tree(
+                    out,
+                    DavTarget(client, label="bench", workers=4, bulk=not args.no_bulk),
+                    PublishOptions(),
+                )
                 took = time.perf_counter() - began
                 log = proxy.log()
                 methods = Counter(e.method for e in log)
