@@ -40,7 +40,7 @@ def choose_openers(
 ) -> dict[str, str]:
     """path -> folder: the file (of `order`, the files in the order they are sent) whose upload
     makes its folder, for each folder of `missing` with no missing folder below it whose first
-    file `may_open` (small, new)."""
+    file `may_open` (new, and sent by a PUT of its own)."""
     above_missing = {f.rpartition("/")[0] for f in missing}
     openers: dict[str, str] = {}
     seen: set[str] = set()
