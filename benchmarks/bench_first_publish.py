@@ -3,6 +3,7 @@ one request per folder plus one per 100 small files), counted by a pass-through 
 
     .venv/bin/python benchmarks/bench_first_publish.py -n 4000     # starts its own Nextcloud
     .venv/bin/python benchmarks/bench_first_publish.py --quick     # CI: 10 pages
+    .venv/bin/python benchmarks/bench_first_publish.py --no-bulk   # a PUT a file
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=4000)
     ap.add_argument("--quick", action="store_true", help="10 pages")
+    ap.add_argument("--log", type=Path, help="write each request (method, status, path) here")
+    ap.add_argument("--no-bulk", action="store_true", help="every file by its own PUT")
     args = ap.parse_args()
     n = 10 if args.quick else args.n
     home = find_home()
@@ -58,11 +61,18 @@ def main() -> None:
                     password=nc.app_password,
                 )
                 began = time.perf_counter()
-                publish_tree(out, DavTarget(client, label="bench", workers=4), PublishOptions())
+                publish_tree(
+                    out,
+                    DavTarget(client, label="bench", workers=4, bulk=not args.no_bulk),
+                    PublishOptions(),
+                )
                 took = time.perf_counter() - began
-                methods = Counter(e.method for e in proxy.log())
+                log = proxy.log()
+                methods = Counter(e.method for e in log)
         finally:
             stop(home, tmp / "nc")
+    if args.log:
+        args.log.write_text("".join(f"{e.method} {e.status} {e.path}\n" for e in log))
     total = sum(methods.values())
     goal = len(folders) + 3 + -(-len(files) // 100)  # the target, .sitegen, journal too
     print(

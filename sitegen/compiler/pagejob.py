@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.errors import Diagnostic, SitegenError
+from sitegen.errors import BuildError, Diagnostic, SitegenError
 from sitegen.render.limits import TemplateLimits
 from sitegen.render.templates import TemplateRoot, Templates
 
@@ -18,6 +17,7 @@ from .cache import HighlightStore
 from .output import StagingDir
 from .reads import page_reads
 from .render import Layouts, render_page
+from .renderworkers import WorkerDied, Workers
 from .views import PageView
 
 Progress = Callable[[str, int, int], None]
@@ -103,51 +103,55 @@ class PageJob:
         return problems
 
 
-_forked_job: PageJob | None = None  # what forked workers inherit
-
-
 _Drained = tuple[dict[str, str], set[str]] | None
+_ChunkResult = tuple[list[Diagnostic], set[str], set[str], _Drained]
 
 
-def _run_chunk(indices: range) -> tuple[list[Diagnostic], int, tuple[set[str], set[str]], _Drained]:
-    assert _forked_job is not None
-    found = _forked_job.run(indices)
-    highlights = _forked_job.highlights
-    drained = highlights.drain() if highlights is not None else None
-    return found, len(indices), (_forked_job.readers, _forked_job.body_readers), drained
+def _run_chunk(job: PageJob, indices: range) -> _ChunkResult:
+    """In a worker: render the pages, and hand back what the parent must know of them."""
+    found = job.run(indices)
+    readers, body_readers = job.readers, job.body_readers
+    job.readers, job.body_readers = set(), set()  # sent: the next chunk sends only its own
+    drained = job.highlights.drain() if job.highlights is not None else None
+    return found, readers, body_readers, drained
 
 
 def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
     total = len(job.pages)
     chunks = [range(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    problems: list[Diagnostic] = []
     to_render = sum(1 for p in job.pages if p.output not in job.reuse)  # the rest is kept
-    if workers <= 1 or to_render < PARALLEL_MIN_PAGES or "fork" not in mp.get_all_start_methods():
+    if workers <= 1 or to_render < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
+        problems: list[Diagnostic] = []
         for n, chunk in enumerate(chunks):
             problems.extend(job.run(chunk))
             if progress:
                 progress("render", min((n + 1) * CHUNK, total), total)
         return problems
     job.templates()[0].compile_shared()  # once here, not once per worker
-    global _forked_job
-    _forked_job = job
+    # fork: workers share the loaded site copy-on-write and write their pages themselves,
+    # so nothing but diagnostics crosses the process boundary.
+    found: dict[int, list[Diagnostic]] = {}
+    done = 0
     try:
-        # fork: workers share the loaded site copy-on-write and write their pages themselves,
-        # so nothing but diagnostics crosses the process boundary.
-        with mp.get_context("fork").Pool(workers) as pool:
-            done = 0
-            for found, n, (readers, body_readers), drained in pool.imap_unordered(
-                _run_chunk, chunks
-            ):
-                problems.extend(found)
+        with Workers(lambda n: _run_chunk(job, chunks[n]), min(workers, len(chunks))) as pool:
+            for n, (problems, readers, body_readers, drained) in pool.results(len(chunks)):
+                found[n] = problems
                 job.readers |= readers
                 job.body_readers |= body_readers
                 if drained is not None and job.highlights is not None:
                     job.highlights.merge(*drained)
-                done += n
+                done += len(chunks[n])
                 if progress:
                     progress("render", done, total)
-    finally:
-        _forked_job = None
-    return problems
+    except WorkerDied as died:
+        raise BuildError(_lost(job, chunks[died.chunk], died.how)) from None
+    return [d for n in range(len(chunks)) for d in found[n]]  # in the order one process finds
+
+
+def _lost(job: PageJob, chunk: range, how: str) -> list[Diagnostic]:
+    """A diagnostic for each page of a chunk whose worker died."""
+    message = (
+        f"the process rendering this page died ({how}; killed, or out of memory?): build again"
+    )
+    return [Diagnostic(job.pages[i].source, 1, message) for i in chunk]

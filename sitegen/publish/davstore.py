@@ -23,7 +23,14 @@ from typing import Protocol
 
 from sitegen.errors import PublishError
 from sitegen.publish.bulk import BulkFile, BulkUploader
-from sitegen.publish.store import TEMP_PREFIX, Body, Stat, StoreConflict, StoreMissing
+from sitegen.publish.store import (
+    TEMP_PREFIX,
+    Body,
+    FolderMissing,
+    Stat,
+    StoreConflict,
+    StoreMissing,
+)
 from sitegen.webdav import (
     Client,
     NotFoundError,
@@ -35,6 +42,8 @@ from sitegen.webdav import (
 from sitegen.webdav.paths import split_path
 
 CHUNKED_THRESHOLD = 10 * 1024 * 1024  # Nextcloud's chunked upload v2 from this size on
+# Nextcloud 32+: a PUT with this header makes the missing folders of its path (not WebDAV).
+AUTO_MKCOL = {"X-NC-WebDAV-Auto-Mkcol": "1"}
 
 
 class ChunkedUploader(Protocol):
@@ -130,6 +139,28 @@ class DavStore:
             return self._put_then_move(path, body, if_match, create_only, sha256, mtime)
         except PreconditionFailedError:
             raise StoreConflict(f"{self._label}: {path}: changed on the target") from None
+
+    @property
+    def opens_folders(self) -> bool:
+        """Whether to try `write_opening_folder` (Nextcloud, whose PUT is atomic)."""
+        return self.nextcloud and self.atomic_put
+
+    @property
+    def sends_in_bulk(self) -> bool:
+        """Whether small new files go in bulk (until the server refuses the endpoint)."""
+        return self._bulk is not None and self._bulk.enabled
+
+    def write_opening_folder(
+        self, path: str, source: Path, *, sha256: str | None = None, mtime: float | None = None
+    ) -> str | None:
+        """PUT a new small file and, in the same request, its missing folders (Nextcloud 32+);
+        FolderMissing where the server made none (older Nextcloud 404, other servers 409)."""
+        try:
+            return self.client.put(path, source, sha256=sha256, mtime=mtime, headers=AUTO_MKCOL)
+        except WebDAVError as e:
+            if e.status in (404, 409):
+                raise FolderMissing(f"{self._label}: {path}: its folder is missing") from None
+            raise
 
     def write_new_many(self, files: Sequence[BulkFile]) -> dict[str, str | None]:
         """Create many small files in few requests where the server offers a bulk upload

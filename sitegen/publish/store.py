@@ -46,6 +46,10 @@ class StoreMissing(PublishError):
     """`read` of a file the store does not hold."""
 
 
+class FolderMissing(PublishError):
+    """A write asked to make its file's folder found the server made none."""
+
+
 class Store(Protocol):
     @property
     def label(self) -> str:
@@ -115,6 +119,9 @@ class MemoryStore:
         self._etags = itertools.count(1)
         self._requests = 0
         self._lock = threading.Lock()
+        self.opens_folders = False  # True: offers write_opening_folder
+        self.makes_folders = True  # False: that write makes no folder (FolderMissing)
+        self.opened: list[tuple[str, list[str]]] = []  # (path, the folders its write made)
 
     @property
     def label(self) -> str:
@@ -173,6 +180,27 @@ class MemoryStore:
     ) -> str | None:
         data = read_body(body)
         self._step(f"WRITE {path}")
+        return self._put(path, data, if_match, create_only, sha256)
+
+    def write_opening_folder(
+        self, path: str, source: Path, *, sha256: str | None = None, mtime: float | None = None
+    ) -> str | None:
+        """Offered when `opens_folders`: a write that makes the missing folders of its path too
+        (Nextcloud 32+), unless not `makes_folders` (older Nextcloud: FolderMissing)."""
+        data = read_body(source)
+        self._step(f"WRITE {path} (and its folders)")
+        if not self.makes_folders:
+            raise FolderMissing(f"{self._label}: {path}: its folder is missing")
+        parts = path.split("/")[:-1]
+        made = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        made = [f for f in made if f not in self.folders]
+        self.folders.update(made)
+        self.opened.append((path, made))
+        return self._put(path, data, None, False, sha256)
+
+    def _put(
+        self, path: str, data: bytes, if_match: str | None, create_only: bool, sha256: str | None
+    ) -> str | None:
         held = self.files.get(path)
         if create_only and held is not None:
             raise StoreConflict(f"{path}: exists")

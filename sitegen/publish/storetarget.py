@@ -7,37 +7,39 @@ killed publish (files its lease's intent named, temporary upload names) are reco
 and finished or removed without asking.
 
 A publish that changes anything takes the target's lease (with its intent), makes the folders
-it needs (the target folder and its parents included), sends new and changed files in the
-plan's order (assets, then pages in link order), writes its record, deletes, compacts when due,
-and releases the lease. A no-change publish sends the one listing and nothing else.
+it needs (the target folder and its parents included; where the store can, a new folder with
+no new folder below it is made by the upload of its first file: publish/folders.py), sends new
+and changed files in the plan's order (assets, then pages in link order), writes its record,
+deletes, compacts when due, and releases the lease. A no-change publish sends the one listing
+and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from sitegen.compiler.moved import OutputHistory
 from sitegen.errors import PublishError
 from sitegen.publish import pagehistory
-from sitegen.publish.bulk import MAX_FILE_BYTES as BULK_MAX_FILE_BYTES
-from sitegen.publish.bulk import BulkFile
 from sitegen.publish.drift import reconcile
+from sitegen.publish.folders import FolderMaker, choose_openers, folders_of
 from sitegen.publish.history import read_history
 from sitegen.publish.lease import LEASE_PATH, Lease
 from sitegen.publish.ledger import Known, Ledger, layout_of, set_etag
 from sitegen.publish.links import new_page_batches
 from sitegen.publish.manifest import MANIFEST_PATH, STATE_DIR, Entry, hash_file, make_delta
+from sitegen.publish.newfiles import NewFiles
 from sitegen.publish.pagehistory import PageHistory
 from sitegen.publish.plan import DEFAULT_KEEP, Plan, apply_to_manifest
 from sitegen.publish.record import Record
 from sitegen.publish.statecache import StateCache
-from sitegen.publish.store import Stat, Store, StoreConflict
+from sitegen.publish.store import Store, StoreConflict
 from sitegen.publish.target import History, Progress, TargetState
 from sitegen.webdav import WebDAVError
 
@@ -64,9 +66,11 @@ class StoreTarget:
         self.keep = keep
         self.ledger = Ledger(store, StateCache(cache_dir, store.label), **ledger_options)
         self.lease = lease or Lease(store)
-        self._listing: dict[str, Stat] | None = None
         self._known: Known | None = None
         self._lock = threading.Lock()
+        self._folders = FolderMaker(store, None, self.workers)  # holds the listing
+        self._openers: dict[str, str] = {}  # new file -> the folder its upload makes
+        self._new: NewFiles  # set by each publish: sends new files the cheaper ways
 
     @property
     def label(self) -> str:
@@ -80,7 +84,7 @@ class StoreTarget:
 
     def read_state(self) -> TargetState:
         listing = self.store.list_all()
-        self._listing = listing
+        self._folders.listing = listing
         layout = layout_of(listing or {}, STATE_DIR)
         lease_stat = layout.files.get(LEASE_PATH)
         data = self.store.read(LEASE_PATH) if lease_stat is not None else None
@@ -127,31 +131,34 @@ class StoreTarget:
         assert known is not None
         self._make_folders([STATE_DIR])  # the target folder and its parents too, if missing
         self.lease.take({p: plan.source[p].sha256 for p in plan.uploads()})
-        self._make_folders(_folders_of(plan.uploads()))
-        for batch in new_page_batches(plan, out_dir):
+        batches = new_page_batches(plan, out_dir)
+        self._new = NewFiles(self.store, out_dir, known.etags, self._lock, progress)
+        self._openers = self._choose_openers(batches, set(plan.changed))
+        self._make_folders(folders_of(plan.uploads()) - set(self._openers.values()))
+        for batch in batches:
             self._upload_all(batch, out_dir, set(plan.changed), progress)
             self.lease.renew_if_due()
         self._commit(plan, record, known)
         self.lease.release()
 
-    def _make_folders(self, wanted: set[str] | list[str]) -> None:
+    def _make_folders(self, wanted: Iterable[str]) -> None:
         """Each folder of `wanted` the listing did not show, shallowest first; a missing target
         folder is made first, with its parents."""
-        listing = self._listing
-        if listing is None:
-            self.store.make_folder("")
-            listing = self._listing = {}
-        have = {p for p, st in listing.items() if st.is_dir}
-        missing = sorted(set(wanted) - have, key=lambda d: (d.count("/"), d))
-        # Folders of one depth do not depend on each other: made in parallel, level by level.
-        for _, level in groupby(missing, key=lambda d: d.count("/")):
-            folders = list(level)
-            with ThreadPoolExecutor(self.workers) as pool:
-                list(pool.map(self.store.make_folder, folders))
-            for folder in folders:
-                listing[folder] = Stat(None, 0, True)
-                if self._known is not None and folder.startswith(STATE_DIR):
-                    self._known.layout.dirs.add(folder)
+        made = self._folders.make(wanted)
+        if self._known is not None:
+            self._known.layout.dirs.update(f for f in made if f.startswith(STATE_DIR))
+
+    def _choose_openers(self, batches: list[list[str]], changed: set[str]) -> dict[str, str]:
+        """New files whose upload makes their folder (publish/folders.py), where the store can."""
+        if not self._new.opens_folders:
+            return {}
+        order = [p for batch in batches for p in batch]
+
+        def may_open(path: str) -> bool:
+            new = path not in changed and not self._foreign(path)
+            return new and self._new.may_open_folder(path)
+
+        return choose_openers(order, self._folders.missing(folders_of(order)), may_open)
 
     def _commit(self, plan: Plan, record: Record | None, known: Known) -> None:
         """The record (which is the manifest update), then deletes, then compaction."""
@@ -194,7 +201,14 @@ class StoreTarget:
         self, paths: list[str], out_dir: Path, changed: set[str], progress: Progress | None
     ) -> None:
         conflicts: list[str] = []
-        paths = self._bulk_new(paths, out_dir, changed, progress)
+        if self._openers:  # first: the other files of their folders go in after them
+            opened = self._folders.open_folders(paths, self._openers, self._new.opening_folder)
+            paths = [p for p in paths if p not in opened]
+        small_new = [
+            p for p in paths if p not in changed and not self._foreign(p) and self._new.small(p)
+        ]
+        sent = self._new.in_bulk(small_new)
+        paths = [p for p in paths if p not in sent]
 
         def one(path: str) -> None:
             if not self._upload(path, out_dir / path, path in changed):
@@ -218,31 +232,9 @@ class StoreTarget:
                 "publish with --overwrite (or --repair) to replace them"
             )
 
-    def _bulk_new(
-        self, paths: list[str], out_dir: Path, changed: set[str], progress: Progress | None
-    ) -> list[str]:
-        """Send the small new files of `paths` in bulk where the store can; the rest."""
-        send = getattr(self.store, "write_new_many", None)
-        if send is None:
-            return paths
-        files = [
-            BulkFile(p, out_dir / p, hash_file(out_dir / p).sha256, (out_dir / p).stat().st_mtime)
-            for p in paths
-            if p not in changed
-            and not self._foreign(p)
-            and (out_dir / p).stat().st_size <= BULK_MAX_FILE_BYTES
-        ]
-        written: dict[str, str | None] = send(files) if files else {}
-        assert self._known is not None
-        for path, etag in written.items():
-            set_etag(self._known.etags, path, etag)
-            if progress:
-                progress(path, (out_dir / path).stat().st_size)
-        return [p for p in paths if p not in written]
-
     def _foreign(self, path: str) -> bool:
         """A file the listing showed where this publish adds a new one: not ours to replace."""
-        st = (self._listing or {}).get(path)
+        st = (self._folders.listing or {}).get(path)
         return st is not None and not st.is_dir
 
     def _upload(self, path: str, source: Path, replacing: bool) -> bool:
@@ -291,12 +283,3 @@ class StoreTarget:
     def write_page_history(self, history: OutputHistory) -> None:
         self._make_folders([STATE_DIR])  # none to make after a publish: the listing shows it
         self.store.write(pagehistory.PAGE_HISTORY_PATH, pagehistory.encode(history))
-
-
-def _folders_of(paths: list[str]) -> set[str]:
-    """Every folder the files of `paths` live in, with their ancestors."""
-    out: set[str] = set()
-    for path in paths:
-        parts = path.split("/")[:-1]
-        out |= {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
-    return out

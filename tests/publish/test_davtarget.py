@@ -88,7 +88,7 @@ def test_publish_uploads_only_changes_and_a_no_change_publish_only_reads(
     ]
 
 
-@pytest.mark.parametrize("cut", range(1, 18))
+@pytest.mark.parametrize("cut", range(1, 19))
 def test_a_killed_publish_never_leaves_a_page_with_missing_files_and_is_resumed(
     tmp_path: Path, dav: Dav, cut: int
 ) -> None:
@@ -108,13 +108,14 @@ def test_a_killed_publish_never_leaves_a_page_with_missing_files_and_is_resumed(
 
 
 def test_every_cut_point_is_exercised(tmp_path: Path, dav: Dav) -> None:
-    """The cuts above (the server dies after 1..17 requests) cover every point of the publish:
-    it takes 18 requests, the last two being the marker that its deletes are done and the
-    release of the lease."""
+    """The cuts above (the server dies after 1..18 requests) cover every point of the publish:
+    it takes 19 requests, the last two being the marker that its deletes are done and the
+    release of the lease. (This server, like Nextcloud before 32, makes no folder for a PUT
+    asking it to: the first such PUT, of img/b/c.png, is answered 409, then MKCOLs as before.)"""
     publish_tree(write_tree(tmp_path / "v1", V1), dav.target(), ALL)
     dav.server.log.clear()
     publish_tree(write_tree(tmp_path / "v2", V2), dav.target(), ALL)
-    assert len(dav.server.log.entries) == 18
+    assert len(dav.server.log.entries) == 19
     assert dav.server.log.entries[-2:] == [
         ("PUT", "/remote.php/dav/files/alice/.sitegen/journal/000002.done"),
         ("DELETE", "/remote.php/dav/files/alice/.sitegen/lease.json"),

@@ -220,6 +220,29 @@ def test_a_first_publish_sends_small_new_files_in_bulk(
     assert verify(target(nextcloud, folder)) == []
 
 
+def test_without_bulk_a_new_folder_is_made_by_the_put_of_its_first_file(
+    tmp_path: Path, nextcloud: NextcloudServer, fault_proxy: Proxy
+) -> None:
+    """X-NC-WebDAV-Auto-Mkcol (Nextcloud 32+): where each file goes by its own PUT, a new folder
+    with no new folder below it is made by the PUT of its first file, not by a MKCOL; folders
+    holding folders are made first."""
+    folder = nextcloud.new_folder("opened")
+    files: dict[str, str | bytes] = {f"p/{i:03d}/index.html": f"page {i}" for i in range(20)}
+    files |= {"css/site.css": "body{}", "css/print.css": "p{}", "p/index.html": "pages"}
+    out = write_tree(tmp_path / "out", files)
+    proxy = fault_proxy(nextcloud.url)  # no faults: it only counts
+    publish_tree(out, target(nextcloud, folder, via=proxy.url, bulk=False), ALL)
+    sent = [(e.method, e.path.partition(f"/{folder}/")[2]) for e in proxy.log()]
+    made = [path for method, path in sent if method == "MKCOL"]
+    assert made == ["", ".sitegen", "p", ".sitegen/journal"]
+    puts = [path for method, path in sent if method == "PUT"]
+    assert puts[:3] == [".sitegen/lease.json", "css/print.css", "css/site.css"]  # print opens
+    assert sorted(puts[3:-2]) == sorted(f for f in files if f.startswith("p/"))
+    assert len(sent) == 1 + 4 + len(files) + 3 + 1  # listing, MKCOLs, files, lease, base, record
+    assert held(nextcloud, folder) == as_bytes(files)
+    assert verify(target(nextcloud, folder)) == []
+
+
 def test_a_new_file_never_replaces_one_placed_by_hand(
     tmp_path: Path, nextcloud: NextcloudServer
 ) -> None:
