@@ -67,6 +67,15 @@ def edit_and_build(site: Path, out: Path) -> None:
     build_site(site, out, opts())
 
 
+def assert_an_edit_reads_every_page(site: Path, out: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The model was not used: the edit's build parsed every page, and made a clean build's
+    output."""
+    parsed = parsed_pages(monkeypatch)
+    edit_and_build(site, out)
+    assert sorted(parsed) == ALL_PAGES
+    assert snapshot(out) == clean_build(site, tmp_path)
+
+
 def test_an_edit_reads_only_the_edited_page(tmp_path: Path, monkeypatch) -> None:
     site, out = built_once(tmp_path)
     read, parsed = parsed_pages(monkeypatch), yaml_parsed(monkeypatch)
@@ -116,10 +125,7 @@ def test_a_damaged_model_is_ignored(tmp_path: Path, monkeypatch, damage) -> None
     site, out = built_once(tmp_path)
     file = modelcache.model_file(out)
     file.write_bytes(damage(file.read_bytes()))
-    parsed = parsed_pages(monkeypatch)
-    edit_and_build(site, out)
-    assert sorted(parsed) == ALL_PAGES
-    assert snapshot(out) == clean_build(site, tmp_path)
+    assert_an_edit_reads_every_page(site, out, tmp_path, monkeypatch)
 
 
 def test_an_authentic_model_that_does_not_load_is_ignored(tmp_path: Path, monkeypatch) -> None:
@@ -139,10 +145,7 @@ def test_an_authentic_model_that_does_not_load_is_ignored(tmp_path: Path, monkey
 def test_a_model_of_other_code_is_ignored(tmp_path: Path, monkeypatch) -> None:
     site, out = built_once(tmp_path)
     monkeypatch.setattr(modelcache, "code_key", lambda: "sitegen as edited since")
-    parsed = parsed_pages(monkeypatch)
-    edit_and_build(site, out)
-    assert sorted(parsed) == ALL_PAGES
-    assert snapshot(out) == clean_build(site, tmp_path)
+    assert_an_edit_reads_every_page(site, out, tmp_path, monkeypatch)
 
 
 def test_a_key_others_can_read_is_not_used(tmp_path: Path, monkeypatch) -> None:
@@ -151,10 +154,7 @@ def test_a_key_others_can_read_is_not_used(tmp_path: Path, monkeypatch) -> None:
     key_file = cachekey.key_file()
     assert key_file.stat().st_mode & 0o777 == 0o600
     key_file.chmod(0o644)
-    parsed = parsed_pages(monkeypatch)
-    edit_and_build(site, out)
-    assert sorted(parsed) == ALL_PAGES
-    assert snapshot(out) == clean_build(site, tmp_path)
+    assert_an_edit_reads_every_page(site, out, tmp_path, monkeypatch)
 
 
 def test_clean_ignores_the_model(tmp_path: Path, monkeypatch) -> None:

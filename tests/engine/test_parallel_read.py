@@ -25,6 +25,7 @@ from sitegen.compiler.load import LoadedSite, LoadOptions, Readers, discover_sit
 from sitegen.compiler.pipeline import BuildOptions, ReadCaches, build_site
 from sitegen.errors import BuildError
 from sitegen.model import Page
+from tests.alarms import fails_after
 from tests.conftest import NOW
 from tests.trees import snapshot, write_tree
 
@@ -122,20 +123,6 @@ def test_a_parse_that_changes_the_body_is_sent_back_as_it_is(tmp_path: Path) -> 
     with workers_for_any_site():
         loaded = read_site(discovered, LoadOptions(now=NOW), Readers(shout, jobs=2))
     assert sorted(p.body for p in loaded.pages) == [f"BODY {i}" for i in range(9)]
-
-
-@contextmanager
-def fails_after(seconds: int) -> Iterator[None]:
-    def hung(*_: object) -> None:
-        raise AssertionError(f"still running after {seconds} s")
-
-    before = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
 
 
 def test_a_killed_worker_fails_the_build_naming_pages_and_never_hangs(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from sitegen.compiler.pipeline import BuildOptions, build_site
 from sitegen.compiler.rendersite import RenderContext, markdown_engine, page_job, render_pages
 from sitegen.compiler.site import assemble
 from sitegen.errors import BuildError, Diagnostic
+from tests.alarms import fails_after
 from tests.conftest import NOW
 from tests.trees import snapshot, write_tree
 
@@ -83,20 +84,6 @@ def test_workers_render_what_one_process_renders(
         many = render(site, tmp / "many", jobs)
     assert many == one  # the same problems in the same order, the same readers
     assert snapshot(tmp / "many") == snapshot(tmp / "one")
-
-
-@contextmanager
-def fails_after(seconds: int) -> Iterator[None]:
-    def hung(*_: object) -> None:
-        raise AssertionError(f"still running after {seconds} s")
-
-    before = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, before)
 
 
 def children() -> set[int]:

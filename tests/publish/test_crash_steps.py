@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -68,9 +69,13 @@ def steps_of_a_clean_publish(tmp_path: Path, before: dict[str, str | bytes]) -> 
 
 
 def crash_then_finish(
-    tmp_path: Path, step: int, first: dict[str, str | bytes], then: dict[str, str | bytes]
+    tmp_path: Path,
+    step: int,
+    first: dict[str, str | bytes],
+    then: dict[str, str | bytes],
+    make_store: Callable[[], MemoryStore] = MemoryStore,
 ) -> MemoryStore:
-    store = MemoryStore()
+    store = make_store()
     publish_tree(write_tree(tmp_path / "v1", V1), target(store), ALL)
     store.revive()
     store.fail_at(step)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sitegen.publish.folders import choose_openers, folders_of
 from sitegen.publish.log import verify
 from sitegen.publish.runner import publish_tree
-from sitegen.publish.store import Crash, MemoryStore
+from sitegen.publish.store import MemoryStore
 from sitegen.publish.storetarget import StoreTarget
 from tests.publish.helpers import write_tree
-from tests.publish.test_crash_steps import broken
+from tests.publish.test_crash_steps import crash_then_finish
 from tests.publish.test_davtarget import ALL, V1, V2
 
 NESTED: dict[str, str | bytes] = {  # folders holding only folders, a folder with both
@@ -122,17 +122,7 @@ def test_a_publish_cut_at_any_step_is_finished_by_the_next(
     tmp_path: Path, files: dict[str, str | bytes]
 ) -> None:
     for step in range(1, steps_of(tmp_path / "count", files) + 1):
-        store = opening_store()
-        publish_tree(write_tree(tmp_path / "v1", V1), target(store), ALL)
-        store.revive()
-        store.fail_at(step)
-        with pytest.raises(Crash):
-            publish_tree(write_tree(tmp_path / "v2", files), target(store), ALL)
-        assert broken(store.snapshot()) == [], f"a reader meets broken pages after step {step}"
-        store.revive()
-        publish_tree(write_tree(tmp_path / "v2", files), target(store), ALL)
-        assert store.snapshot() == {**as_bytes(files), "CNAME": b"example.org"}
-        assert verify(target(store)) == []
+        crash_then_finish(tmp_path, step, files, files, opening_store)
 
 
 PATHS = st.lists(
