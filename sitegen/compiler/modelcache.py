@@ -34,6 +34,7 @@ from .cache import PageKeys
 from .cachekey import MAC_BYTES, authentic, mac, secret_key
 from .load import LoadedSite
 from .readpages import PagesRead
+from .stamp import own_code
 from .textlinks import Scanned
 from .tree import SourceFile
 
@@ -51,13 +52,9 @@ def code_key() -> str:
     """sitegen's version and the files of its code as they are (a checkout's code changes
     without its version): pickled pages are only as good as the code that made them."""
     parts = [__version__, sys.version]
-    root = os.path.dirname(os.path.abspath(__file__ + "/.."))
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        for name in sorted(names):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
-                parts.append(f"{folder[len(root) :]}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    for name, path in own_code():  # the modules the no-change check keys on too
+        st = os.stat(path)
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts)
 
 

@@ -47,7 +47,7 @@ def inputs_key(paths: Iterable[tuple[str, str]], settings: str, now: dt.datetime
     fresh = time.time_ns() - RACY_NS
     names: list[str] = []
     numbers: list[int] = []
-    for name, path in [*paths, *_own_code()]:
+    for name, path in [*paths, *own_code()]:
         try:
             st = os.stat(path)
         except OSError:
@@ -63,7 +63,7 @@ def inputs_key(paths: Iterable[tuple[str, str]], settings: str, now: dt.datetime
     return h.hexdigest()
 
 
-def _own_code() -> list[tuple[str, str]]:
+def own_code() -> list[tuple[str, str]]:
     """sitegen's own modules (a changed sitegen may build differently), as (name, path)."""
     out: list[tuple[str, str]] = []
 
