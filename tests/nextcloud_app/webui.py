@@ -97,6 +97,23 @@ def upload(user: NextcloudServer, folder: str, files: dict[str, str]) -> None:
             assert put.status_code in (201, 204), put.text
 
 
+def last_errors(nc: NextcloudServer, count: int = 5) -> str:
+    """The messages of the last entries of the server's nextcloud.log, for a failure's report."""
+    log = nc.dir / "data" / "nextcloud.log"
+    lines = log.read_text(errors="replace").splitlines()[-count:] if log.exists() else []
+    messages = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            messages.append(line[:300])
+            continue
+        exception = entry.get("exception") or {}
+        detail = exception.get("Message", "") if isinstance(exception, dict) else ""
+        messages.append(f"{entry.get('url', '')}: {entry.get('message', '')} {detail}"[:300])
+    return "\n".join(messages)
+
+
 def delete_user(nc: NextcloudServer, user: NextcloudServer) -> None:
     with admin(nc) as http:
         http.delete(f"{nc.url}/ocs/v2.php/cloud/users/{user.user}")
@@ -112,7 +129,9 @@ class Browser:
 
     def login(self) -> Browser:
         form = {"user": self.nc.user, "password": self.nc.app_password, "timezone": "UTC"}
-        for attempt in range(1, 4):  # a 500 when the server's SQLite is busy: log in again
+        # a 500 while the server's SQLite is locked by the other tests' writes (a bulk upload
+        # holds it for seconds): log in again, waiting longer each time (about a minute in all)
+        for attempt in range(1, 9):
             self.open("/index.php/login")
             answer = self.http.post(
                 "/index.php/login",
@@ -121,8 +140,11 @@ class Browser:
             )
             if answer.status_code < 500:
                 break
-            time.sleep(attempt)
-        assert answer.url.path != "/index.php/login", f"not logged in ({answer.status_code})"
+            time.sleep(min(2 * attempt, 10))
+        assert answer.url.path != "/index.php/login", (
+            f"not logged in ({answer.status_code}); the server's last errors:\n"
+            + last_errors(self.nc)
+        )
         return self
 
     def open(self, path: str) -> str:
