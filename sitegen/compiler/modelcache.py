@@ -5,10 +5,11 @@ only the pages whose files changed, as the preview does with the model it holds 
 It holds every page value the last load made (without its body), the signature of its file
 (size, times, inode: compiler/readpages.py takes a page over only when its file looks as it did
 and nothing it was read with changed), what its links reach, and its render-cache keys
-(compiler/cache.py's PageKeys). A page taken over gets its body from its file again (its text
-is as it was: same signature, and the same length is checked); reading a file is cheap, parsing
-its front matter and scanning its links are not, and bodies would make the file as large as the
-site.
+(compiler/cache.py's PageKeys). A page taken over reads its body from its file again only when
+something asks for it (a one-page edit renders that page and few others: the other bodies are
+never read); its text is as it was (same signature, and the same length is checked). Reading a
+file is cheap, parsing its front matter and scanning its links are not, and bodies would make
+the file as large as the site.
 
 It is a pickle, so it must not be a way to run code: the output's folder may be inside a shared
 folder others write to. The file carries a MAC under a key that lives outside the site
@@ -23,6 +24,7 @@ import os
 import pickle
 import sys
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -92,23 +94,38 @@ class StoredPages(Mapping[str, Page]):
             fields, body_length, keys = pickle.loads(self.blobs[rel])  # authenticated with the file
         except Exception:  # this user's sitegen made it, yet it does not load: read the page anew
             raise KeyError(rel) from None
-        try:
-            data = _read(sf.path, signature[0])
-            if len(data) != signature[0]:
-                raise KeyError(rel)  # changed since its signature was taken: read it anew
-            body = frontmatter.split(data.decode("utf-8"), sf.display)[1]
-        except (OSError, ValueError, SitegenError):
-            raise KeyError(rel) from None
-        if len(body) != body_length:
-            raise KeyError(rel)
-        page = Page.__new__(Page)  # the value pickled, with its body: no field is computed again
+        page = StoredPage.__new__(StoredPage)  # the value pickled: no field is computed again
         page.__dict__.update(fields)
-        page.__dict__["body"] = body
+        page.__dict__[_BODY_FROM] = (str(sf.path), signature[0], sf.display, body_length)
         self._keys.known[page] = list(keys)
         return page
 
 
-def _read(path: Path, size: int) -> bytes:
+_BODY_FROM = "_body_from"  # where a StoredPage's body is: path, file size, display, body length
+
+
+class StoredPage(Page):
+    """A page taken over from the model file, whose body is read from its file when first asked
+    for (then kept, as any page's). Its file had the signature the model recorded when the build
+    took it over; one that has changed since (its size, or its body's length, differs) fails the
+    build, which the next build reads anew, rather than pairing old front matter with a new body."""
+
+    @cached_property
+    def body(self) -> str:  # Page's field, here read when first asked for
+        path, size, display, length = self.__dict__[_BODY_FROM]
+        body: str | None = None
+        try:
+            data = _read(path, size)
+            if len(data) == size:
+                body = frontmatter.split(data.decode("utf-8"), display)[1]
+        except (OSError, ValueError, SitegenError):
+            body = None
+        if body is None or len(body) != length:
+            raise SitegenError.at(display, None, "changed while the build ran: build again")
+        return body
+
+
+def _read(path: str, size: int) -> bytes:
     """The file's bytes, up to one past `size` (the size it should have)."""
     fd = os.open(path, os.O_RDONLY)
     try:
