@@ -33,6 +33,7 @@ from sitegen.model import Page, in_attachments
 from .assemble import FileIds, LinkTargets
 from .readpages import PagesRead, published, publishing, read_pages, read_text
 from .readworkers import WorkerReads
+from .stamp import InputStats
 from .textlinks import Scanned, links_in, read_file_ids, scan
 from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
 from .usedentries import UsedEntries
@@ -99,8 +100,10 @@ def read_site(
     options: LoadOptions,
     readers: Readers | None = None,
     earlier: LoadedSite | None = None,
+    stats: InputStats | None = None,
 ) -> LoadedSite:
-    """The discovered site with its data files and pages read."""
+    """The discovered site with its data files and pages read. `stats`: its files' signatures
+    as the no-change check took them (compiler/stamp.py), taken again from there."""
     readers = readers or Readers()
     problems = list(site.problems)
     data = _load_data(site.files, problems)
@@ -119,6 +122,7 @@ def read_site(
         problems,
         earlier.read if earlier else None,
         workers,
+        stats,
     )
     pages, next_due = published(read, site.config, now, options.drafts, options.future)
     file_ids = read_file_ids(site.site_dir)

@@ -21,7 +21,7 @@ from sitegen.errors import SitegenError
 
 from .load import LoadedSite, LoadOptions, Readers, discover_site, local_now, read_site
 from .ownership import check_output, is_owned
-from .stamp import Stamp, inputs_key
+from .stamp import InputStats, Stamp, inputs_key
 from .tree import disk_paths
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def build_site(
     site_dir, out_dir = site_dir.resolve(), out_dir.resolve()
     load_options = options.load_options()
     discovered = discover_site(site_dir, load_options, skip=[out_dir])
-    key = _inputs_key(discovered, options)
+    stats = InputStats()
+    key = _inputs_key(discovered, options, stats)
     last = Stamp.load(out_dir)
     now = local_now(discovered.config, load_options)
     if (
@@ -106,7 +107,7 @@ def build_site(
         earlier = model.earlier(discovered)  # the last build's pages, where it kept them
         caches = ReadCaches.load(out_dir, options.clean)
         readers = caches.readers(options.jobs, taking_over=earlier is not None)
-        loaded = read_site(discovered, load_options, readers, earlier)
+        loaded = read_site(discovered, load_options, readers, earlier, stats)
     pages, outputs, untouched = render_and_write(
         loaded, out_dir, options, last, progress, model.keys
     )
@@ -160,7 +161,7 @@ class ReadCaches:
             self.links.save(prune)
 
 
-def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:
+def _inputs_key(site: LoadedSite, options: BuildOptions, stats: InputStats) -> str | None:
     """What the no-change check compares (compiler/stamp.py): every file the build reads, the
     options that change what it makes, and the day."""
     paths = disk_paths(site.files)
@@ -168,4 +169,4 @@ def _inputs_key(site: LoadedSite, options: BuildOptions) -> str | None:
     settings = repr((options.drafts, options.future, options.base_url, options.now, overrides))
     if options.history is not None:  # the redirects it adds are outputs too
         settings += json.dumps(options.history, sort_keys=True, default=list)
-    return inputs_key(paths, settings, dt.datetime.now(dt.timezone.utc))
+    return inputs_key(paths, settings, dt.datetime.now(dt.timezone.utc), stats)

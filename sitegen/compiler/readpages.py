@@ -36,6 +36,7 @@ from sitegen.model import (
 )
 
 from .assemble import url_escape
+from .stamp import InputStats
 from .tree import SourceFile
 
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -94,11 +95,14 @@ def read_pages(
     problems: list[Diagnostic],
     earlier: PagesRead | None = None,
     read_all: ReadAll | None = None,
+    stats: InputStats | None = None,
 ) -> PagesRead:
     """Every page source among `files`, read (or taken over from `earlier`); errors go to
     `problems`. `read_all` reads the pages not taken over (compiler/readworkers.py reads them
-    in worker processes); by default, one after the other here."""
-    started = time.time_ns()
+    in worker processes); by default, one after the other here. `stats`: the files' signatures
+    taken already (when, too: a page is as it was then, or is read again by the next build)."""
+    stats = stats if stats is not None and stats.taken_ns else None
+    started = stats.taken_ns if stats is not None else time.time_ns()
     by_folder = folder_data(files, problems)
     context = repr((config, sorted(files)))
     if earlier is not None and (earlier.context != context or earlier.folder_data != by_folder):
@@ -111,7 +115,8 @@ def read_pages(
         if not is_page(rel) or is_private(rel) or in_attachments(rel):
             continue
         sources.append(rel)
-        signatures[rel] = signature = _signature(sf)
+        signature = (stats.get(sf.display) if stats is not None else None) or _signature(sf)
+        signatures[rel] = signature
         # Same file first: a page kept on disk (compiler/modelcache.py) reads its body when got.
         same = earlier is not None and _same(signature, rel, earlier)
         known = earlier.pages.get(rel) if earlier is not None and same else None

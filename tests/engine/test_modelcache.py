@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from sitegen import frontmatter
 from sitegen.compiler import cachekey, modelcache, readpages, readworkers
 from sitegen.compiler.fmcache import FrontMatterCache
-from sitegen.compiler.pipeline import build_site
+from sitegen.compiler.pipeline import build_site, discover_site
 from sitegen.compiler.tree import SourceFile
+from sitegen.errors import SitegenError
 from tests.engine.test_stages import EDITS, SITE, clean_build, opts, settle
 from tests.trees import apply_edit, snapshot, write_tree
 
@@ -81,6 +82,56 @@ def test_an_edit_reads_only_the_edited_page(tmp_path: Path, monkeypatch) -> None
     read, parsed = parsed_pages(monkeypatch), yaml_parsed(monkeypatch)
     edit_and_build(site, out)
     assert read == parsed == ["about.md"]
+    assert snapshot(out) == clean_build(site, tmp_path)
+
+
+def test_an_edit_reads_no_other_body(tmp_path: Path) -> None:
+    """The pages taken over keep their bodies in their files: a body edit reads the edited
+    page's body and those of pages made again from their values (a paginated list's pages), not
+    the others' (here no page shows another's body or summary: those would be read)."""
+    readers = ("index.html", "latest.html")
+    site = write_tree(tmp_path / "site", {k: v for k, v in SITE.items() if k not in readers})
+    settle()
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    apply_edit(site, "about.md", "About, edited.")
+    loaded = build_site(site, out, opts()).site
+    assert loaded is not None
+    read = {rel for rel, page in loaded.read.pages.items() if "body" in vars(page)}
+    assert read == {"about.md", "all/index.md"}
+    assert snapshot(out) == clean_build(site, tmp_path)
+
+
+def test_a_body_changed_after_its_page_was_taken_over_fails_the_build(tmp_path: Path) -> None:
+    """A file rewritten between the take-over and the reading of its body (a co-author saving
+    while the build runs) fails the build, naming the file, rather than publishing the old
+    front matter with the new body; the next build reads it anew."""
+    site, out = built_once(tmp_path)
+    before = snapshot(out)
+    model = modelcache.ModelCache(out, site.resolve())
+
+    earlier = model.earlier(discover_site(site.resolve(), opts().load_options(), skip=[out]))
+    assert earlier is not None
+    page = earlier.read.pages["about.md"]
+    (site / "about.md").write_text((site / "about.md").read_text() + "\nMore.\n")
+    with pytest.raises(SitegenError, match=r"about\.md: changed while the build ran"):
+        page.body  # noqa: B018  # the read is the point
+    assert snapshot(out) == before
+    settle()
+    build_site(site, out, opts())
+    assert snapshot(out) == clean_build(site, tmp_path)
+
+
+def test_the_load_takes_the_signatures_the_no_change_check_took(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Each page file is looked at once a build: the load reuses the no-change check's stat."""
+    site, out = built_once(tmp_path)
+    looked: list[str] = []
+    real = readpages._signature
+    monkeypatch.setattr(readpages, "_signature", lambda sf: looked.append(sf.rel) or real(sf))
+    edit_and_build(site, out)
+    assert looked == []
     assert snapshot(out) == clean_build(site, tmp_path)
 
 
