@@ -96,12 +96,12 @@ class StoredPages(Mapping[str, Page]):
             raise KeyError(rel) from None
         page = StoredPage.__new__(StoredPage)  # the value pickled: no field is computed again
         page.__dict__.update(fields)
-        page.__dict__[_BODY_FROM] = (str(sf.path), signature[0], sf.display, body_length)
+        page.__dict__[_BODY_FROM] = (sf, signature[0], body_length)
         self._keys.known[page] = list(keys)
         return page
 
 
-_BODY_FROM = "_body_from"  # where a StoredPage's body is: path, file size, display, body length
+_BODY_FROM = "_body_from"  # where a StoredPage's body is: its file, the file's size, its length
 
 
 class StoredPage(Page):
@@ -112,10 +112,10 @@ class StoredPage(Page):
 
     @cached_property
     def body(self) -> str:  # Page's field, here read when first asked for
-        path, size, display, length = self.__dict__[_BODY_FROM]
-        body: str | None = None
+        sf, size, length = self.__dict__[_BODY_FROM]
+        display, body = sf.display, None
         try:
-            data = _read(path, size)
+            data = _read(sf.path, size)
             if len(data) == size:
                 body = frontmatter.split(data.decode("utf-8"), display)[1]
         except (OSError, ValueError, SitegenError):
@@ -125,7 +125,7 @@ class StoredPage(Page):
         return body
 
 
-def _read(path: str, size: int) -> bytes:
+def _read(path: Path, size: int) -> bytes:
     """The file's bytes, up to one past `size` (the size it should have)."""
     fd = os.open(path, os.O_RDONLY)
     try:
