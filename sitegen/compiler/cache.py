@@ -30,9 +30,9 @@ from sitegen import __version__
 from sitegen.model import Page, is_page, is_private
 from sitegen.render.markdown import summary_markdown
 
+from .highlightstore import HighlightStore as HighlightStore  # where it was first
 from .tree import SourceFile
 
-FORMAT = 1  # of the highlight store
 RENDER_FORMAT = 3  # of the render cache
 
 
@@ -208,97 +208,3 @@ def site_key(
     for p in sorted(pages, key=lambda p: p.output):
         h.update(known.listed(p).encode())
     return h.hexdigest()
-
-
-class HighlightStore:
-    """Highlighted code blocks by language and code, kept in one JSON file beside the output
-    (`.sitegen/highlight-PYGMENTS_VERSION.json`), so the next build that renders every page again
-    (a layout edit, say) lexes only the blocks that changed.
-
-    One file, read before the render workers fork and written once after the build, costs a cold
-    build next to nothing; a file per block cost it more than lexing. Workers send the blocks
-    they highlighted back with their results (`drain`), and the parent `merge`s them. A block
-    no build has used for a month is dropped when the store is saved.
-    """
-
-    MAX_AGE = dt.timedelta(days=30)
-
-    def __init__(self, file: Path, entries: dict[str, tuple[str, int]] | None = None) -> None:
-        self.file = file
-        self._known = entries or {}  # key -> (html, ordinal of the day it was last used)
-        self._fresh: dict[str, str] = {}  # highlighted by this process since the last drain
-        self._used: set[str] = set()  # known keys looked up since the last drain
-
-    @classmethod
-    def load(cls, out_dir: Path) -> HighlightStore:
-        """The store beside `out_dir`, empty when missing, unreadable or of another format."""
-        import pygments
-
-        return cls.read(out_dir.parent / ".sitegen" / f"highlight-{pygments.__version__}.json")
-
-    @classmethod
-    def read(cls, file: Path) -> HighlightStore:
-        try:
-            raw = json.loads(file.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                return cls(file)
-            entries = {str(k): (str(v[0]), int(v[1])) for k, v in raw["blocks"].items()}
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return cls(file)
-        return cls(file, entries)
-
-    @staticmethod
-    def _key(language: str, code: str) -> str:
-        data = f"{language}\0{code}".encode("utf-8", "surrogateescape")
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-    def get(self, language: str, code: str) -> str | None:
-        key = self._key(language, code)
-        fresh = self._fresh.get(key)
-        if fresh is not None:
-            return fresh
-        known = self._known.get(key)
-        if known is None:
-            return None
-        self._used.add(key)
-        return known[0]
-
-    def put(self, language: str, code: str, html: str) -> None:
-        self._fresh[self._key(language, code)] = html
-
-    def drain(self) -> tuple[dict[str, str], set[str]]:
-        """What this process highlighted and reused since the last drain (a worker sends it to
-        the parent); the new blocks stay known here for the worker's next pages."""
-        fresh, used = self._fresh, self._used
-        self._fresh, self._used = {}, set()
-        self._known.update((k, (h, 0)) for k, h in fresh.items())
-        return fresh, used
-
-    def merge(self, fresh: dict[str, str], used: set[str]) -> None:
-        """Take in what a worker drained."""
-        self._fresh.update(fresh)
-        self._used |= used
-
-    def save(self, today: dt.date | None = None) -> None:
-        """Write the store if this build added, reused or dropped anything; never fails a build."""
-        day = (today or dt.date.today()).toordinal()
-        oldest = day - self.MAX_AGE.days
-        blocks = {k: v for k, v in self._known.items() if v[1] >= oldest}
-        changed = len(blocks) != len(self._known) or bool(self._fresh)
-        for key in self._used:
-            known = self._known.get(key)
-            if known is not None and known[1] != day:
-                blocks[key] = (known[0], day)
-                changed = True
-        for key, html in self._fresh.items():
-            blocks[key] = (html, day)
-        if not changed:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": FORMAT, "blocks": blocks}), encoding="utf-8")
-            os.replace(tmp, self.file)
-        except OSError:
-            return  # a store that cannot be written only makes the next build slower
-        self._known, self._fresh, self._used = blocks, {}, set()

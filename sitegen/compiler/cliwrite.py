@@ -15,7 +15,7 @@ from .gcpause import collector_paused, model_frozen
 from .load import LoadedSite
 from .look import look
 from .output import StagingDir
-from .pagejob import PageJob, Progress
+from .pagejob import PARALLEL_MIN_PAGES, PageJob, Progress
 from .pipeline import BuildOptions
 from .rendersite import (
     RenderContext,
@@ -75,6 +75,8 @@ def _render_and_write(
     job.reuse = previous.reusable(keys, [v.page for v in site.to_render], out_dir)
     try:
         load_lexers(site, job.reuse)
+        if highlights is not None and len(site.to_render) - len(job.reuse) >= PARALLEL_MIN_PAGES:
+            highlights.load_all()  # once here, not once per render worker
         indexes = index_files(site, now)
         problems: list[Diagnostic] = [*site.problems, *appearance.problems]
         problems += render_pages(job, None, options.jobs, progress)

@@ -187,13 +187,13 @@ def test_highlighted_blocks_are_cached_beside_the_output(tmp_path: Path) -> None
     site = write_tree(tmp_path / "site", {**SITE, "about.md": code})
     out = tmp_path / "out"
     build_site(site, out, opts())
-    [store] = (tmp_path / ".sitegen").glob("highlight-*.json")
+    [store] = (tmp_path / ".sitegen").glob("highlight-*/*.json")  # the block's shard
     [(key, (html, _day))] = json.loads(store.read_text())["blocks"].items()
     assert '<span class="k">def</span>' in html
     # The next build that renders the page again takes the block from the store, not Pygments:
     # a planted marker shows up in the page.
     marked = html.replace('<span class="k">def</span>', '<span class="k">MARK</span>')
-    store.write_text(json.dumps({"format": 1, "blocks": {key: [marked, 0]}}))
+    store.write_text(json.dumps({"format": 2, "blocks": {key: [marked, 0]}}))
     (site / "_layout.html").write_text("<main>{{ content }}</main>")  # every page renders again
     build_site(site, out, opts())
     assert '<span class="k">MARK</span>' in (out / "about/index.html").read_text()
@@ -203,18 +203,38 @@ def test_highlighted_blocks_are_cached_beside_the_output(tmp_path: Path) -> None
 
 
 def test_highlight_store_drops_blocks_unused_for_a_month(tmp_path: Path) -> None:
-    file = tmp_path / "h.json"
-    store = HighlightStore(file)
+    folder = tmp_path / "h"
+    store = HighlightStore(folder)
     store.put("python", "a = 1", "<A>")
     store.put("python", "b = 2", "<B>")
     store.save(dt.date(2026, 1, 1))
-    store = HighlightStore.read(file)
+    store = HighlightStore(folder)
     assert store.get("python", "a = 1") == "<A>"  # a is used again on the 20th
     store.save(dt.date(2026, 1, 20))
-    HighlightStore.read(file).save(dt.date(2026, 2, 5))  # b was last used 35 days before
-    store = HighlightStore.read(file)
+    store = HighlightStore(folder)
+    store.load_all()  # a build rendering many pages reads every shard
+    store.save(dt.date(2026, 2, 5))  # b was last used 35 days before
+    store = HighlightStore(folder)
     assert store.get("python", "a = 1") == "<A>"
     assert store.get("python", "b = 2") is None
+
+
+def test_a_lookup_reads_only_the_shard_of_its_block(tmp_path: Path) -> None:
+    """A one-page edit reads the few shards of its page's blocks, not every highlighted block."""
+    folder = tmp_path / "h"
+    store = HighlightStore(folder)
+    for n in range(300):
+        store.put("python", f"x = {n}", f"<{n}>")
+    store.save(dt.date(2026, 1, 1))
+    assert len(list(folder.glob("*.json"))) > 100
+    written = {f.name: f.stat().st_mtime_ns for f in folder.iterdir()}
+    store = HighlightStore(folder)
+    assert store.get("python", "x = 7") == "<7>"
+    assert store.get("python", "x = 7000") is None
+    assert len(store._loaded) <= 2  # what was read is the point
+    store.save(dt.date(2026, 1, 1))  # x = 7 was used today already: nothing to write
+    assert {f.name: f.stat().st_mtime_ns for f in folder.iterdir()} == written
+    assert store.get("python", "x = 8") == "<8>"
 
 
 def test_highlights_from_forked_workers_reach_the_store(tmp_path: Path) -> None:
@@ -223,5 +243,5 @@ def test_highlights_from_forked_workers_reach_the_store(tmp_path: Path) -> None:
         files[f"p{i}.md"] = f"```python\nx = {i}\n```\n"
     site = write_tree(tmp_path / "site", files)
     build_site(site, tmp_path / "out", BuildOptions(now=NOW, jobs=2))
-    [store] = (tmp_path / ".sitegen").glob("highlight-*.json")
-    assert len(json.loads(store.read_text())["blocks"]) == 450
+    shards = (tmp_path / ".sitegen").glob("highlight-*/*.json")
+    assert sum(len(json.loads(f.read_text())["blocks"]) for f in shards) == 450
