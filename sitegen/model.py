@@ -24,7 +24,7 @@ IGNORED_SUFFIXES = ("~", ".part", ".swp", ".tmp")
 
 def is_private(rel: str) -> bool:
     """Harp's rule: any path segment starting with "_" is read by the build, never output."""
-    return any(seg.startswith("_") for seg in rel.split("/"))
+    return rel.startswith("_") or "/_" in rel  # a segment starts the path or follows a slash
 
 
 # Nextcloud Text keeps a page's pasted images in `.attachments.<fileid>/` beside it: hidden,

@@ -3,6 +3,10 @@ the templates are in test_layouts_and_partials.py, links and data in test_links_
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.model import is_private
 from tests.conftest import SiteBuilder
 
 
@@ -133,3 +137,8 @@ def test_exclude_patterns_leave_files_out(sb: SiteBuilder, plain) -> None:
     files["sitegen.toml"] = 'exclude = ["drafts", "*.docx", "notes/*"]'
     sb.build(files)
     assert sb.outputs() == ["index.html", "keep/report.txt"]
+
+
+@given(st.lists(st.text(alphabet="_a./", max_size=4), min_size=1, max_size=4).map("/".join))
+def test_a_path_is_private_when_any_segment_starts_with_an_underscore(rel: str) -> None:
+    assert is_private(rel) == any(seg.startswith("_") for seg in rel.split("/"))
