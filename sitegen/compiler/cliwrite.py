@@ -62,7 +62,7 @@ def _render_and_write(
     highlights: HighlightStore | None,
 ) -> tuple[int, list[str], dict[str, list[int]]]:
     loaded, config, use_caches = site.loaded, site.loaded.config, not options.clean
-    appearance = look(site)
+    appearance = look(site, out_dir, kept=use_caches)
     stage = StagingDir(out_dir, loaded.site_dir, replace=options.replace_output, update=use_caches)
     now = dt.datetime.now(dt.timezone.utc)
     bytecode = out_dir.parent / ".sitegen" if use_caches else None

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import Diagnostic, SitegenError
-from sitegen.render.sass import compile_scss
 from sitegen.render.templates import TemplateRoot
 
 from . import fingerprint
 from .site import Site
+from .stylecache import STYLE_SUFFIXES, StyleCache
 from .tree import SourceFile, bundled_themes_dir
 
 
@@ -40,11 +40,15 @@ def template_roots(site: Site) -> tuple[TemplateRoot, ...]:
     return (TemplateRoot(site.loaded.site_dir, ""), *themes)
 
 
-def look(site: Site) -> Look:
-    """Stage "look" of an assembled site."""
+def look(site: Site, out_dir: Path | None = None, kept: bool = True) -> Look:
+    """Stage "look" of an assembled site; `out_dir`: the output whose stylesheets are kept for
+    the next build (compiler/stylecache.py); `kept`: whether this build may use those kept."""
     roots = template_roots(site)
     problems: list[Diagnostic] = []
-    styles = compile_styles(site.plan.styles, roots, problems)
+    names = [sf.display for rel, sf in site.loaded.files.items() if rel.endswith(STYLE_SUFFIXES)]
+    cache = StyleCache.beside(out_dir, names, kept)
+    styles = compile_styles(site.plan.styles, roots, problems, cache)
+    cache.save(styles)
     prints = fingerprint.Fingerprints()
     if site.loaded.config.fingerprint:
         prints = fingerprint.fingerprint(asset_paths(site), styles, site.loaded.config)
@@ -57,18 +61,27 @@ def asset_paths(site: Site) -> dict[str, Path]:
 
 
 def compile_styles(
-    sources: Mapping[str, SourceFile], roots: tuple[TemplateRoot, ...], problems: list[Diagnostic]
+    sources: Mapping[str, SourceFile],
+    roots: tuple[TemplateRoot, ...],
+    problems: list[Diagnostic],
+    cache: StyleCache | None = None,
 ) -> dict[str, str]:
     """Output .css path -> CSS for each Sass source; errors go to `problems`."""
     sass_roots = [(r.path, r.display_prefix) for r in roots]
     # Sass looks beside the file, then in each root and its `_sass/` folder (Jekyll's convention).
     include_paths = [p for r in roots for p in (r.path, r.path / "_sass")]
+    cache = cache or StyleCache(None, ())
     styles: dict[str, str] = {}
     for out, sf in sources.items():
+        search = [sf.path.parent, *include_paths]
+
+        def compile_(imported: list[str], sf: SourceFile = sf, search: list[Path] = search) -> str:
+            from sitegen.render.sass import compile_scss  # libsass: loaded only to compile
+
+            return compile_scss(sf.path, sf.display, search, sass_roots, imported)
+
         try:
-            styles[out] = compile_scss(
-                sf.path, sf.display, [sf.path.parent, *include_paths], sass_roots
-            )
+            styles[out] = cache.css(out, sf.path, search, compile_)
         except SitegenError as exc:
             problems.extend(exc.diagnostics)
     return styles

@@ -21,11 +21,17 @@ _WHERE = re.compile(r"on line (\d+)(?::(\d+))? of (\S+)")
 
 
 def compile_scss(
-    file: Path, display: str, include_paths: Sequence[Path], roots: Sequence[tuple[Path, str]]
+    file: Path,
+    display: str,
+    include_paths: Sequence[Path],
+    roots: Sequence[tuple[Path, str]],
+    imported: list[str] | None = None,
 ) -> str:
     """Compile one stylesheet. `roots` maps folders to their display prefix for messages; Sass
-    reads files only below them (render/sassimport.py)."""
+    reads files only below them (render/sassimport.py). `imported` gets the files it read."""
     importer = Importer(include_paths, [root for root, _ in roots])
+    if imported is not None:
+        importer.read = imported
     try:
         css: str = sass.compile(
             filename=str(file), output_style="expanded", importers=[(0, importer)]

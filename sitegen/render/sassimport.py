@@ -29,6 +29,7 @@ class Importer:
         self.include_paths = [str(p) for p in include_paths]
         self.allowed = [str(p) for p in allowed]
         self.refused: str | None = None  # the message of the last refusal, for the report
+        self.read: list[str] = []  # the files it gave libsass, in order (a cache's dependencies)
 
     def __call__(self, path: str, prev: str) -> list[tuple[str, str]] | None:
         if path.startswith(_PLAIN_CSS) or path.endswith(".css"):
@@ -42,7 +43,9 @@ class Importer:
             self.refused = f"@import {path!r} is outside the site and its themes"
             raise ImportRefused(self.refused)
         with open(found, encoding="utf-8", errors="replace") as f:
-            return [(found, f.read())]
+            text = f.read()
+        self.read.append(found)
+        return [(found, text)]
 
 
 def _resolve(path: str, bases: Sequence[str]) -> str | None:
