@@ -62,8 +62,12 @@ class Templates:
         globals: Mapping[str, Any] | None = None,
         limits: TemplateLimits | None = None,
         bytecode_dir: Path | None = None,
+        shipped_bytecode_dir: Path | None = None,
         inline: bool = True,
     ) -> None:
+        """`bytecode_dir`: where compiled templates are kept between builds; sitegen's own
+        theme templates are kept in `shipped_bytecode_dir` instead when given (the user's
+        cache folder: compiled once for every site, even a site's first build)."""
         self.limits = limits or TemplateLimits()
         self.loader = OverlayLoader(roots)
         options: dict[str, Any] = {
@@ -75,9 +79,13 @@ class Templates:
             "cache_size": -1,
             "extensions": ["jinja2.ext.loopcontrols"],
         }
-        self.compiled = [KeptBytecode(bytecode_dir, kind) for kind in ("sandbox", "trusted")]
+        trusted_dir = shipped_bytecode_dir or bytecode_dir
+        self.compiled = [
+            KeptBytecode(bytecode_dir, "sandbox"),
+            KeptBytecode(trusted_dir, "trusted", private=shipped_bytecode_dir is not None),
+        ]
         self.env = Sandbox(**options, bytecode_cache=self.compiled[0] if bytecode_dir else None)
-        self.trusted = Trusted(**options, bytecode_cache=self.compiled[1] if bytecode_dir else None)
+        self.trusted = Trusted(**options, bytecode_cache=self.compiled[1] if trusted_dir else None)
         for env in (self.env, self.trusted):
             env.globals.update(globals or {})
             env.globals.update(guards.GLOBALS)
@@ -87,7 +95,7 @@ class Templates:
         self._inlining: tuple[str, ...] = ()  # the partials being inlined, outermost first
         if inline:
             self.trusted.inline = self._inline
-            if bytecode_dir:
+            if trusted_dir:
                 self.compiled[1].depends = self._inlined_sources()
         self._exact_args = (roots, strict, globals, limits)
         self._routes: dict[str, jinja2.Environment] = {}
