@@ -75,6 +75,7 @@ def page_job(site: Site, look: Look, stage: StagingDir, context: RenderContext) 
     )
     job.bytecode_dir = context.bytecode_dir
     if context.bytecode_dir is not None:  # a build that keeps caches: the theme's in the user's
+        job.bytecode_key = cachekey.secret_key()
         job.shipped_bytecode_dir = cachekey.key_file().parent
     return job
 

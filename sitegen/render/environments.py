@@ -12,22 +12,14 @@ site's template that overrides a theme's partial still runs sandboxed when the t
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import stat
 from collections.abc import Callable, MutableMapping
-from pathlib import Path
 from types import BuiltinMethodType
 from typing import Any
 
 import jinja2
-import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import internalcode
 
-from sitegen import __version__
-
-from . import inlining
 from . import limits as guards
 from .inlining import Inliner, inline_partials
 
@@ -48,77 +40,6 @@ class _Routing(jinja2.Environment):
             if env is not self:
                 return env.get_template(name, parent, globals)
         return super().get_template(name, parent, globals)
-
-
-class KeptBytecode(jinja2.BytecodeCache):
-    """Compiled templates kept between builds (`FOLDER/jinja-KIND-HASH/`): read when there,
-    written only by `save()`, after a build that succeeded (a failed build writes nothing). The
-    folder's name hashes the code that shapes what templates compile to (the sandbox, guards,
-    inlining); `depends` is what else a template's compiled code depends on besides its source
-    (the partials compiled into it), part of the checksum a kept template must match.
-
-    Loading compiled code runs it: a `private` store (the user's cache folder, shared by every
-    site, for sitegen's own theme templates) is read only from a real folder of this user's
-    that no one else may write to, made so when it is made here."""
-
-    def __init__(self, folder: Path | None, kind: str, *, private: bool = False) -> None:
-        h = hashlib.blake2b(digest_size=8)
-        h.update(f"{__version__}\0{jinja2.__version__}\0{kind}".encode())
-        here = Path(__file__)
-        for file in (Path(str(guards.__file__)), Path(str(inlining.__file__)), here):
-            h.update(file.read_bytes())
-        h.update(here.with_name("templates.py").read_bytes())  # the environments' options
-        self.folder = folder / f"jinja-{kind}-{h.hexdigest()}" if folder else None
-        self.private = private
-        self._readable: bool | None = None  # a private store's folder checked (once)
-        self.pending: dict[str, bytes] = {}
-        self.depends = ""
-
-    def get_source_checksum(self, source: str) -> str:
-        return hashlib.sha1(f"{self.depends}\0{source}".encode()).hexdigest()
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if self.folder is None:
-            return
-        if self.private:
-            if self._readable is None:
-                self._readable = _only_mine(self.folder)
-            if not self._readable:
-                return
-        try:
-            with open(self.folder / f"{bucket.key}.cache", "rb") as f:
-                bucket.load_bytecode(f)
-        except OSError:
-            return
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.pending[bucket.key] = bucket.bytecode_to_string()
-
-    def save(self) -> None:
-        """Write what was compiled since the last save; never fails a build."""
-        if self.folder is None or not self.pending:
-            return
-        try:
-            self.folder.mkdir(mode=0o700 if self.private else 0o777, parents=True, exist_ok=True)
-            if self.private and not _only_mine(self.folder):
-                return  # not a folder it would read from
-            for key, data in self.pending.items():
-                tmp = self.folder / f"{key}.tmp-{os.getpid()}"
-                tmp.write_bytes(data)
-                os.replace(tmp, self.folder / f"{key}.cache")
-        except OSError:
-            return  # only the next build compiles again
-        self.pending = {}
-
-
-def _only_mine(folder: Path) -> bool:
-    """Whether `folder` is a folder (not a link) of this user's that no one else may write to."""
-    try:
-        st = os.lstat(folder)
-    except OSError:
-        return False
-    owner = os.getuid() if hasattr(os, "getuid") else None  # none on Windows: never trusted
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == owner and not st.st_mode & 0o022
 
 
 class _TrustedContext(jinja2.runtime.Context):
