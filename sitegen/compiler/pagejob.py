@@ -41,6 +41,8 @@ class PageJob:
     highlights: HighlightStore | None = None  # code blocks highlighted by earlier builds
     limits: TemplateLimits | None = None  # time and size a page's templates may take
     bytecode_dir: Path | None = None  # compiled templates kept between builds
+    bytecode_key: bytes | None = None  # their MAC key (none: not kept beside the output)
+    shipped_bytecode_dir: Path | None = None  # those of sitegen's own theme, for every site
     _compiled: tuple[Templates, Layouts] | None = None
     # Pages whose templates read site.pages, .sections, .tags ...: they list other pages, so
     # an incremental build renders them again when what a list shows of a page changes.
@@ -57,6 +59,8 @@ class PageJob:
                 globals=self.globals,
                 limits=self.limits,
                 bytecode_dir=self.bytecode_dir,
+                bytecode_key=self.bytecode_key,
+                shipped_bytecode_dir=self.shipped_bytecode_dir,
             )
             self._compiled = (templates, Layouts(templates))
         return self._compiled

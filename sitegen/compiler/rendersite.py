@@ -21,7 +21,7 @@ from sitegen.errors import Diagnostic, SitegenError
 from sitegen.render.limits import TemplateLimits
 from sitegen.render.markdown import MarkdownEngine, make_engine
 
-from . import aliases, fingerprint, generate, moved, pagejob, searchindex
+from . import aliases, cachekey, fingerprint, generate, moved, pagejob, searchindex
 from .cache import HighlightStore
 from .look import Look, asset_paths
 from .output import StagingDir
@@ -74,6 +74,9 @@ def page_job(site: Site, look: Look, stage: StagingDir, context: RenderContext) 
         limits,
     )
     job.bytecode_dir = context.bytecode_dir
+    if context.bytecode_dir is not None:  # a build that keeps caches: the theme's in the user's
+        job.bytecode_key = cachekey.secret_key()
+        job.shipped_bytecode_dir = cachekey.key_file().parent
     return job
 
 

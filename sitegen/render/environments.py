@@ -12,22 +12,14 @@ site's template that overrides a theme's partial still runs sandboxed when the t
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import sys
 from collections.abc import Callable, MutableMapping
-from pathlib import Path
 from types import BuiltinMethodType
 from typing import Any
 
 import jinja2
-import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import internalcode
 
-from sitegen import __version__
-
-from . import inlining
 from . import limits as guards
 from .inlining import Inliner, inline_partials
 
@@ -48,52 +40,6 @@ class _Routing(jinja2.Environment):
             if env is not self:
                 return env.get_template(name, parent, globals)
         return super().get_template(name, parent, globals)
-
-
-class KeptBytecode(jinja2.BytecodeCache):
-    """Compiled templates kept between builds (`.sitegen/jinja-KIND-HASH/`): read when there,
-    written only by `save()`, after a build that succeeded (a failed build writes nothing). The
-    folder's name hashes the code that shapes what templates compile to (the sandbox, guards,
-    inlining); `depends` is what else a template's compiled code depends on besides its source
-    (the partials compiled into it), part of the checksum a kept template must match."""
-
-    def __init__(self, folder: Path | None, kind: str) -> None:
-        h = hashlib.blake2b(digest_size=8)
-        h.update(f"{__version__}\0{jinja2.__version__}\0{kind}".encode())
-        for module in (guards, inlining, sys.modules[__name__]):
-            h.update(Path(str(module.__file__)).read_bytes())
-        self.folder = folder / f"jinja-{kind}-{h.hexdigest()}" if folder else None
-        self.pending: dict[str, bytes] = {}
-        self.depends = ""
-
-    def get_source_checksum(self, source: str) -> str:
-        return hashlib.sha1(f"{self.depends}\0{source}".encode()).hexdigest()
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if self.folder is None:
-            return
-        try:
-            with open(self.folder / f"{bucket.key}.cache", "rb") as f:
-                bucket.load_bytecode(f)
-        except OSError:
-            return
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.pending[bucket.key] = bucket.bytecode_to_string()
-
-    def save(self) -> None:
-        """Write what was compiled since the last save; never fails a build."""
-        if self.folder is None or not self.pending:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for key, data in self.pending.items():
-                tmp = self.folder / f"{key}.tmp-{os.getpid()}"
-                tmp.write_bytes(data)
-                os.replace(tmp, self.folder / f"{key}.cache")
-        except OSError:
-            return  # only the next build compiles again
-        self.pending = {}
 
 
 class _TrustedContext(jinja2.runtime.Context):

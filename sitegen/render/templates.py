@@ -23,8 +23,9 @@ from markupsafe import Markup
 from sitegen.errors import Diagnostic
 
 from . import limits as guards
-from .environments import KeptBytecode, Sandbox, Trusted
+from .environments import Sandbox, Trusted
 from .inlining import inlinable
+from .keptcode import KeptBytecode
 from .limits import TemplateLimitError, TemplateLimits
 from .loader import OverlayLoader, TemplateProblem, TemplateRoot
 
@@ -62,8 +63,14 @@ class Templates:
         globals: Mapping[str, Any] | None = None,
         limits: TemplateLimits | None = None,
         bytecode_dir: Path | None = None,
+        bytecode_key: bytes | None = None,
+        shipped_bytecode_dir: Path | None = None,
         inline: bool = True,
     ) -> None:
+        """`bytecode_dir`: where compiled templates are kept between builds, under the MAC of
+        `bytecode_key` (none: not kept there); sitegen's own theme templates are kept in
+        `shipped_bytecode_dir` instead when given (the user's cache folder: compiled once for
+        every site, even for a site's first build). See render/keptcode.py."""
         self.limits = limits or TemplateLimits()
         self.loader = OverlayLoader(roots)
         options: dict[str, Any] = {
@@ -75,9 +82,15 @@ class Templates:
             "cache_size": -1,
             "extensions": ["jinja2.ext.loopcontrols"],
         }
-        self.compiled = [KeptBytecode(bytecode_dir, kind) for kind in ("sandbox", "trusted")]
-        self.env = Sandbox(**options, bytecode_cache=self.compiled[0] if bytecode_dir else None)
-        self.trusted = Trusted(**options, bytecode_cache=self.compiled[1] if bytecode_dir else None)
+        shipped = (
+            KeptBytecode(shipped_bytecode_dir, "trusted", private=True)
+            if shipped_bytecode_dir
+            else KeptBytecode(bytecode_dir, "trusted", key=bytecode_key)
+        )
+        self.compiled = [KeptBytecode(bytecode_dir, "sandbox", key=bytecode_key), shipped]
+        kept = [store if store.folder else None for store in self.compiled]
+        self.env = Sandbox(**options, bytecode_cache=kept[0])
+        self.trusted = Trusted(**options, bytecode_cache=kept[1])
         for env in (self.env, self.trusted):
             env.globals.update(globals or {})
             env.globals.update(guards.GLOBALS)
@@ -87,8 +100,8 @@ class Templates:
         self._inlining: tuple[str, ...] = ()  # the partials being inlined, outermost first
         if inline:
             self.trusted.inline = self._inline
-            if bytecode_dir:
-                self.compiled[1].depends = self._inlined_sources()
+            if shipped.folder:
+                shipped.depends = self._inlined_sources()
         self._exact_args = (roots, strict, globals, limits)
         self._routes: dict[str, jinja2.Environment] = {}
         self._partials: dict[tuple[str, str], _FoundPartial] = {}  # by (name, caller's folder)
