@@ -3,8 +3,8 @@ edit parses only the front matter that changed (YAML was most of the time such a
 
 Kept beside the output (`.sitegen/NAME.front-matter.json`) as JSON, never pickle: the folder may
 be inside a shared site folder. A value JSON cannot hold exactly (a set, bytes, a non-string
-key) is not cached: its front matter is parsed every time. Only entries the last build used are
-kept.
+key, or a key starting with NUL, which would read back as a date's tag) is not cached: its front
+matter is parsed every time. Only entries the last build used are kept.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def _encode(value: Any) -> Any:
         return {_DATE: value.isoformat()}
     if isinstance(value, list):
         return [_encode(v) for v in value]
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+    # A key starting with NUL could be taken for a date's or time's tag: not cached.
+    if isinstance(value, dict) and all(isinstance(k, str) and k[:1] != "\0" for k in value):
         return {k: _encode(v) for k, v in value.items()}
     raise _NotJSON
 

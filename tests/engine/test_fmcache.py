@@ -80,6 +80,21 @@ yaml_values = st.recursive(
 
 @given(st.dictionaries(st.text(), yaml_values, max_size=5))
 def test_cached_values_round_trip_exactly(meta: dict[str, object]) -> None:
-    decoded = fmcache._decode(json.loads(json.dumps(fmcache._encode(meta))))
+    """Cached exactly, or not cached (a key like "\\0date" would read back as a date)."""
+    try:
+        encoded = fmcache._encode(meta)
+    except fmcache._NotJSON:
+        assert any(k.startswith("\0") for m in _mappings(meta) for k in m)
+        return
+    decoded = fmcache._decode(json.loads(json.dumps(encoded)))
     assert decoded == meta
     assert repr(decoded) == repr(meta)  # types too: a date stays a date, an int an int
+
+
+def _mappings(value: object) -> list[dict[str, object]]:
+    """Every mapping in a value, itself included."""
+    if isinstance(value, dict):
+        return [value, *(m for v in value.values() for m in _mappings(v))]
+    if isinstance(value, list):
+        return [m for v in value for m in _mappings(v)]
+    return []
