@@ -14,8 +14,6 @@ A failed build never touches the previous output. Two ways to put a build in pla
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import filecmp
 import os
 import shutil
@@ -196,14 +194,14 @@ def _make_folder(out: Path, rel: str) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False where the call is not available."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    import ctypes  # only a fresh build's swap needs it (an update's build imports none)
+
+    fn = None
+    with contextlib.suppress(OSError, AttributeError):
+        # The process's own symbols hold libc's: no ctypes.util.find_library, which runs
+        # `ldconfig -p` in a child process on every call.
+        fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if fn is None:
         return False
-    with contextlib.suppress(OSError):
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        fn = getattr(libc, "renameat2", None)
-        if fn is None:
-            return False
-        rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-        return bool(rc == 0)
-    return False
+    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(rc == 0)

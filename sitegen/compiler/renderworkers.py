@@ -18,7 +18,6 @@ import pickle
 import selectors
 import signal
 import struct
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -131,6 +130,8 @@ def _serve(run_chunk: Callable[[int], Any], tasks: int, results: int) -> None:
         try:
             data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
         except Exception:  # an exception that does not pickle: its traceback instead
+            import traceback  # rarely needed: not imported by every build
+
             data = pickle.dumps(("raised", RuntimeError(traceback.format_exc())))
         os.write(results, _LENGTH.pack(len(data)))
         view = memoryview(data)
