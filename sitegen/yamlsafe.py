@@ -32,6 +32,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def preload() -> None:
+    """Import PyYAML and make the loader now: before forking workers that would each do it."""
+    _loader()
+
+
 @functools.cache
 def _loader() -> Any:
     import yaml
