@@ -30,7 +30,6 @@ from sitegen import __version__
 from sitegen.model import Page, is_page, is_private
 from sitegen.render.markdown import summary_markdown
 
-from .highlightstore import HighlightStore as HighlightStore  # where it was first
 from .tree import SourceFile
 
 RENDER_FORMAT = 3  # of the render cache

@@ -10,8 +10,9 @@ from pathlib import Path
 from sitegen.errors import BuildError, Diagnostic
 
 from . import cache
-from .cache import HighlightStore, PageKeys, RenderCache
+from .cache import PageKeys, RenderCache
 from .gcpause import collector_paused, model_frozen
+from .highlightstore import HighlightStore
 from .load import LoadedSite
 from .look import look
 from .output import StagingDir

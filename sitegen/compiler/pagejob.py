@@ -13,7 +13,7 @@ from sitegen.render.limits import TemplateLimits
 from sitegen.render.templates import TemplateRoot, Templates
 
 from .bodies import Bodies
-from .cache import HighlightStore
+from .highlightstore import HighlightStore
 from .output import StagingDir
 from .reads import page_reads
 from .render import Layouts, render_page

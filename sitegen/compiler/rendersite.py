@@ -22,7 +22,7 @@ from sitegen.render.limits import TemplateLimits
 from sitegen.render.markdown import MarkdownEngine, make_engine
 
 from . import aliases, cachekey, fingerprint, generate, moved, pagejob, searchindex
-from .cache import HighlightStore
+from .highlightstore import HighlightStore
 from .look import Look, asset_paths
 from .output import StagingDir
 from .pagejob import PageJob, Progress

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.compiler import pagejob
-from sitegen.compiler.cache import HighlightStore
+from sitegen.compiler.highlightstore import HighlightStore
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 from tests.engine.test_incremental import EDITS, SITE
