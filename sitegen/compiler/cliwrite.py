@@ -5,6 +5,7 @@ which pages need rendering at all (compiler/cache.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import BuildError, Diagnostic
@@ -39,11 +40,11 @@ def render_and_write(
     last: Stamp | None,
     progress: Progress | None,
     known: PageKeys | None = None,
-) -> tuple[int, list[str], dict[str, list[int]]]:
+) -> tuple[int, list[str], Untouched]:
     """Render the loaded site into `out_dir` (or raise BuildError, the output left as it was);
-    returns how many pages it has, every output file, and the signatures of those it found
-    intact and did not touch (the stamp need not look at them again). `known`: render-cache
-    keys of pages already known (taken over from the last build's model)."""
+    returns how many pages it has, every output file, and the files and folders it found and
+    did not touch, with their signatures (the stamp need not look at them again). `known`:
+    render-cache keys of pages already known (taken over from the last build's model)."""
     use_caches = not options.clean
     config = loaded.config
     highlights = HighlightStore.load(out_dir) if config.highlight and use_caches else None
@@ -61,7 +62,7 @@ def _render_and_write(
     progress: Progress | None,
     known: PageKeys | None,
     highlights: HighlightStore | None,
-) -> tuple[int, list[str], dict[str, list[int]]]:
+) -> tuple[int, list[str], Untouched]:
     loaded, config, use_caches = site.loaded, site.loaded.config, not options.clean
     appearance = look(site, out_dir, kept=use_caches)
     stage = StagingDir(out_dir, loaded.site_dir, replace=options.replace_output, update=use_caches)
@@ -87,12 +88,13 @@ def _render_and_write(
             raise BuildError(problems)
         outputs = [*site.plan.pages, *files]
         Stamp.forget(out_dir)
-        stage.commit(keep=outputs, present=last.listing(out_dir) if last else None)
+        folders: dict[str, list[int]] = {}
+        stage.commit(keep=outputs, present=last.listing(out_dir, folders) if last else None)
     except BaseException:
         stage.discard()
         raise
     _remember(keys, previous, job, out_dir)
-    return len(site.plan.pages), outputs, _untouched(previous, stage)
+    return len(site.plan.pages), outputs, _untouched(previous, stage, folders)
 
 
 def _previous(out_dir: Path, last: Stamp | None) -> RenderCache:
@@ -104,11 +106,32 @@ def _previous(out_dir: Path, last: Stamp | None) -> RenderCache:
     return previous
 
 
-def _untouched(previous: RenderCache, stage: StagingDir) -> dict[str, list[int]]:
-    if not stage.update or not isinstance(previous.intact, dict):
-        return {}
+def _untouched(
+    previous: RenderCache, stage: StagingDir, folders: dict[str, list[int]]
+) -> Untouched:
+    """The signatures, found before the commit, of the output files it did not write and of
+    the folders it wrote nothing in and removed nothing from (Stamp.write need not look)."""
+    if not stage.update:
+        return Untouched({}, {})
+    touched = {""}
+    for rel in (*stage.written, *stage.removed):
+        folder = rel.rpartition("/")[0]
+        while folder not in touched:
+            touched.add(folder)
+            folder = folder.rpartition("/")[0]
+    kept = {f: sig for f, sig in folders.items() if f not in touched}
+    if not isinstance(previous.intact, dict):
+        return Untouched({}, kept)
     written = set(stage.written)
-    return {rel: sig for rel, sig in previous.intact.items() if rel not in written}
+    return Untouched({rel: s for rel, s in previous.intact.items() if rel not in written}, kept)
+
+
+@dataclass(frozen=True)
+class Untouched:
+    """Output files and folders a build left as it found them, with their signatures."""
+
+    files: dict[str, list[int]]
+    folders: dict[str, list[int]]
 
 
 def _remember(keys: RenderCache, previous: RenderCache, job: PageJob, out_dir: Path) -> None:

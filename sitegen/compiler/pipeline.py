@@ -113,7 +113,10 @@ def build_site(
     )
     caches.save(prune=not model.took_over)
     model.save(loaded)
-    Stamp.write(out_dir, key, outputs, pages, len(outputs) - pages, loaded.next_due, untouched)
+    assets = len(outputs) - pages
+    Stamp.write(
+        out_dir, key, outputs, pages, assets, loaded.next_due, untouched.files, untouched.folders
+    )
     return BuildResult(
         out_dir=out_dir,
         pages=pages,

@@ -192,13 +192,17 @@ class Stamp:
         except OSError:
             return False
 
-    def listing(self, out_dir: Path) -> set[str] | None:
+    def listing(self, out_dir: Path, seen: dict[str, list[int]] | None = None) -> set[str] | None:
         """Every file in the output, when no folder of it changed since the last build (so no
-        file was added or removed); None when it must be listed."""
+        file was added or removed); None when it must be listed. `seen` gets each folder's
+        signature as found (Stamp.write need not look again at those a build does not touch)."""
         try:
             now = _signatures(out_dir, self.folders)
         except OSError:
             return None
+        if seen is not None:
+            for n, folder in enumerate(self.folders):
+                seen[folder] = now[SIG * n : SIG * n + SIG].tolist()
         return set(self.files) if now == self.signatures[SIG * len(self.files) :] else None
 
     def intact(self, out_dir: Path) -> dict[str, list[int]]:
@@ -231,18 +235,22 @@ class Stamp:
         assets: int,
         next_due: dt.datetime | None,
         known: Mapping[str, Sequence[int]] | None = None,
+        known_folders: Mapping[str, Sequence[int]] | None = None,
     ) -> None:
         """Record a finished build: the state of its output, and its inputs' key when they
         were not too fresh to be keyed. `known`: signatures of the output files this build
-        found intact (Stamp.intact) and did not write."""
-        known = known or {}
+        found intact (Stamp.intact) and did not write; `known_folders`: of the folders it
+        found (Stamp.listing) and changed nothing in. A folder changed by someone else in
+        between keeps the signature found before: the next build sees it changed, and looks."""
+        known, known_folders = known or {}, known_folders or {}
         files = sorted(outputs)
         folders = _folders(files)
         try:
             signatures = array("q")
             for rel in files:
                 signatures.extend(known.get(rel) or _signatures(out_dir, [rel]))
-            signatures.extend(_signatures(out_dir, folders))
+            for folder in folders:
+                signatures.extend(known_folders.get(folder) or _signatures(out_dir, [folder]))
         except OSError:
             return
         data = {
