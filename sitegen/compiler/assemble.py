@@ -9,9 +9,9 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 from sitegen.config import SiteConfig
@@ -67,10 +67,16 @@ def plan_outputs(
     return OutputPlan(out_pages, styles, assets)
 
 
+def newest_first_order(pages: Iterable[Page]) -> list[Page]:
+    """`pages` newest first (model.newest_first; ties in the order given), sorted once: the
+    sections, tags and taxonomies all list pages in this order."""
+    return sorted(pages, key=newest_first)
+
+
 def newest_order(pages: Iterable[Page]) -> dict[Page, int]:
-    """Each page's place among `pages` newest first (model.newest_first; ties in the order
-    given): the sorts of sections and tags compare these instead of working out dates again."""
-    return {p: i for i, p in enumerate(sorted(pages, key=newest_first))}
+    """Each page's place among `pages` newest first: the sorts of sections compare these
+    instead of working out dates again."""
+    return {p: i for i, p in enumerate(newest_first_order(pages))}
 
 
 def sections(
@@ -91,34 +97,38 @@ def sections(
             continue  # the folder's own index (index.md, or a Readme.md standing in for it)
         out.setdefault(folder, []).append(p)
     for members in out.values():
-        members.sort(key=order_key)
+        if any(p.weight is not None for p in members):
+            members.sort(key=order_key)
+        else:  # the same order as order_key's, with no key tuple made per page
+            members.sort(key=rank.__getitem__)
     return dict(sorted(out.items()))
 
 
-Neighbours = dict[Page, tuple[Page | None, Page | None]]
+Item = TypeVar("Item")
 
 
-def neighbours(sections: Mapping[str, list[Page]]) -> Neighbours:
+def neighbours(
+    sections: Mapping[str, list[Page]], shown: Mapping[str, Sequence[Item]]
+) -> dict[Page, tuple[Item | None, Item | None]]:
     """page -> (prev, next) in reading order: by weight where the section has weights, else
-    oldest first."""
-    out: Neighbours = {}
-    for members in sections.values():
+    oldest first. `shown`: what each section's members are shown as (their views), by place."""
+    out: dict[Page, tuple[Item | None, Item | None]] = {}
+    for name, members in sections.items():
+        items = shown[name]
         weighted = any(p.weight is not None for p in members)
-        reading = members if weighted else list(reversed(members))
-        for i, p in enumerate(reading):
-            before = reading[i - 1] if i > 0 else None
-            after = reading[i + 1] if i + 1 < len(reading) else None
-            out[p] = (before, after)
+        pages, reading = (members, items) if weighted else (members[::-1], items[::-1])
+        before: list[Item | None] = [None, *reading[:-1]]
+        after: list[Item | None] = [*reading[1:], None]
+        out.update(zip(pages, zip(before, after, strict=True), strict=True))
     return out
 
 
-def tags(pages: Iterable[Page], order: Mapping[Page, int] | None = None) -> dict[str, list[Page]]:
-    """Tag -> its pages newest first. `order`: newest_order of `pages`."""
-    pages = list(pages)
-    rank = order if order is not None else newest_order(pages)
-    out: dict[str, list[Page]] = {}
-    for p in sorted(pages, key=rank.__getitem__):
-        for t in p.tags:
+def tags(newest: Iterable[Item], tags_of: Callable[[Item], Iterable[str]]) -> dict[str, list[Item]]:
+    """Tag -> its pages newest first, tags sorted case-insensitively. `newest`: the pages (or
+    their views) newest first (newest_first_order); `tags_of` gives the tags of one."""
+    out: dict[str, list[Item]] = {}
+    for p in newest:
+        for t in tags_of(p):
             out.setdefault(t, []).append(p)
     return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
 

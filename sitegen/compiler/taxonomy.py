@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from sitegen.model import Page, newest_first, tags_of
+from sitegen.model import Page, tags_of
 from sitegen.render.markdown import slugify
 
 from .paginate import Paginator
@@ -44,11 +44,12 @@ def terms_of(page: Page, taxonomy: str) -> list[str]:
     return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
 
 
-def collect(pages: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Term]:
-    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first."""
+def collect(newest: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Term]:
+    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first.
+    `newest`: the pages newest first (assemble.newest_first_order), as every term lists them."""
     by_slug: dict[str, Term] = {}
     slugs: dict[str, str] = {}  # most names recur on many pages
-    for p in sorted(pages, key=lambda v: newest_first(v.page)):
+    for p in newest:
         for name in terms_of(p.page, taxonomy):
             slug = slugs.get(name)
             if slug is None:
