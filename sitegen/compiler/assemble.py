@@ -36,35 +36,43 @@ def plan_outputs(
     pages: Iterable[Page], files: Mapping[str, SourceFile], problems: list[Diagnostic]
 ) -> OutputPlan:
     owner: dict[str, str] = {}
-    display = {rel: sf.display for rel, sf in files.items()}
 
-    def claim(out: str, rel: str) -> bool:
-        if out in owner:
-            first, second = sorted((owner[out], rel))
-            problems.append(
-                Diagnostic(
-                    display.get(second, second),
-                    1,
-                    f"output collision: writes {out}, which {display.get(first, first)} writes too",
-                )
+    def collision(out: str, rel: str) -> None:
+        first, second = sorted((owner[out], rel))
+        problems.append(
+            Diagnostic(
+                display_name(files, second),
+                1,
+                f"output collision: writes {out}, which {display_name(files, first)} writes too",
             )
-            return False
-        owner[out] = rel
-        return True
+        )
 
-    out_pages = {p.output: p for p in pages if claim(p.output, p.source)}
+    out_pages: dict[str, Page] = {}
+    for p in pages:
+        if p.output in owner:
+            collision(p.output, p.source)
+        else:
+            owner[p.output] = p.source
+            out_pages[p.output] = p
     styles: dict[str, SourceFile] = {}
     assets: dict[str, SourceFile] = {}
-    for rel, sf in files.items():
-        if is_private(rel) or is_page(rel) or rel in SETTINGS_FILES:
+    for rel in files:  # by name: `files` may make each SourceFile when first asked for it
+        if is_page(rel) or is_private(rel) or rel in SETTINGS_FILES:
+            continue  # pages first: the cheapest test, and most files are pages
+        style = rel.endswith(STYLE_SUFFIXES)
+        out = rel.rsplit(".", 1)[0] + ".css" if style else rel
+        if out in owner:
+            collision(out, rel)
             continue
-        if rel.endswith(STYLE_SUFFIXES):
-            out = rel.rsplit(".", 1)[0] + ".css"
-            if claim(out, rel):
-                styles[out] = sf
-        elif claim(rel, rel):
-            assets[rel] = sf
+        owner[out] = rel
+        (styles if style else assets)[out] = files[rel]
     return OutputPlan(out_pages, styles, assets)
+
+
+def display_name(files: Mapping[str, SourceFile], rel: str) -> str:
+    """How messages name the file at `rel` (a theme's as themes/NAME/rel), else `rel`."""
+    sf = files.get(rel)
+    return sf.display if sf is not None else rel
 
 
 def newest_first_order(pages: Iterable[Page]) -> list[Page]:

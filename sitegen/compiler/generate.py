@@ -16,7 +16,7 @@ from sitegen.errors import Diagnostic
 from sitegen.model import Page
 
 from . import feeds, taxonomy
-from .assemble import OutputPlan
+from .assemble import OutputPlan, display_name
 from .paginate import Paginator, paginate_listings
 from .tree import SourceFile
 from .views import PageView
@@ -41,7 +41,6 @@ def generated_pages(
         made.update(taxonomy.term_pages(name, terms, layouts, config.url))
     own = [v.page for v in pages]
     made.update(paginate_listings(own, sections, config.per_page, config.urls, problems))
-    display = {rel: sf.display for rel, sf in files.items()}
     out: dict[Page, Paginator | None] = {}
     claimed: dict[str, Page] = {}
     for page, pag in made.items():
@@ -49,7 +48,7 @@ def generated_pages(
         if owner is page:  # a listing's own first page
             out[page] = pag
         elif owner is not None or page.output in plan.assets or page.output in plan.styles:
-            _collision(page, owner, display, problems)
+            _collision(page, owner, files, problems)
         else:
             claimed[page.output] = page
             out[page] = pag
@@ -57,7 +56,7 @@ def generated_pages(
 
 
 def _collision(
-    page: Page, owner: Page | None, display: Mapping[str, str], problems: list[Diagnostic]
+    page: Page, owner: Page | None, files: Mapping[str, SourceFile], problems: list[Diagnostic]
 ) -> None:
     mine = owner.source if owner is not None else page.output
     why = (
@@ -67,7 +66,7 @@ def _collision(
     )
     problems.append(
         Diagnostic(
-            display.get(mine, mine),
+            display_name(files, mine),
             1,
             f"output collision: writes {page.output}, which {why} writes too",
         )
