@@ -131,16 +131,6 @@ def neighbours(
     return out
 
 
-def tags(newest: Iterable[Item], tags_of: Callable[[Item], Iterable[str]]) -> dict[str, list[Item]]:
-    """Tag -> its pages newest first, tags sorted case-insensitively. `newest`: the pages (or
-    their views) newest first (newest_first_order); `tags_of` gives the tags of one."""
-    out: dict[str, list[Item]] = {}
-    for p in newest:
-        for t in tags_of(p):
-            out.setdefault(t, []).append(p)
-    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
-
-
 LinkResolver = Callable[[str], "str | None"]
 # Characters a URL path cannot hold as they are (RFC 3986); non-ASCII letters stay (IRIs).
 _NOT_IN_URL = re.compile(r'[\x00-\x20"#<>?\\^`{|}\x7f]|%(?![0-9A-Fa-f]{2})')

@@ -25,16 +25,14 @@ from .views import PageView
 def generated_pages(
     plan: OutputPlan,
     pages: Sequence[PageView],
-    newest: Sequence[PageView],
     sections: Mapping[str, Sequence[PageView]],
+    taxonomies: Mapping[str, dict[str, taxonomy.Term]],
     config: SiteConfig,
     files: Mapping[str, SourceFile],
     problems: list[Diagnostic],
-) -> tuple[dict[Page, Paginator | None], dict[str, dict[str, taxonomy.Term]]]:
-    """The paginators of listing pages, the generated pages (each with its paginator, none of
-    them colliding with `plan`'s outputs) and `site.taxonomies`. `newest`: `pages` newest
-    first (assemble.newest_first_order)."""
-    taxonomies = {name: taxonomy.collect(newest, name, config.urls) for name in config.taxonomies}
+) -> dict[Page, Paginator | None]:
+    """The paginators of listing pages, and the generated pages of `taxonomies` and of listings
+    (each with its paginator, none of them colliding with `plan`'s outputs)."""
     layouts = [rel for rel in (taxonomy.TERM_LAYOUT, taxonomy.TERMS_LAYOUT) if rel in files]
     made: dict[Page, Paginator | None] = {}
     for name, terms in taxonomies.items():
@@ -52,7 +50,7 @@ def generated_pages(
         else:
             claimed[page.output] = page
             out[page] = pag
-    return out, taxonomies
+    return out
 
 
 def _collision(

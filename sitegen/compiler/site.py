@@ -18,7 +18,7 @@ from sitegen.model import Page
 from sitegen.render.images import Size
 from sitegen.render.markdown import MarkdownEngine
 
-from . import generate, searchindex
+from . import generate, searchindex, taxonomy
 from .assemble import (
     LinkTargets,
     OutputPlan,
@@ -26,7 +26,6 @@ from .assemble import (
     newest_first_order,
     plan_outputs,
     sections,
-    tags,
 )
 from .bodies import Bodies
 from .imagesizes import image_sizes
@@ -80,14 +79,18 @@ def assemble(loaded: LoadedSite, engine: MarkdownEngine, earlier: Site | None = 
     links.neighbours.update(neighbours(by_section, section_views))
     page_views = tuple(views.values())
     newest_views = [views[p] for p in newest]
-    made, taxonomies = generate.generated_pages(
-        plan, page_views, newest_views, section_views, config, loaded.files, problems
+    tagged = taxonomy.group_by_term(newest_views, "tags")
+    taxonomies = taxonomy.collect_all(
+        newest_views, config.taxonomies, config.urls, {"tags": tagged}
+    )
+    made = generate.generated_pages(
+        plan, page_views, section_views, taxonomies, config, loaded.files, problems
     )
     links.paginators.update((p, pag) for p, pag in made.items() if pag is not None)
     made_views = tuple(PageView(p, bodies, links) for p in made if p not in views)
     made_outputs = {v.output: v.page for v in made_views}
     plan = OutputPlan({**plan.pages, **made_outputs}, plan.styles, plan.assets)
-    template_site = _template_site(loaded, page_views, newest_views, section_views, taxonomies)
+    template_site = _template_site(loaded, page_views, tagged, section_views, taxonomies)
     return Site(
         loaded,
         plan,
@@ -110,22 +113,18 @@ def _views(pages: Iterable[Page], bodies: Bodies, links: SiteLinks) -> dict[Page
 def _template_site(
     loaded: LoadedSite,
     pages: Sequence[PageView],
-    newest: Sequence[PageView],
+    tagged: Mapping[str, list[PageView]],
     section_views: dict[str, list[PageView]],
     taxonomies: dict[str, dict[str, Term]],
 ) -> TrackedSite:
-    """`site` in templates; `newest`: `pages` newest first."""
+    """`site` in templates; `tagged`: taxonomy.group_by_term of the pages' tags."""
     view: dict[str, Any] = loaded.config.template_view()
     view["pages"] = list(pages)
     view["sections"] = section_views
-    view["tags"] = tags(newest, _tags_of_view)
+    view["tags"] = dict(sorted(tagged.items(), key=lambda kv: kv[0].lower()))
     view["search"] = searchindex.search_page(loaded, pages)  # the themes' search box
     view["taxonomies"] = taxonomies
     return TrackedSite(view)
-
-
-def _tags_of_view(view: PageView) -> list[str]:
-    return view.page.tags
 
 
 def _same_body_inputs(

@@ -8,7 +8,7 @@ Terms that differ only in case or punctuation ("Python", "python") share one pag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -44,23 +44,62 @@ def terms_of(page: Page, taxonomy: str) -> list[str]:
     return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
 
 
-def collect(newest: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Term]:
-    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first.
-    `newest`: the pages newest first (assemble.newest_first_order), as every term lists them."""
-    by_slug: dict[str, Term] = {}
-    slugs: dict[str, str] = {}  # most names recur on many pages
+def group_by_term(newest: Iterable[PageView], taxonomy: str) -> dict[str, list[PageView]]:
+    """term name -> the pages naming it newest first, names in the order they first appear
+    (a page naming a term twice is there twice). `newest`: the pages newest first
+    (assemble.newest_first_order). With "tags", what templates see as `site.tags`, unsorted."""
+    out: dict[str, list[PageView]] = {}
     for p in newest:
         for name in terms_of(p.page, taxonomy):
-            slug = slugs.get(name)
-            if slug is None:
-                slug = slugs[name] = slugify(name)
-            term = by_slug.get(slug)
-            if term is None:
-                url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
-                term = by_slug[slug] = Term(taxonomy, name, slug, url)
-            if not term.pages or term.pages[-1] is not p:
-                term.pages.append(p)
-    return {t.name: t for t in sorted(by_slug.values(), key=lambda t: t.name.lower())}
+            listed = out.get(name)
+            if listed is None:
+                out[name] = [p]
+            else:
+                listed.append(p)
+    return out
+
+
+def collect(
+    grouped: Mapping[str, list[PageView]], taxonomy: str, urls: str, newest: Sequence[PageView]
+) -> dict[str, Term]:
+    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first
+    (each once). `grouped`: group_by_term(newest, taxonomy). Names that differ only in case or
+    punctuation share one term, named as the first page naming it wrote it."""
+    by_slug: dict[str, list[tuple[str, list[PageView]]]] = {}
+    for name, pages in grouped.items():
+        by_slug.setdefault(slugify(name), []).append((name, pages))
+    terms = []
+    for slug, named in by_slug.items():
+        name = named[0][0]
+        url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
+        terms.append(Term(taxonomy, name, slug, url, _newest_once(named, newest)))
+    return {t.name: t for t in sorted(terms, key=lambda t: t.name.lower())}
+
+
+def _newest_once(
+    named: list[tuple[str, list[PageView]]], newest: Sequence[PageView]
+) -> list[PageView]:
+    """The pages of one term's names, newest first, each once."""
+    if len(named) == 1:  # a page naming a term twice has its two places side by side
+        return list(dict.fromkeys(named[0][1]))
+    place = {p: i for i, p in enumerate(newest)}
+    return sorted({p for _, pages in named for p in pages}, key=place.__getitem__)
+
+
+def collect_all(
+    newest: Sequence[PageView],
+    taxonomies: Iterable[str],
+    urls: str,
+    grouped: Mapping[str, Mapping[str, list[PageView]]],
+) -> dict[str, dict[str, Term]]:
+    """`site.taxonomies`: taxonomy -> its terms (collect). `grouped`: group_by_term of the
+    taxonomies already grouped (`site.tags` is), not grouped again."""
+    return {
+        name: collect(
+            grouped[name] if name in grouped else group_by_term(newest, name), name, urls, newest
+        )
+        for name in taxonomies
+    }
 
 
 def term_pages(
