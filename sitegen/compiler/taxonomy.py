@@ -124,7 +124,7 @@ def term_pages(
         index_meta["layout"] = "terms"
     else:
         index_content = _terms_list(terms.values(), site_url)
-    rows: dict[int, str] = {}  # a page's row, made once however many terms list it
+    rows: dict[PageView, str] = {}  # a page's row, made once however many terms list it
     index = _generated(
         f"{taxonomy}/index", index_url, f"{taxonomy}/index.html", title, index_meta, index_content
     )
@@ -175,12 +175,12 @@ def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
 
 
 def _pages_list(
-    pages: Iterable[PageView], site_url: Callable[[str], str], rows: dict[int, str]
+    pages: Sequence[PageView], site_url: Callable[[str], str], rows: dict[PageView, str]
 ) -> str:
     for p in pages:
-        if id(p) not in rows:
-            rows[id(p)] = _page_row(p.page, site_url)
-    return f'<ul class="post-list">\n{"".join(rows[id(p)] for p in pages)}</ul>\n'
+        if p not in rows:
+            rows[p] = _page_row(p.page, site_url)
+    return f'<ul class="post-list">\n{"".join([rows[p] for p in pages])}</ul>\n'
 
 
 def _page_row(p: Page, site_url: Callable[[str], str]) -> str:
