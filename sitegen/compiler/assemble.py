@@ -6,6 +6,7 @@ output map (with collisions reported, naming both sources).
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import re
 import unicodedata
@@ -78,7 +79,19 @@ def display_name(files: Mapping[str, SourceFile], rel: str) -> str:
 def newest_first_order(pages: Iterable[Page]) -> list[Page]:
     """`pages` newest first (model.newest_first; ties in the order given), sorted once: the
     sections, tags and taxonomies all list pages in this order."""
-    return sorted(pages, key=newest_first)
+    pages = list(pages)
+    seconds: dict[dt.date, float] = {}  # of each day: pages share days, and local time is slow
+    keys: list[tuple[float, str]] = []
+    for p in pages:
+        day = p.date
+        if type(day) is dt.date:  # exactly: equal datetimes may be in different zones
+            s = seconds.get(day)
+            if s is None:
+                s = seconds[day] = newest_first(p)[0]
+            keys.append((s, p.title))
+        else:
+            keys.append(newest_first(p))
+    return [pages[i] for i in sorted(range(len(pages)), key=keys.__getitem__)]
 
 
 def newest_order(pages: Iterable[Page]) -> dict[Page, int]:
@@ -99,13 +112,24 @@ def sections(
         return (p.weight is None, p.weight or 0, rank[p])
 
     out: dict[str, list[Page]] = {}
+    weighted: set[str] = set()
     for p in pages:
         folder, _, name = p.source.rpartition("/")
-        if not folder or name.rsplit(".", 1)[0] == "index" or p.output == folder + "/index.html":
+        if (
+            not folder
+            or (name.startswith("index") and name.rsplit(".", 1)[0] == "index")
+            or p.output == folder + "/index.html"
+        ):
             continue  # the folder's own index (index.md, or a Readme.md standing in for it)
-        out.setdefault(folder, []).append(p)
-    for members in out.values():
-        if any(p.weight is not None for p in members):
+        members = out.get(folder)
+        if members is None:
+            out[folder] = [p]
+        else:
+            members.append(p)
+        if p.weight is not None:
+            weighted.add(folder)
+    for folder, members in out.items():
+        if folder in weighted:
             members.sort(key=order_key)
         else:  # the same order as order_key's, with no key tuple made per page
             members.sort(key=rank.__getitem__)
