@@ -36,10 +36,16 @@ class OutputPlan:
 def plan_outputs(
     pages: Iterable[Page], files: Mapping[str, SourceFile], problems: list[Diagnostic]
 ) -> OutputPlan:
-    owner: dict[str, str] = {}
+    pages = list(pages)
+    out_pages = {p.output: p for p in pages}
+    claimed: dict[str, str] = {}  # output -> the file writing it, pages' outputs aside
 
-    def collision(out: str, rel: str) -> None:
-        first, second = sorted((owner[out], rel))
+    def owner(out: str) -> str | None:
+        page = out_pages.get(out)
+        return page.source if page is not None else claimed.get(out)
+
+    def collision(out: str, rel: str, first_owner: str) -> None:
+        first, second = sorted((first_owner, rel))
         problems.append(
             Diagnostic(
                 display_name(files, second),
@@ -48,13 +54,13 @@ def plan_outputs(
             )
         )
 
-    out_pages: dict[str, Page] = {}
-    for p in pages:
-        if p.output in owner:
-            collision(p.output, p.source)
-        else:
-            owner[p.output] = p.source
-            out_pages[p.output] = p
+    if len(out_pages) < len(pages):  # pages collide: the first of each output keeps it
+        out_pages = {}
+        for p in pages:
+            if p.output in out_pages:
+                collision(p.output, p.source, out_pages[p.output].source)
+            else:
+                out_pages[p.output] = p
     styles: dict[str, SourceFile] = {}
     assets: dict[str, SourceFile] = {}
     for rel in files:  # by name: `files` may make each SourceFile when first asked for it
@@ -62,10 +68,11 @@ def plan_outputs(
             continue  # pages first: the cheapest test, and most files are pages
         style = rel.endswith(STYLE_SUFFIXES)
         out = rel.rsplit(".", 1)[0] + ".css" if style else rel
-        if out in owner:
-            collision(out, rel)
+        first_owner = owner(out)
+        if first_owner is not None:
+            collision(out, rel, first_owner)
             continue
-        owner[out] = rel
+        claimed[out] = rel
         (styles if style else assets)[out] = files[rel]
     return OutputPlan(out_pages, styles, assets)
 
