@@ -208,8 +208,11 @@ class LinkTargets:
     def __init__(
         self, page_urls: Mapping[str, str], files: Iterable[str] = (), ids: FileIds | None = None
     ) -> None:
-        self.pages = {_nfc(source): url for source, url in page_urls.items()}
-        self.files = {_nfc(rel): rel for rel in files}
+        # most names are ASCII, which NFC leaves as they are (and isascii answers at once)
+        self.pages = {
+            (source if source.isascii() else _nfc(source)): url for source, url in page_urls.items()
+        }
+        self.files = {(rel if rel.isascii() else _nfc(rel)): rel for rel in files}
         self.ids = ids or FileIds()
 
     def key(self) -> tuple[object, ...]:
