@@ -41,17 +41,15 @@ class Term:
         return self.name
 
 
-def terms_of(page: Page, taxonomy: str) -> list[str]:
-    return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
-
-
 def group_by_term(newest: Iterable[PageView], taxonomy: str) -> dict[str, list[PageView]]:
     """term name -> the pages naming it newest first, names in the order they first appear
     (a page naming a term twice is there twice). `newest`: the pages newest first
     (assemble.newest_first_order). With "tags", what templates see as `site.tags`, unsorted."""
     out: dict[str, list[PageView]] = {}
+    own_tags = taxonomy == "tags"  # the page's `tags`, read once; other taxonomies from meta
     for p in newest:
-        for name in terms_of(p.page, taxonomy):
+        page = p.page
+        for name in page.tags if own_tags else tags_of(page.meta.get(taxonomy)):
             listed = out.get(name)
             if listed is None:
                 out[name] = [p]
