@@ -88,17 +88,20 @@ def newest_first_order(pages: Iterable[Page]) -> list[Page]:
     sections, tags and taxonomies all list pages in this order."""
     pages = list(pages)
     seconds: dict[dt.date, float] = {}  # of each day: pages share days, and local time is slow
-    keys: list[tuple[float, str]] = []
+    newest: list[float] = []  # newest_first's first part; its second is the title
     for p in pages:
         day = p.date
         if type(day) is dt.date:  # exactly: equal datetimes may be in different zones
             s = seconds.get(day)
             if s is None:
                 s = seconds[day] = newest_first(p)[0]
-            keys.append((s, p.title))
+            newest.append(s)
         else:
-            keys.append(newest_first(p))
-    return [pages[i] for i in sorted(range(len(pages)), key=keys.__getitem__)]
+            newest.append(newest_first(p)[0])
+    # By title, then (stable) by date: newest_first's order, with numbers and texts compared
+    # by the sort's own fast paths instead of a tuple per page.
+    by_title = sorted(range(len(pages)), key=[p.title for p in pages].__getitem__)
+    return [pages[i] for i in sorted(by_title, key=newest.__getitem__)]
 
 
 def newest_order(pages: Iterable[Page]) -> dict[Page, int]:
