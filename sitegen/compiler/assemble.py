@@ -6,12 +6,13 @@ output map (with collisions reported, naming both sources).
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 from sitegen.config import SiteConfig
@@ -35,42 +36,78 @@ class OutputPlan:
 def plan_outputs(
     pages: Iterable[Page], files: Mapping[str, SourceFile], problems: list[Diagnostic]
 ) -> OutputPlan:
-    owner: dict[str, str] = {}
-    display = {rel: sf.display for rel, sf in files.items()}
+    pages = list(pages)
+    out_pages = {p.output: p for p in pages}
+    claimed: dict[str, str] = {}  # output -> the file writing it, pages' outputs aside
 
-    def claim(out: str, rel: str) -> bool:
-        if out in owner:
-            first, second = sorted((owner[out], rel))
-            problems.append(
-                Diagnostic(
-                    display.get(second, second),
-                    1,
-                    f"output collision: writes {out}, which {display.get(first, first)} writes too",
-                )
+    def owner(out: str) -> str | None:
+        page = out_pages.get(out)
+        return page.source if page is not None else claimed.get(out)
+
+    def collision(out: str, rel: str, first_owner: str) -> None:
+        first, second = sorted((first_owner, rel))
+        problems.append(
+            Diagnostic(
+                display_name(files, second),
+                1,
+                f"output collision: writes {out}, which {display_name(files, first)} writes too",
             )
-            return False
-        owner[out] = rel
-        return True
+        )
 
-    out_pages = {p.output: p for p in pages if claim(p.output, p.source)}
+    if len(out_pages) < len(pages):  # pages collide: the first of each output keeps it
+        out_pages = {}
+        for p in pages:
+            if p.output in out_pages:
+                collision(p.output, p.source, out_pages[p.output].source)
+            else:
+                out_pages[p.output] = p
     styles: dict[str, SourceFile] = {}
     assets: dict[str, SourceFile] = {}
-    for rel, sf in files.items():
-        if is_private(rel) or is_page(rel) or rel in SETTINGS_FILES:
+    for rel in files:  # by name: `files` may make each SourceFile when first asked for it
+        if is_page(rel) or is_private(rel) or rel in SETTINGS_FILES:
+            continue  # pages first: the cheapest test, and most files are pages
+        style = rel.endswith(STYLE_SUFFIXES)
+        out = rel.rsplit(".", 1)[0] + ".css" if style else rel
+        first_owner = owner(out)
+        if first_owner is not None:
+            collision(out, rel, first_owner)
             continue
-        if rel.endswith(STYLE_SUFFIXES):
-            out = rel.rsplit(".", 1)[0] + ".css"
-            if claim(out, rel):
-                styles[out] = sf
-        elif claim(rel, rel):
-            assets[rel] = sf
+        claimed[out] = rel
+        (styles if style else assets)[out] = files[rel]
     return OutputPlan(out_pages, styles, assets)
 
 
+def display_name(files: Mapping[str, SourceFile], rel: str) -> str:
+    """How messages name the file at `rel` (a theme's as themes/NAME/rel), else `rel`."""
+    sf = files.get(rel)
+    return sf.display if sf is not None else rel
+
+
+def newest_first_order(pages: Iterable[Page]) -> list[Page]:
+    """`pages` newest first (model.newest_first; ties in the order given), sorted once: the
+    sections, tags and taxonomies all list pages in this order."""
+    pages = list(pages)
+    seconds: dict[dt.date, float] = {}  # of each day: pages share days, and local time is slow
+    newest: list[float] = []  # newest_first's first part; its second is the title
+    for p in pages:
+        day = p.date
+        if type(day) is dt.date:  # exactly: equal datetimes may be in different zones
+            s = seconds.get(day)
+            if s is None:
+                s = seconds[day] = newest_first(p)[0]
+            newest.append(s)
+        else:
+            newest.append(newest_first(p)[0])
+    # By title, then (stable) by date: newest_first's order, with numbers and texts compared
+    # by the sort's own fast paths instead of a tuple per page.
+    by_title = sorted(range(len(pages)), key=[p.title for p in pages].__getitem__)
+    return [pages[i] for i in sorted(by_title, key=newest.__getitem__)]
+
+
 def newest_order(pages: Iterable[Page]) -> dict[Page, int]:
-    """Each page's place among `pages` newest first (model.newest_first; ties in the order
-    given): the sorts of sections and tags compare these instead of working out dates again."""
-    return {p: i for i, p in enumerate(sorted(pages, key=newest_first))}
+    """Each page's place among `pages` newest first: the sorts of sections compare these
+    instead of working out dates again."""
+    return {p: i for i, p in enumerate(newest_first_order(pages))}
 
 
 def sections(
@@ -85,42 +122,47 @@ def sections(
         return (p.weight is None, p.weight or 0, rank[p])
 
     out: dict[str, list[Page]] = {}
+    weighted: set[str] = set()
     for p in pages:
         folder, _, name = p.source.rpartition("/")
-        if not folder or name.rsplit(".", 1)[0] == "index" or p.output == folder + "/index.html":
+        if (
+            not folder
+            or (name.startswith("index") and name.rsplit(".", 1)[0] == "index")
+            or p.output == folder + "/index.html"
+        ):
             continue  # the folder's own index (index.md, or a Readme.md standing in for it)
-        out.setdefault(folder, []).append(p)
-    for members in out.values():
-        members.sort(key=order_key)
+        members = out.get(folder)
+        if members is None:
+            out[folder] = [p]
+        else:
+            members.append(p)
+        if p.weight is not None:
+            weighted.add(folder)
+    for folder, members in out.items():
+        if folder in weighted:
+            members.sort(key=order_key)
+        else:  # the same order as order_key's, with no key tuple made per page
+            members.sort(key=rank.__getitem__)
     return dict(sorted(out.items()))
 
 
-Neighbours = dict[Page, tuple[Page | None, Page | None]]
+Item = TypeVar("Item")
 
 
-def neighbours(sections: Mapping[str, list[Page]]) -> Neighbours:
+def neighbours(
+    sections: Mapping[str, list[Page]], shown: Mapping[str, Sequence[Item]]
+) -> dict[Page, tuple[Item | None, Item | None]]:
     """page -> (prev, next) in reading order: by weight where the section has weights, else
-    oldest first."""
-    out: Neighbours = {}
-    for members in sections.values():
+    oldest first. `shown`: what each section's members are shown as (their views), by place."""
+    out: dict[Page, tuple[Item | None, Item | None]] = {}
+    for name, members in sections.items():
+        items = shown[name]
         weighted = any(p.weight is not None for p in members)
-        reading = members if weighted else list(reversed(members))
-        for i, p in enumerate(reading):
-            before = reading[i - 1] if i > 0 else None
-            after = reading[i + 1] if i + 1 < len(reading) else None
-            out[p] = (before, after)
+        pages, reading = (members, items) if weighted else (members[::-1], items[::-1])
+        before: list[Item | None] = [None, *reading[:-1]]
+        after: list[Item | None] = [*reading[1:], None]
+        out.update(zip(pages, zip(before, after, strict=True), strict=True))
     return out
-
-
-def tags(pages: Iterable[Page], order: Mapping[Page, int] | None = None) -> dict[str, list[Page]]:
-    """Tag -> its pages newest first. `order`: newest_order of `pages`."""
-    pages = list(pages)
-    rank = order if order is not None else newest_order(pages)
-    out: dict[str, list[Page]] = {}
-    for p in sorted(pages, key=rank.__getitem__):
-        for t in p.tags:
-            out.setdefault(t, []).append(p)
-    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
 
 
 LinkResolver = Callable[[str], "str | None"]
@@ -169,8 +211,11 @@ class LinkTargets:
     def __init__(
         self, page_urls: Mapping[str, str], files: Iterable[str] = (), ids: FileIds | None = None
     ) -> None:
-        self.pages = {_nfc(source): url for source, url in page_urls.items()}
-        self.files = {_nfc(rel): rel for rel in files}
+        # most names are ASCII, which NFC leaves as they are (and isascii answers at once)
+        self.pages = {
+            (source if source.isascii() else _nfc(source)): url for source, url in page_urls.items()
+        }
+        self.files = {(rel if rel.isascii() else _nfc(rel)): rel for rel in files}
         self.ids = ids or FileIds()
 
     def key(self) -> tuple[object, ...]:

@@ -15,8 +15,8 @@ from sitegen.config import SiteConfig
 from sitegen.errors import Diagnostic
 from sitegen.model import Page
 
-from . import feeds, taxonomy
-from .assemble import OutputPlan
+from . import taxonomy
+from .assemble import OutputPlan, display_name
 from .paginate import Paginator, paginate_listings
 from .tree import SourceFile
 from .views import PageView
@@ -26,20 +26,19 @@ def generated_pages(
     plan: OutputPlan,
     pages: Sequence[PageView],
     sections: Mapping[str, Sequence[PageView]],
+    taxonomies: Mapping[str, dict[str, taxonomy.Term]],
     config: SiteConfig,
     files: Mapping[str, SourceFile],
     problems: list[Diagnostic],
-) -> tuple[dict[Page, Paginator | None], dict[str, dict[str, taxonomy.Term]]]:
-    """The paginators of listing pages, the generated pages (each with its paginator, none of
-    them colliding with `plan`'s outputs) and `site.taxonomies`."""
-    taxonomies = {name: taxonomy.collect(pages, name, config.urls) for name in config.taxonomies}
+) -> dict[Page, Paginator | None]:
+    """The paginators of listing pages, and the generated pages of `taxonomies` and of listings
+    (each with its paginator, none of them colliding with `plan`'s outputs)."""
     layouts = [rel for rel in (taxonomy.TERM_LAYOUT, taxonomy.TERMS_LAYOUT) if rel in files]
     made: dict[Page, Paginator | None] = {}
     for name, terms in taxonomies.items():
         made.update(taxonomy.term_pages(name, terms, layouts, config.url))
     own = [v.page for v in pages]
     made.update(paginate_listings(own, sections, config.per_page, config.urls, problems))
-    display = {rel: sf.display for rel, sf in files.items()}
     out: dict[Page, Paginator | None] = {}
     claimed: dict[str, Page] = {}
     for page, pag in made.items():
@@ -47,15 +46,15 @@ def generated_pages(
         if owner is page:  # a listing's own first page
             out[page] = pag
         elif owner is not None or page.output in plan.assets or page.output in plan.styles:
-            _collision(page, owner, display, problems)
+            _collision(page, owner, files, problems)
         else:
             claimed[page.output] = page
             out[page] = pag
-    return out, taxonomies
+    return out
 
 
 def _collision(
-    page: Page, owner: Page | None, display: Mapping[str, str], problems: list[Diagnostic]
+    page: Page, owner: Page | None, files: Mapping[str, SourceFile], problems: list[Diagnostic]
 ) -> None:
     mine = owner.source if owner is not None else page.output
     why = (
@@ -65,7 +64,7 @@ def _collision(
     )
     problems.append(
         Diagnostic(
-            display.get(mine, mine),
+            display_name(files, mine),
             1,
             f"output collision: writes {page.output}, which {why} writes too",
         )
@@ -82,6 +81,9 @@ def index_files(
     """output path -> bytes of the feeds, sitemap and robots.txt this site gets."""
     out: dict[str, bytes] = {}
     if config.feeds_on:
+        # imported here: ElementTree and the feeds cost a build without feeds ~2 ms to import
+        from . import feeds
+
         for spec in feeds.feed_specs(config, pages, sections):
             out[spec.output] = feeds.atom_feed(config, spec, now)
         site_map = feeds.sitemap(config, pages)

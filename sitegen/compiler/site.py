@@ -9,7 +9,7 @@ images) changed either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,15 +18,14 @@ from sitegen.model import Page
 from sitegen.render.images import Size
 from sitegen.render.markdown import MarkdownEngine
 
-from . import generate, searchindex
+from . import generate, searchindex, taxonomy
 from .assemble import (
     LinkTargets,
     OutputPlan,
     neighbours,
-    newest_order,
+    newest_first_order,
     plan_outputs,
     sections,
-    tags,
 )
 from .bodies import Bodies
 from .imagesizes import image_sizes
@@ -74,19 +73,24 @@ def assemble(loaded: LoadedSite, engine: MarkdownEngine, earlier: Site | None = 
         bodies.carry_over(earlier.bodies, own)
     links = SiteLinks()
     views = _views(own, bodies, links)
-    order = newest_order(own)
-    by_section = sections(own, order)
-    links.neighbours.update(_viewed_neighbours(by_section, views))
+    newest = newest_first_order(own)
+    by_section = sections(own, {p: i for i, p in enumerate(newest)})
     section_views = {name: [views[p] for p in members] for name, members in by_section.items()}
-    page_views = tuple(views[p] for p in own)
-    made, taxonomies = generate.generated_pages(
-        plan, page_views, section_views, config, loaded.files, problems
+    links.neighbours.update(neighbours(by_section, section_views))
+    page_views = tuple(views.values())
+    newest_views = [views[p] for p in newest]
+    tagged = taxonomy.group_by_term(newest_views, "tags")
+    taxonomies = taxonomy.collect_all(
+        newest_views, config.taxonomies, config.urls, {"tags": tagged}
+    )
+    made = generate.generated_pages(
+        plan, page_views, section_views, taxonomies, config, loaded.files, problems
     )
     links.paginators.update((p, pag) for p, pag in made.items() if pag is not None)
     made_views = tuple(PageView(p, bodies, links) for p in made if p not in views)
     made_outputs = {v.output: v.page for v in made_views}
     plan = OutputPlan({**plan.pages, **made_outputs}, plan.styles, plan.assets)
-    template_site = _template_site(loaded, views, section_views, taxonomies, order)
+    template_site = _template_site(loaded, page_views, tagged, section_views, taxonomies)
     return Site(
         loaded,
         plan,
@@ -106,27 +110,18 @@ def _views(pages: Iterable[Page], bodies: Bodies, links: SiteLinks) -> dict[Page
     return {p: PageView(p, bodies, links) for p in pages}
 
 
-def _viewed_neighbours(
-    by_section: Mapping[str, list[Page]], views: Mapping[Page, PageView]
-) -> dict[Page, tuple[PageView | None, PageView | None]]:
-    return {
-        p: (views[a] if a else None, views[b] if b else None)
-        for p, (a, b) in neighbours(by_section).items()
-    }
-
-
 def _template_site(
     loaded: LoadedSite,
-    views: Mapping[Page, PageView],
+    pages: Sequence[PageView],
+    tagged: Mapping[str, list[PageView]],
     section_views: dict[str, list[PageView]],
     taxonomies: dict[str, dict[str, Term]],
-    order: Mapping[Page, int],
 ) -> TrackedSite:
+    """`site` in templates; `tagged`: taxonomy.group_by_term of the pages' tags."""
     view: dict[str, Any] = loaded.config.template_view()
-    pages = list(views.values())
-    view["pages"] = pages
+    view["pages"] = list(pages)
     view["sections"] = section_views
-    view["tags"] = {t: [views[p] for p in ps] for t, ps in tags(views, order).items()}
+    view["tags"] = dict(sorted(tagged.items(), key=lambda kv: kv[0].lower()))
     view["search"] = searchindex.search_page(loaded, pages)  # the themes' search box
     view["taxonomies"] = taxonomies
     return TrackedSite(view)

@@ -8,11 +8,12 @@ Terms that differ only in case or punctuation ("Python", "python") share one pag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from sitegen.model import Page, newest_first, tags_of
+from sitegen.model import Page, tags_of
 from sitegen.render.markdown import slugify
 
 from .paginate import Paginator
@@ -40,26 +41,64 @@ class Term:
         return self.name
 
 
-def terms_of(page: Page, taxonomy: str) -> list[str]:
-    return page.tags if taxonomy == "tags" else tags_of(page.meta.get(taxonomy))
+def group_by_term(newest: Iterable[PageView], taxonomy: str) -> dict[str, list[PageView]]:
+    """term name -> the pages naming it newest first, names in the order they first appear
+    (a page naming a term twice is there twice). `newest`: the pages newest first
+    (assemble.newest_first_order). With "tags", what templates see as `site.tags`, unsorted."""
+    out: dict[str, list[PageView]] = {}
+    own_tags = taxonomy == "tags"  # the page's `tags`, read once; other taxonomies from meta
+    for p in newest:
+        page = p.page
+        for name in page.tags if own_tags else tags_of(page.meta.get(taxonomy)):
+            listed = out.get(name)
+            if listed is None:
+                out[name] = [p]
+            else:
+                listed.append(p)
+    return out
 
 
-def collect(pages: Iterable[PageView], taxonomy: str, urls: str) -> dict[str, Term]:
-    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first."""
-    by_slug: dict[str, Term] = {}
-    slugs: dict[str, str] = {}  # most names recur on many pages
-    for p in sorted(pages, key=lambda v: newest_first(v.page)):
-        for name in terms_of(p.page, taxonomy):
-            slug = slugs.get(name)
-            if slug is None:
-                slug = slugs[name] = slugify(name)
-            term = by_slug.get(slug)
-            if term is None:
-                url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
-                term = by_slug[slug] = Term(taxonomy, name, slug, url)
-            if not term.pages or term.pages[-1] is not p:
-                term.pages.append(p)
-    return {t.name: t for t in sorted(by_slug.values(), key=lambda t: t.name.lower())}
+def collect(
+    grouped: Mapping[str, list[PageView]], taxonomy: str, urls: str, newest: Sequence[PageView]
+) -> dict[str, Term]:
+    """term name (as first written) -> Term, names sorted case-insensitively, pages newest first
+    (each once). `grouped`: group_by_term(newest, taxonomy). Names that differ only in case or
+    punctuation share one term, named as the first page naming it wrote it."""
+    by_slug: dict[str, list[tuple[str, list[PageView]]]] = {}
+    for name, pages in grouped.items():
+        by_slug.setdefault(slugify(name), []).append((name, pages))
+    terms = []
+    for slug, named in by_slug.items():
+        name = named[0][0]
+        url = f"/{taxonomy}/{slug}.html" if urls == "html" else f"/{taxonomy}/{slug}/"
+        terms.append(Term(taxonomy, name, slug, url, _newest_once(named, newest)))
+    return {t.name: t for t in sorted(terms, key=lambda t: t.name.lower())}
+
+
+def _newest_once(
+    named: list[tuple[str, list[PageView]]], newest: Sequence[PageView]
+) -> list[PageView]:
+    """The pages of one term's names, newest first, each once."""
+    if len(named) == 1:  # a page naming a term twice has its two places side by side
+        return list(dict.fromkeys(named[0][1]))
+    place = {p: i for i, p in enumerate(newest)}
+    return sorted({p for _, pages in named for p in pages}, key=place.__getitem__)
+
+
+def collect_all(
+    newest: Sequence[PageView],
+    taxonomies: Iterable[str],
+    urls: str,
+    grouped: Mapping[str, Mapping[str, list[PageView]]],
+) -> dict[str, dict[str, Term]]:
+    """`site.taxonomies`: taxonomy -> its terms (collect). `grouped`: group_by_term of the
+    taxonomies already grouped (`site.tags` is), not grouped again."""
+    return {
+        name: collect(
+            grouped[name] if name in grouped else group_by_term(newest, name), name, urls, newest
+        )
+        for name in taxonomies
+    }
 
 
 def term_pages(
@@ -84,7 +123,8 @@ def term_pages(
         index_meta["layout"] = "terms"
     else:
         index_content = _terms_list(terms.values(), site_url)
-    rows: dict[int, str] = {}  # a page's row, made once however many terms list it
+    # a page's row, made once however many terms list it
+    rows = {} if TERM_LAYOUT in layouts else _page_rows(terms.values(), site_url)
     index = _generated(
         f"{taxonomy}/index", index_url, f"{taxonomy}/index.html", title, index_meta, index_content
     )
@@ -100,7 +140,7 @@ def term_pages(
         if TERM_LAYOUT in layouts:
             meta["layout"] = "term"
         else:
-            content = _pages_list(term.pages, site_url, rows)
+            content = _pages_list(term.pages, rows)
         output = term.url.lstrip("/") + ("index.html" if term.url.endswith("/") else "")
         page = _generated(f"{taxonomy}/{term.slug}", term.url, output, term.name, meta, content)
         n = len(term.pages)
@@ -134,18 +174,39 @@ def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
     return f'<ul class="term-list">\n{items}</ul>\n'
 
 
-def _pages_list(
-    pages: Iterable[PageView], site_url: Callable[[str], str], rows: dict[int, str]
-) -> str:
-    for p in pages:
-        if id(p) not in rows:
-            rows[id(p)] = _page_row(p.page, site_url)
-    return f'<ul class="post-list">\n{"".join(rows[id(p)] for p in pages)}</ul>\n'
+def _pages_list(pages: Sequence[PageView], rows: Mapping[PageView, str]) -> str:
+    return f'<ul class="post-list">\n{"".join([rows[p] for p in pages])}</ul>\n'
 
 
-def _page_row(p: Page, site_url: Callable[[str], str]) -> str:
-    date = ""
-    if p.date:
-        iso = p.date.isoformat()
-        date = f' <time datetime="{iso}">{iso[:10]}</time>'
-    return f'<li><a href="{escape(site_url(p.url))}">{escape(p.title)}</a>{date}</li>\n'
+def _page_rows(terms: Iterable[Term], site_url: Callable[[str], str]) -> dict[PageView, str]:
+    """The row of each page the terms list, in a term page's list of pages."""
+    listed = list(dict.fromkeys([p for term in terms for p in term.pages]))
+    pages = [v.page for v in listed]  # the page's own fields: a view's are read through it
+    hrefs = _escaped([site_url(p.url) for p in pages])
+    titles = _escaped([p.title for p in pages])
+    times: dict[dt.date, str] = {}  # of each day: pages share days
+    rows = {}
+    for v, p, href, title in zip(listed, pages, hrefs, titles, strict=True):
+        day = p.date
+        if type(day) is dt.date:  # exactly: equal datetimes may be in different zones
+            time = times.get(day)
+            if time is None:
+                time = times[day] = _time(day)
+        else:
+            time = _time(day) if day else ""
+        rows[v] = f'<li><a href="{href}">{title}</a>{time}</li>\n'
+    return rows
+
+
+def _time(day: dt.date) -> str:
+    iso = day.isoformat()
+    return f' <time datetime="{iso}">{iso[:10]}</time>'
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    """Each text HTML-escaped: joined and escaped at once, thousands of short titles cost a
+    tenth of escaping each, unless a text holds the joining character itself."""
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:
+        return [escape(t) for t in texts]
+    return escape(joined).split("\0")

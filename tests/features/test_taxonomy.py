@@ -94,3 +94,17 @@ def test_bad_taxonomies_setting(sb: SiteBuilder) -> None:
         "sitegen.toml:2: taxonomies: "
         'expected a list of lower-case names (like ["tags", "categories"]), got "tags"'
     ]
+
+
+def test_generated_lists_escape_every_title_whatever_it_holds(sb: SiteBuilder) -> None:
+    # the rows are escaped together, joined by NUL: a title holding one must not shift them
+    sb.build(
+        {
+            "_layout.html": LAYOUT,
+            "a.md": '---\ntitle: "A\\0B <x>"\ndate: 2026-01-02\ntags: [t]\n---\nA\n',
+            "b.md": post("B & C", "2026-01-01", "t"),
+        }
+    )
+    term = sb.read("tags/t/index.html")
+    assert '<a href="/a/">A\x00B &lt;x&gt;</a>' in term
+    assert '<a href="/b/">B &amp; C</a> <time datetime="2026-01-01">2026-01-01</time>' in term
