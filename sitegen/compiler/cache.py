@@ -160,11 +160,17 @@ def keys_now(site_key: str, pages: Iterable[Page], known: PageKeys | None = None
 
 
 def page_key(page: Page) -> str:
-    """What a page's own rendering depends on, apart from the site key."""
+    """What a page's own rendering depends on, apart from the site key. A generated page's
+    body (a taxonomy's list of terms or of pages) is made from what the site key holds: the
+    listing views of the pages it lists (their URLs, titles, dates, tags) and the settings; its
+    key does not make it (compiler/taxonomy.py makes it only for a page that renders)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(page.source.encode("utf-8", "surrogateescape"))
     h.update(b"\0")
-    h.update(page.body.encode("utf-8", "surrogateescape"))
+    if page.kind == "generated":
+        h.update(b"\0generated")
+    else:
+        h.update(page.body.encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

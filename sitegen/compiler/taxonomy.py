@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 
 from sitegen.model import Page, tags_of
@@ -123,8 +124,9 @@ def term_pages(
         index_meta["layout"] = "terms"
     else:
         index_content = _terms_list(terms.values(), site_url)
-    # a page's row, made once however many terms list it
-    rows = {} if TERM_LAYOUT in layouts else _page_rows(terms.values(), site_url)
+    # a page's row, made once however many terms list it, when a term page's list is first
+    # needed (a rebuild that keeps every term page's output needs none)
+    rows = _Rows(list(terms.values()), site_url)
     index = _generated(
         f"{taxonomy}/index", index_url, f"{taxonomy}/index.html", title, index_meta, index_content
     )
@@ -136,11 +138,11 @@ def term_pages(
             "term": term.name,
             "pages": term.pages,
         }
-        content = ""
+        content: str | _TermList = ""
         if TERM_LAYOUT in layouts:
             meta["layout"] = "term"
         else:
-            content = _pages_list(term.pages, rows)
+            content = _TermList(term.pages, rows)
         output = term.url.lstrip("/") + ("index.html" if term.url.endswith("/") else "")
         page = _generated(f"{taxonomy}/{term.slug}", term.url, output, term.name, meta, content)
         n = len(term.pages)
@@ -149,9 +151,14 @@ def term_pages(
 
 
 def _generated(
-    source: str, url: str, output: str, title: str, meta: dict[str, object], content: str
+    source: str,
+    url: str,
+    output: str,
+    title: str,
+    meta: dict[str, object],
+    content: str | _TermList,
 ) -> Page:
-    return Page(
+    page = (Page if isinstance(content, str) else GeneratedPage)(
         source=source,
         url=url,
         output=output,
@@ -160,9 +167,52 @@ def _generated(
         title=title,
         date=None,
         meta=meta,
-        body=content,  # a generated page's body is its HTML (compiler/bodies.py)
+        body=content if isinstance(content, str) else "",  # its HTML (compiler/bodies.py)
         body_line=1,
     )
+    if not isinstance(content, str):
+        del page.__dict__["body"]  # made from `content` when first asked for
+        page.__dict__[_CONTENT] = content
+    return page
+
+
+_CONTENT = "_content"
+
+
+class GeneratedPage(Page):
+    """A term page whose HTML list of pages is made when first asked for. Its render-cache key
+    never asks (compiler/cache.py: what the list shows of each page is in the site key)."""
+
+    @cached_property
+    def body(self) -> str:  # Page's field, here made when first asked for
+        made: str = self.__dict__.pop(_CONTENT).html()
+        return made
+
+    def __getstate__(self) -> dict[str, object]:
+        self.body  # noqa: B018  # made before it goes to another process: the list is a value
+        return {k: v for k, v in self.__dict__.items() if k != _CONTENT}
+
+
+class _Rows:
+    """Each listed page's row, made for every page of the taxonomy once, when first needed."""
+
+    def __init__(self, terms: list[Term], site_url: Callable[[str], str]) -> None:
+        self._terms, self._site_url = terms, site_url
+        self._rows: dict[PageView, str] | None = None
+
+    def __getitem__(self, page: PageView) -> str:
+        if self._rows is None:
+            self._rows = _page_rows(self._terms, self._site_url)
+        return self._rows[page]
+
+
+@dataclass(frozen=True)
+class _TermList:
+    pages: Sequence[PageView]
+    rows: _Rows
+
+    def html(self) -> str:
+        return _pages_list(self.pages, self.rows)
 
 
 def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
@@ -174,7 +224,7 @@ def _terms_list(terms: Iterable[Term], site_url: Callable[[str], str]) -> str:
     return f'<ul class="term-list">\n{items}</ul>\n'
 
 
-def _pages_list(pages: Sequence[PageView], rows: Mapping[PageView, str]) -> str:
+def _pages_list(pages: Sequence[PageView], rows: _Rows) -> str:
     return f'<ul class="post-list">\n{"".join([rows[p] for p in pages])}</ul>\n'
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.compiler import pagejob
+from sitegen.compiler import pagejob, taxonomy
 from sitegen.compiler.highlightstore import HighlightStore
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
@@ -245,3 +245,26 @@ def test_highlights_from_forked_workers_reach_the_store(tmp_path: Path) -> None:
     build_site(site, tmp_path / "out", BuildOptions(now=NOW, jobs=2))
     shards = (tmp_path / ".sitegen").glob("highlight-*/*.json")
     assert sum(len(json.loads(f.read_text())["blocks"]) for f in shards) == 450
+
+
+def test_a_rebuild_keeping_the_term_pages_makes_none_of_their_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A term page's list of pages is made only when it renders: its render-cache key holds
+    what the list is made from (the listed pages' listing views), not the list."""
+    files = {**SITE, "sitegen.toml": 'taxonomies = ["tags"]\n'}
+    files["posts/2026-01-01-a.md"] = "---\ntitle: A\ntags: [x]\n---\nFirst A."
+    files["about.md"] = "About us.\n\nMore."
+    site = write_tree(tmp_path / "site", files)
+    out = tmp_path / "out"
+    build_site(site, out, opts())
+    made: list[int] = []
+    real = taxonomy._page_rows
+    monkeypatch.setattr(taxonomy, "_page_rows", lambda *a: made.append(1) or real(*a))
+    (site / "about.md").write_text("About us.\n\nMore, edited.")  # not its summary
+    build_site(site, out, opts())
+    assert made == []
+    (site / "posts/2026-01-01-a.md").write_text("---\ntitle: A, renamed\ntags: [x]\n---\nA.")
+    build_site(site, out, opts())
+    assert made and "A, renamed" in (out / "tags/x/index.html").read_text()
+    assert snapshot(out) == snapshot_of_clean_with(site, tmp_path)
