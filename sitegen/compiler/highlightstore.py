@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
+
+from .keptfile import keep
 
 try:  # hashlib.blake2b without hashlib's loading of OpenSSL (as compiler/stamp.py does)
     from _blake2 import blake2b
@@ -136,11 +137,4 @@ class HighlightStore:
         Path(f"{self.folder}.json").unlink(missing_ok=True)
 
     def _write(self, name: str, blocks: dict[str, tuple[str, int]]) -> None:
-        file = self.folder / f"{name}.json"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": FORMAT, "blocks": blocks}), encoding="utf-8")
-            os.replace(tmp, file)
-        except OSError:
-            return  # a store that cannot be written only makes the next build slower
+        keep(self.folder / f"{name}.json", json.dumps({"format": FORMAT, "blocks": blocks}))

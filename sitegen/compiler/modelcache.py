@@ -34,6 +34,7 @@ from sitegen.model import Page
 
 from .cache import PageKeys
 from .cachekey import MAC_BYTES, authentic, mac, secret_key
+from .keptfile import keep
 from .load import LoadedSite
 from .readpages import PagesRead
 from .stamp import own_code
@@ -234,9 +235,6 @@ class ModelCache:
         }
         try:
             payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_bytes(MAGIC + mac(self._key, payload) + payload)
-            os.replace(tmp, self.file)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            return  # a page value that cannot be pickled, or no room: the next build reads all
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return  # a page value that cannot be pickled: the next build reads every page
+        keep(self.file, MAGIC + mac(self._key, payload) + payload)

@@ -26,6 +26,8 @@ from pathlib import Path
 import sitegen
 from sitegen import __version__
 
+from .keptfile import keep
+
 try:  # what hashlib.blake2b is, without hashlib's loading of OpenSSL (1-2 % of the build)
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover
@@ -263,11 +265,5 @@ class Stamp:
             "folders": folders,
             "signatures": binascii.b2a_base64(signatures.tobytes(), newline=False).decode(),
         }
-        path = stamp_file(out_dir)
-        tmp = path.with_suffix(f".tmp-{os.getpid()}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            return  # no stamp only makes the next build do the work
+        # not kept (no room): the next build does the work
+        keep(stamp_file(out_dir), json.dumps(data, separators=(",", ":")))

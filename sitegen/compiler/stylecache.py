@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from .keptfile import keep
 from .stamp import RACY_NS
 
 try:  # hashlib.blake2b without hashlib's loading of OpenSSL (as compiler/stamp.py does)
@@ -113,10 +114,4 @@ class StyleCache:
         kept = {out: self._entries[out] for out in outs if out in self._entries}
         if self.file is None or (not self._changed and kept.keys() == self._entries.keys()):
             return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": FORMAT, "styles": kept}), encoding="utf-8")
-            os.replace(tmp, self.file)
-        except OSError:
-            return
+        keep(self.file, json.dumps({"format": FORMAT, "styles": kept}))

@@ -5,9 +5,10 @@ written atomically. A store that cannot be read or written never fails a build."
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, TypeVar
+
+from .keptfile import keep
 
 FORMAT = 1
 S = TypeVar("S", bound="UsedEntries")
@@ -63,12 +64,10 @@ class UsedEntries:
         if entries.keys() == self._known.keys():
             return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"format": FORMAT, "entries": entries}), encoding="utf-8")
-            os.replace(tmp, self.file)
-        except (OSError, ValueError):
+            text = json.dumps({"format": FORMAT, "entries": entries})
+        except ValueError:
             return
+        keep(self.file, text)
 
     @property
     def empty(self) -> bool:

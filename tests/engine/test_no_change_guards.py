@@ -237,3 +237,24 @@ def test_walk_lists_what_is_ignored_says(tmp_path_factory, rels: set[str]) -> No
         if not any(is_ignored("/".join(parts[f][:n])) for n in range(1, len(parts[f]) + 1))
     ]
     assert walk(root) == sorted(listed)
+
+
+def test_a_kept_file_that_cannot_be_written_leaves_the_old_one_and_no_litter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compiler/keptfile.py: whole or not at all, and never an exception."""
+    from sitegen.compiler import keptfile
+
+    target = tmp_path / "kept" / "stamp.json"
+    assert keptfile.keep(target, "old")
+    real = os.replace
+
+    def full_disk(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(keptfile.os, "replace", full_disk)
+    assert not keptfile.keep(target, "new")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["stamp.json"]
+    monkeypatch.setattr(keptfile.os, "replace", real)
+    assert keptfile.keep(target, b"new") and target.read_bytes() == b"new"
