@@ -116,7 +116,7 @@ class StoredPage(Page):
         sf, size, length = self.__dict__[_BODY_FROM]
         display, body = sf.display, None
         try:
-            data = _read(sf.path, size)
+            data = _read(sf.os_path, size)
             if len(data) == size:
                 body = frontmatter.split(data.decode("utf-8"), display)[1]
         except (OSError, ValueError, SitegenError):
@@ -126,7 +126,7 @@ class StoredPage(Page):
         return body
 
 
-def _read(path: Path, size: int) -> bytes:
+def _read(path: str, size: int) -> bytes:
     """The file's bytes, up to one past `size` (the size it should have)."""
     fd = os.open(path, os.O_RDONLY)
     try:
