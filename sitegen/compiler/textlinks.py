@@ -72,12 +72,15 @@ def links_in(body: str) -> Iterator[tuple[int, str]]:
         if fenced and ("```" in line or "~~~" in line) and (fm := _FENCE.match(line)):
             fence = fm.group(1)[0] * len(fm.group(1))
             continue
+        # Most lines link nothing: no pattern below can match them, unless taking a code span
+        # out joins a "]" to what follows it ("[a]`x`(b)").
+        marks = "](" in line or "]:" in line or "=" in line
+        if not marks and ("]" not in line or "`" not in line):
+            continue
         if line.startswith(("    ", "\t")) and not line.strip().startswith(("-", "*", "<")):
             continue  # an indented code block (or a list's continuation: rare for links)
-        if "`" in line:  # first: taking a code span out may join "]" and "(" ("[a]`x`(b)")
+        if "`" in line:
             line = _CODE_SPAN.sub("", line)
-        if "](" not in line and "]:" not in line and "=" not in line:
-            continue  # most lines link nothing: no pattern below can match them
         for pattern, needs in zip(MD_LINKS, _NEEDS, strict=True):
             if needs in line:
                 for m in pattern.finditer(line):
