@@ -4,7 +4,7 @@ that renders a page again lexes only the blocks that changed.
 The store is a folder (`.sitegen/highlight-PYGMENTS_VERSION/`) of 256 JSON shards, by the first
 two hex digits of a block's key. A build reads only the shards of the blocks it looks up: a
 one-page edit reads a few kilobytes, where one file of every block (3.5 MB on the 4000-page
-corpus) cost it 8 % of its time to decode. A build that renders many pages reads every shard
+corpus) cost it 3 % of its instructions to decode. A build that renders many pages reads every shard
 before its render workers fork (`load_all`), so each worker does not read them again.
 
 Workers send the blocks they highlighted back with their results (`drain`), and the parent
