@@ -16,6 +16,11 @@ Three sitegen rows:
   layout like the Hugo site's `single.html`, no highlighting, no taxonomy pages
   (`../shared/bench/sites/hugo/hugo.toml` turns those off for Hugo).
 
+A `python-floor` row (`benchmarks/python_floor.py`): the least a Python build made of sitegen's
+native parts does, YAML's C loader + pyromark + one Jinja2 template + a write per page, on two
+processes, nothing else. The distance of `sitegen-parity` from it is what sitegen's own work
+(links, heading ids, caches, the model) costs; Hugo's distance from it, what Python costs.
+
 After each cold build of the `sitegen` row, two rebuilds of the same output: `sitegen
 no-change` (nothing edited) and `sitegen one-page edit` (a paragraph appended to one page's
 body, restored afterwards), each a new `sitegen build` process, reported as a share of that
@@ -228,6 +233,8 @@ def parse_args() -> argparse.Namespace:
 
 
 BUILD_ARGS = ["build", "pages", "-o", "out-sitegen", "-q"]
+FLOOR = HERE / "python_floor.py"
+FLOOR_ARGS = ["--src", "pages", "--out", "out-floor"]
 
 
 def rows_to_build(a: argparse.Namespace, site: Path) -> tuple[Tools, list[tuple[str, str]]]:
@@ -237,6 +244,8 @@ def rows_to_build(a: argparse.Namespace, site: Path) -> tuple[Tools, list[tuple[
         "sitegen": (site / "plain", sitegen, "out-sitegen"),
         "sitegen-plain": (site / "sitegen-plain", sitegen, "out-sitegen"),
         "sitegen-parity": (site / "sitegen-parity", sitegen, "out-sitegen"),
+        # The least a Python build from the same native parts does (benchmarks/python_floor.py)
+        "python-floor": (site / "plain", [sys.executable, str(FLOOR), *FLOOR_ARGS], "out-floor"),
     }
     before_rows = []
     for name, tree in before_trees(a):
@@ -334,8 +343,11 @@ def report(results: Results, n: int, runs: int, before_rows: list[tuple[str, str
         peak = max(r for _, _, r in rows) / 1024
         ratio = f"{wall / hugo:12.2f}" if hugo else f"{'-':>12}"
         print(f"{tool:15} {wall:7.2f} {cpu:7.2f} {n / wall:8.0f} {peak:8.0f} {ratio}")
-    print("\nwhat highlighting and tag pages cost, wall (median of the per-round ratios):")
-    for tool, base in [("sitegen", "sitegen-plain"), ("hugo-features", "hugo"), *before_rows]:
+    print("\nwhat highlighting, tag pages, code changes and sitegen's own work cost (wall, median")
+    print("of the per-round ratios):")
+    pairs = [("sitegen", "sitegen-plain"), ("hugo-features", "hugo"), *before_rows]
+    pairs += [("sitegen-parity", "python-floor"), ("hugo", "python-floor")]  # above the floor
+    for tool, base in pairs:
         if tool in results and base in results:
             pairs = zip(results[tool], results[base], strict=True)
             cost = statistics.median(t[0] / b[0] for t, b in pairs)
