@@ -12,7 +12,7 @@ import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sitegen import frontmatter
@@ -38,6 +38,9 @@ from .textlinks import Scanned, links_in, read_file_ids, scan
 from .tree import SourceFile, overlay, theme_applies, theme_chain, walk
 from .usedentries import UsedEntries
 
+if TYPE_CHECKING:
+    from .cache import PageKeys
+
 __all__ = ["LoadOptions", "LoadedSite", "Readers", "load_site", "read_site", "read_text"]
 
 DATA_DIR = "_data"
@@ -52,6 +55,9 @@ class Readers:
     find_links: Callable[[str], Iterable[tuple[int, str]]] = links_in
     stores: tuple[UsedEntries, ...] = ()  # those caches: worker processes send their use back
     jobs: int | None = 1  # processes reading pages (None: one per CPU), compiler/readworkers.py
+    # Render-cache keys of the pages read, made by the read workers while they hold the page
+    # (compiler/cache.py): the parent then need not hash every body again before rendering.
+    keys: PageKeys | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ def read_site(
         readers.find_links,
         lambda page: publishing(page, tz, now, options.drafts, options.future)[0],
         readers.stores,
+        readers.keys,
     )
     read = read_pages(
         site.files,

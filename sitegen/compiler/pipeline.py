@@ -25,6 +25,7 @@ from .stamp import InputStats, Stamp, inputs_key
 from .tree import disk_paths
 
 if TYPE_CHECKING:
+    from .cache import PageKeys
     from .fmcache import FrontMatterCache
     from .linkscache import LinksCache
     from .moved import OutputHistory
@@ -106,7 +107,7 @@ def build_site(
         model = ModelCache(out_dir, site_dir, read=not options.clean)
         earlier = model.earlier(discovered)  # the last build's pages, where it kept them
         caches = ReadCaches.load(out_dir, options.clean)
-        readers = caches.readers(options.jobs, taking_over=earlier is not None)
+        readers = caches.readers(options.jobs, model.keys, taking_over=earlier is not None)
         loaded = read_site(discovered, load_options, readers, earlier, stats)
     pages, outputs, untouched = render_and_write(
         loaded, out_dir, options, last, progress, model.keys
@@ -145,16 +146,19 @@ class ReadCaches:
 
         return cls(FrontMatterCache.load(out_dir), LinksCache.load(out_dir))
 
-    def readers(self, jobs: int | None, taking_over: bool = False) -> Readers:
+    def readers(
+        self, jobs: int | None, keys: PageKeys | None = None, taking_over: bool = False
+    ) -> Readers:
         """The readers of a build's load. Without cached front matter, pages are parsed in
-        `jobs` processes (None: one per CPU); with it, parsing is cheap: forking processes
-        would cost more than it saves (a one-page-edit rebuild took 14 % longer). A build
-        `taking_over` the last build's pages reads few, and the caches only if it needs them."""
+        `jobs` processes (None: one per CPU), which also make the pages' render-cache `keys`;
+        with it, parsing is cheap: forking processes would cost more than it saves (a
+        one-page-edit rebuild took 14 % longer). A build `taking_over` the last build's pages
+        reads few, and the caches only if it needs them."""
         if self.front_matter is None or self.links is None:
-            return Readers(jobs=jobs)
+            return Readers(jobs=jobs, keys=keys)
         stores = (self.front_matter, self.links)
         jobs = jobs if not taking_over and self.front_matter.empty else 1
-        return Readers(self.front_matter.parse, self.links.links, stores, jobs)
+        return Readers(self.front_matter.parse, self.links.links, stores, jobs, keys)
 
     def save(self, prune: bool = True) -> None:
         """`prune`: keep only the entries this build used (not after taking pages over: it did

@@ -1,14 +1,16 @@
-"""Layer 3, part of stage "load": a cold build's pages parsed on every core.
+"""Layer 3, part of stage "load": a cold build's pages read and parsed on every core.
 
 Parsing a page's front matter (YAML) and finding the links in its body are a sixth of a cold
-build's CPU, all of it before the render workers start. The parent reads the page files (a
-tenth of that cost), then forks one process per other CPU: each parses a share of the pages
-and sends them back through a pipe, pickled without their bodies (the parent holds the text),
-with the links of those the build publishes and the front matter and link cache entries it
-used (compiler/usedentries.py); the parent parses the first share itself meanwhile. Shares are
-taken back in the order of the files, so the pages, problems and cache entries are those one
-process finds. A process that dies (killed, out of memory) fails the build naming the pages it
-had; its pipe closes, so it never hangs the build.
+build's CPU, all of it before the render workers start. The parent forks one process per other
+CPU: each reads and parses a share of the page files and sends the pages back through a pipe,
+pickled, with the links of those the build publishes, their render-cache keys
+(compiler/cache.py: hashing every body in the parent was serial work before rendering) and the
+front matter and link cache entries it used (compiler/usedentries.py); the parent reads and
+parses the first share itself meanwhile. (The parent used to read every file before forking,
+so that bodies need not cross a pipe: a serial read that cost more than sending them.) Shares
+are taken back in the order of the files, so the pages, problems and cache entries are those
+one process finds. A process that dies (killed, out of memory) fails the build naming the
+pages it had; its pipe closes, so it never hangs the build.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen import frontmatter, yamlsafe
 from sitegen.errors import BuildError, Diagnostic, SitegenError
@@ -29,6 +31,9 @@ from .textlinks import links_in
 from .tree import SourceFile
 from .usedentries import UsedEntries
 
+if TYPE_CHECKING:
+    from .cache import PageKeys
+
 PARALLEL_MIN_PAGES = 400  # below this, forking costs more than it saves
 FEW_PAGES = 32  # below this, the front matter and links caches are not worth reading
 Links = list[tuple[int, str]]
@@ -37,46 +42,38 @@ FindLinks = Callable[[str], Iterable[tuple[int, str]]]
 
 @dataclass(frozen=True)
 class _Work:
-    """What forked processes inherit: the page files, read (or why not), how to parse a page,
-    and which pages' links to find."""
+    """What forked processes inherit: the page files, how to parse a page, and which pages'
+    links to find."""
 
     reader: PageReader
     sources: Sequence[SourceFile]
-    texts: Sequence[str | SitegenError]
     find_links: FindLinks
     publishes: Callable[[Page], bool]
     stores: Sequence[UsedEntries]
+    keys: PageKeys | None  # where published pages' render-cache keys go (None: not made here)
 
 
-# A page as parsed: without its body when that ends its file and it crosses a pipe (the body's
-# length instead); the links of a published page.
-_Sent = tuple[PageOutcome, int | None, Links | None]
+# A page as parsed, and the links and render-cache keys of a published page.
+_Sent = tuple[PageOutcome, Links | None, list[str] | None]
 _Share = tuple[list[_Sent], list[dict[str, Any]]]  # and the cache entries used
 
 
-def _parse_share(work: _Work, share: range, strip: bool) -> _Share:
-    sent = [_parse_one(work, i, strip) for i in share]
+def _parse_share(work: _Work, share: range) -> _Share:
+    sent = [_parse_one(work, i) for i in share]
     return sent, [store.drain() for store in work.stores]
 
 
-def _parse_one(work: _Work, i: int, strip: bool) -> _Sent:
-    sf, text = work.sources[i], work.texts[i]
-    if isinstance(text, SitegenError):
-        return (sf.rel, None, list(text.diagnostics)), None, None
-    rel, page, problems = work.reader(sf, text)
-    if page is None:
-        return (rel, None, problems), None, None
-    links = list(work.find_links(page.body)) if work.publishes(page) else None
-    if not strip or not text.endswith(page.body):  # a parse that changed the body: sent whole
-        return (rel, page, problems), None, links
-    return (rel, dataclasses.replace(page, body=""), problems), len(page.body), links
-
-
-def _text(sf: SourceFile) -> str | SitegenError:
+def _parse_one(work: _Work, i: int) -> _Sent:
+    sf = work.sources[i]
     try:
-        return read_text(sf)
+        text = read_text(sf)
     except SitegenError as exc:
-        return exc
+        return (sf.rel, None, list(exc.diagnostics)), None, None
+    rel, page, problems = work.reader(sf, text)
+    if page is None or not work.publishes(page):
+        return (rel, page, problems), None, None
+    keys = work.keys.all(page) if work.keys is not None else None
+    return (rel, page, problems), list(work.find_links(page.body)), keys
 
 
 class WorkerReads:
@@ -90,9 +87,11 @@ class WorkerReads:
         find_links: FindLinks,
         publishes: Callable[[Page], bool],
         stores: Sequence[UsedEntries] = (),
+        keys: PageKeys | None = None,
     ) -> None:
         self.workers = jobs if jobs is not None else (os.cpu_count() or 1)
         self._find, self._publishes, self._stores = find_links, publishes, stores
+        self._keys = keys
         self._found: dict[str, Links] = {}  # page body -> its links
 
     def __call__(self, reader: PageReader, sources: Sequence[SourceFile]) -> Iterator[PageOutcome]:
@@ -109,34 +108,30 @@ class WorkerReads:
         return found if found is not None else self._find(body)
 
     def _in_workers(self, reader: PageReader, sources: Sequence[SourceFile]) -> list[PageOutcome]:
-        texts = [_text(sf) for sf in sources]  # here: the bodies need not cross a pipe
         for store in self._stores:
             store.empty  # noqa: B018  read here once, not in each worker process
         yamlsafe.preload()  # imported once here, not in each process (40 ms of CPU each)
-        work = _Work(reader, sources, texts, self._find, self._publishes, self._stores)
+        work = _Work(reader, sources, self._find, self._publishes, self._stores, self._keys)
         size = -(-len(sources) // self.workers)
         shares = [range(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]
         children = [_fork(work, share) for share in shares[1:]]
         try:
-            out = list(self._keep(*_parse_share(work, shares[0], strip=False), texts))
+            out = list(self._keep(*_parse_share(work, shares[0])))
             for pid, fd, share in children:
-                out.extend(self._keep(*_receive(pid, fd, sources, share), texts[share.start :]))
+                out.extend(self._keep(*_receive(pid, fd, sources, share)))
         finally:
             for pid, fd, _ in children:
                 _reap(pid, fd)
         return out
 
-    def _keep(
-        self, sent: list[_Sent], drained: list[dict[str, Any]], texts: Sequence[str | SitegenError]
-    ) -> Iterator[PageOutcome]:
+    def _keep(self, sent: list[_Sent], drained: list[dict[str, Any]]) -> Iterator[PageOutcome]:
         for store, entries in zip(self._stores, drained, strict=True):
             store.merge(entries)
-        for ((rel, page, problems), body_length, links), text in zip(sent, texts, strict=False):
-            if page is not None and body_length is not None:
-                assert isinstance(text, str)
-                page = dataclasses.replace(page, body=text[len(text) - body_length :])
+        for (rel, page, problems), links, keys in sent:
             if page is not None and links is not None:
                 self._found[page.body] = links
+            if page is not None and keys is not None and self._keys is not None:
+                self._keys.known[page] = keys  # the parent's own share's are there already
             yield rel, page, problems
 
 
@@ -149,7 +144,7 @@ def _fork(work: _Work, share: range) -> tuple[int, int, range]:
         try:
             os.close(read_end)
             try:
-                result: tuple[str, Any] = ("parsed", _parse_share(work, share, strip=True))
+                result: tuple[str, Any] = ("parsed", _parse_share(work, share))
             except Exception as exc:  # a bug: raised in the parent, as one process would
                 result = ("raised", exc)
             with os.fdopen(write_end, "wb") as pipe:

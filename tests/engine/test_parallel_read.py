@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from sitegen import frontmatter
 from sitegen.compiler import readworkers
+from sitegen.compiler.cache import PageKeys
 from sitegen.compiler.fmcache import FrontMatterCache
 from sitegen.compiler.linkscache import LinksCache
 from sitegen.compiler.load import LoadedSite, LoadOptions, Readers, discover_site, read_site
@@ -57,10 +58,12 @@ def workers_for_any_site() -> Iterator[None]:
         yield
 
 
-def load(site: Path, tmp: Path, jobs: int) -> tuple[LoadedSite, dict[str, Any], dict[str, Any]]:
+def load(
+    site: Path, tmp: Path, jobs: int, keys: PageKeys | None = None
+) -> tuple[LoadedSite, dict[str, Any], dict[str, Any]]:
     out = tmp / f"out{jobs}"
     fm, links = FrontMatterCache.load(out), LinksCache.load(out)
-    readers = Readers(fm.parse, links.links, (fm, links), jobs)
+    readers = Readers(fm.parse, links.links, (fm, links), jobs, keys)
     loaded = read_site(discover_site(site, LoadOptions(now=NOW)), LoadOptions(now=NOW), readers)
     return loaded, fm.drain(), links.drain()
 
@@ -103,11 +106,17 @@ def test_workers_load_what_one_process_loads(
     files["c/_data.yaml"] = "d:\n  title: From data\n"
     site = write_tree(tmp / "site", files)
     one, fm_one, links_one = load(site, tmp / "1", 1)
+    keys = PageKeys()
     with workers_for_any_site():
-        many, fm_many, links_many = load(site, tmp / "n", jobs + 1)
+        many, fm_many, links_many = load(site, tmp / "n", jobs + 1, keys)
     same_load(one, many)
     assert fm_many == fm_one  # the caches keep exactly what a single process used
     assert links_many == links_one
+    # Each published page's render-cache keys came back from the process that read it, as the
+    # parent would make them.
+    assert {p.source: keys.known[p] for p in many.pages} == {
+        p.source: PageKeys().all(p) for p in many.pages
+    }
 
 
 def test_a_parse_that_changes_the_body_is_sent_back_as_it_is(tmp_path: Path) -> None:
