@@ -5,6 +5,7 @@ which pages need rendering at all (compiler/cache.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,18 +41,22 @@ def render_and_write(
     last: Stamp | None,
     progress: Progress | None,
     known: PageKeys | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[int, list[str], Untouched]:
     """Render the loaded site into `out_dir` (or raise BuildError, the output left as it was);
     returns how many pages it has, every output file, and the files and folders it found and
     did not touch, with their signatures (the stamp need not look at them again). `known`:
-    render-cache keys of pages already known (taken over from the last build's model)."""
+    render-cache keys of pages already known (taken over from the last build's model).
+    `meanwhile`: work that needs the loaded site only, done while the pages render."""
     use_caches = not options.clean
     config = loaded.config
     highlights = HighlightStore.load(out_dir) if config.highlight and use_caches else None
     with collector_paused():
         site = assemble(loaded, markdown_engine(config, highlights))
     with model_frozen():
-        return _render_and_write(site, out_dir, options, last, progress, known, highlights)
+        return _render_and_write(
+            site, out_dir, options, last, progress, known, highlights, meanwhile
+        )
 
 
 def _render_and_write(
@@ -62,6 +67,7 @@ def _render_and_write(
     progress: Progress | None,
     known: PageKeys | None,
     highlights: HighlightStore | None,
+    meanwhile: Callable[[], None] | None,
 ) -> tuple[int, list[str], Untouched]:
     loaded, config, use_caches = site.loaded, site.loaded.config, not options.clean
     appearance = look(site, out_dir, kept=use_caches)
@@ -81,7 +87,7 @@ def _render_and_write(
             highlights.load_all()  # once here, not once per render worker
         indexes = index_files(site, now)
         problems: list[Diagnostic] = [*site.problems, *appearance.problems]
-        problems += render_pages(job, None, options.jobs, progress)
+        problems += render_pages(job, None, options.jobs, progress, meanwhile)
         files = other_files(site, appearance, indexes, problems, options.history)
         write(files, stage)
         if problems:
@@ -94,6 +100,7 @@ def _render_and_write(
         stage.discard()
         raise
     _remember(keys, previous, job, out_dir)
+    appearance.keep()
     return len(site.plan.pages), outputs, _untouched(previous, stage, folders)
 
 

@@ -5,7 +5,7 @@ must know the fingerprinted names."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import Diagnostic, SitegenError
@@ -23,6 +23,14 @@ class Look:
     css: Mapping[str, str]  # output .css path -> CSS as written (url()s fingerprinted)
     prints: fingerprint.Fingerprints
     problems: tuple[Diagnostic, ...]
+    # The compiled stylesheets, for the next build of the same output (`keep`).
+    styles: Mapping[str, str] = field(default_factory=dict)
+    cache: StyleCache = field(default_factory=lambda: StyleCache(None, ()))
+
+    def keep(self) -> None:
+        """Keep the compiled stylesheets for the next build: after this one succeeded, since a
+        failed build leaves everything as it was."""
+        self.cache.save(self.styles)
 
     def files(self, assets: Mapping[str, Path]) -> dict[str, str | bytes | Path]:
         """The stylesheets and fingerprinted copies this look writes."""
@@ -48,12 +56,11 @@ def look(site: Site, out_dir: Path | None = None, kept: bool = True) -> Look:
     names = [sf.display for rel, sf in site.loaded.files.items() if rel.endswith(STYLE_SUFFIXES)]
     cache = StyleCache.beside(out_dir, names, kept)
     styles = compile_styles(site.plan.styles, roots, problems, cache)
-    cache.save(styles)
     prints = fingerprint.Fingerprints()
     if site.loaded.config.fingerprint:
         prints = fingerprint.fingerprint(asset_paths(site), styles, site.loaded.config)
     css = {out: prints.css.get(out, text) for out, text in styles.items()}
-    return Look(roots, css, prints, tuple(problems))
+    return Look(roots, css, prints, tuple(problems), styles, cache)
 
 
 def asset_paths(site: Site) -> dict[str, Path]:

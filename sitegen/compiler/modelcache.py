@@ -34,7 +34,6 @@ from sitegen.model import Page
 
 from .cache import PageKeys
 from .cachekey import MAC_BYTES, authentic, mac, secret_key
-from .keptfile import keep
 from .load import LoadedSite
 from .readpages import PagesRead
 from .stamp import own_code
@@ -155,7 +154,7 @@ class StoredLinks(Mapping[Page, Found]):
 
 class ModelCache:
     """The model file of one output: `earlier` gives the load stage the last build's model,
-    `save` keeps this build's."""
+    `encoded` is this build's, to keep."""
 
     def __init__(self, out_dir: Path, site_dir: Path, read: bool = True) -> None:
         self.file = model_file(out_dir)
@@ -208,10 +207,11 @@ class ModelCache:
         """Whether the load took any page over from the last build's model."""
         return self._pages is not None and bool(self._pages.made)
 
-    def save(self, loaded: LoadedSite) -> None:
-        """Keep this build's model for the next; never fails a build."""
+    def encoded(self, loaded: LoadedSite) -> bytes | None:
+        """This build's model for the next, as `self.file` keeps it (compiler/keptfile.py);
+        None: nothing to keep."""
         if self._key is None:
-            return
+            return None
         read, taken = loaded.read, self._pages
         blobs: dict[str, bytes] = {}
         for rel, page in read.pages.items():
@@ -236,5 +236,5 @@ class ModelCache:
         try:
             payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
-            return  # a page value that cannot be pickled: the next build reads every page
-        keep(self.file, MAGIC + mac(self._key, payload) + payload)
+            return None  # a page value that cannot be pickled: the next build reads every page
+        return MAGIC + mac(self._key, payload) + payload

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,12 +122,21 @@ def _run_chunk(job: PageJob, indices: range) -> _ChunkResult:
     return found, readers, body_readers, drained
 
 
-def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> list[Diagnostic]:
+def render_pages(
+    job: PageJob,
+    jobs: int | None,
+    progress: Progress | None,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Diagnostic]:
+    """Render the job's pages; `meanwhile`: work of this process that does not depend on them,
+    run while forked workers render (this process only waits for them), else first."""
     total = len(job.pages)
     chunks = [range(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     to_render = sum(1 for p in job.pages if p.output not in job.reuse)  # the rest is kept
     if workers <= 1 or to_render < PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
+        if meanwhile is not None:
+            meanwhile()
         problems: list[Diagnostic] = []
         for n, chunk in enumerate(chunks):
             problems.extend(job.run(chunk))
@@ -138,7 +149,8 @@ def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> l
     found: dict[int, list[Diagnostic]] = {}
     done = 0
     try:
-        with Workers(lambda n: _run_chunk(job, chunks[n]), min(workers, len(chunks))) as pool:
+        pool = Workers(lambda n: _run_chunk(job, chunks[n]), min(workers, len(chunks)))
+        with pool, _alongside(meanwhile):  # a thread, started once the workers have forked
             for n, (problems, readers, body_readers, drained) in pool.results(len(chunks)):
                 found[n] = problems
                 job.readers |= readers
@@ -151,6 +163,31 @@ def render_pages(job: PageJob, jobs: int | None, progress: Progress | None) -> l
     except WorkerDied as died:
         raise BuildError(_lost(job, chunks[died.chunk], died.how)) from None
     return [d for n in range(len(chunks)) for d in found[n]]  # in the order one process finds
+
+
+@contextmanager
+def _alongside(work: Callable[[], None] | None) -> Iterator[None]:
+    """Run `work` in a thread while the body runs, and wait for it at the end. What it raises
+    is raised here, unless the body raised first."""
+    if work is None:
+        yield
+        return
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, name="sitegen-meanwhile")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if raised:
+        raise raised[0]
 
 
 def _lost(job: PageJob, chunk: range, how: str) -> list[Diagnostic]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sitegen.config import NO_OVERRIDES, Overrides
 from sitegen.errors import SitegenError
 
+from .keptfile import keep
 from .load import LoadedSite, LoadOptions, Readers, discover_site, local_now, read_site
 from .ownership import check_output, is_owned
 from .stamp import InputStats, Stamp, inputs_key
@@ -109,11 +110,20 @@ def build_site(
         caches = ReadCaches.load(out_dir, options.clean)
         readers = caches.readers(options.jobs, model.keys, taking_over=earlier is not None)
         loaded = read_site(discovered, load_options, readers, earlier, stats)
+    # What the next build takes over from this one's reading, made while the pages render
+    # (this process only waits for the workers then) and kept once the build succeeded.
+    to_keep: list[tuple[Path, str | bytes]] = []
+
+    def encode_reads() -> None:
+        to_keep.extend(caches.encoded(prune=not model.took_over))
+        if (data := model.encoded(loaded)) is not None:
+            to_keep.append((model.file, data))
+
     pages, outputs, untouched = render_and_write(
-        loaded, out_dir, options, last, progress, model.keys
+        loaded, out_dir, options, last, progress, model.keys, encode_reads
     )
-    caches.save(prune=not model.took_over)
-    model.save(loaded)
+    for path, data in to_keep:
+        keep(path, data)
     assets = len(outputs) - pages
     Stamp.write(
         out_dir, key, outputs, pages, assets, loaded.next_due, untouched.files, untouched.folders
@@ -160,12 +170,15 @@ class ReadCaches:
         jobs = jobs if not taking_over and self.front_matter.empty else 1
         return Readers(self.front_matter.parse, self.links.links, stores, jobs, keys)
 
-    def save(self, prune: bool = True) -> None:
-        """`prune`: keep only the entries this build used (not after taking pages over: it did
-        not look theirs up)."""
-        if self.front_matter is not None and self.links is not None:
-            self.front_matter.save(prune)
-            self.links.save(prune)
+    def encoded(self, prune: bool = True) -> list[tuple[Path, str]]:
+        """The files to keep and their texts; `prune`: keep only the entries this build used
+        (not after taking pages over: it did not look theirs up)."""
+        found = []
+        for store in (self.front_matter, self.links):
+            text = store.encoded(prune) if store is not None else None
+            if store is not None and text is not None:
+                found.append((store.file, text))
+        return found
 
 
 def _inputs_key(site: LoadedSite, options: BuildOptions, stats: InputStats) -> str | None:

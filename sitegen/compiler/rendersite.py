@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,10 +85,14 @@ def render_pages(
     which: Collection[str] | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Diagnostic]:
-    """Stage "render": the job's pages whose outputs are in `which` (None: every page)."""
+    """Stage "render": the job's pages whose outputs are in `which` (None: every page).
+    `meanwhile`: this process's own work, done while workers render (pagejob.render_pages)."""
     if which is None:
-        return pagejob.render_pages(job, jobs, progress)
+        return pagejob.render_pages(job, jobs, progress, meanwhile)
+    if meanwhile is not None:
+        meanwhile()
     return job.run_outputs(which)
 
 

@@ -58,16 +58,21 @@ class UsedEntries:
     def save(self, prune: bool = True) -> None:
         """Keep what this build used (and, unless `prune`, what it did not look at: a build
         that took pages over did not use theirs); never fails a build."""
+        text = self.encoded(prune)
+        if text is not None:
+            keep(self.file, text)
+
+    def encoded(self, prune: bool = True) -> str | None:
+        """What `save` writes to `self.file`; None: nothing to write (unchanged)."""
         if self._loaded is None and not self._used:
-            return  # neither read nor used
+            return None  # neither read nor used
         entries = self._used if prune else {**self._known, **self._used}
         if entries.keys() == self._known.keys():
-            return
+            return None
         try:
-            text = json.dumps({"format": FORMAT, "entries": entries})
+            return json.dumps({"format": FORMAT, "entries": entries})
         except ValueError:
-            return
-        keep(self.file, text)
+            return None
 
     @property
     def empty(self) -> bool:

@@ -178,3 +178,60 @@ def test_more_workers_than_chunks_render_every_page(tmp_path: Path) -> None:
     assert problems == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p000", "p001", "p002"]
     assert readers == {"p001/index.html", "p002/index.html"}
+
+
+def render_with(site: Path, out: Path, meanwhile: Callable[[], None]) -> list[Diagnostic]:
+    loaded = load_site(site, LoadOptions(now=NOW))
+    assembled = assemble(loaded, markdown_engine(loaded.config, None))
+    stage = StagingDir(out, site)
+    job = page_job(assembled, look(assembled), stage, RenderContext(NOW))
+    try:
+        return render_pages(job, None, 2, None, meanwhile)
+    finally:
+        stage.discard()
+
+
+def test_the_parents_own_work_runs_while_the_workers_render(tmp_path: Path) -> None:
+    """`meanwhile` (the build keeps what it read) runs in the parent while the forked workers
+    render, not before or after them: the workers are seen alive from it."""
+    site = write_tree(tmp_path / "site", site_of([0] * 12))
+    seen: list[set[int]] = []
+
+    def meanwhile() -> None:
+        seen.append(children())
+
+    with workers_for_any_site(chunk=1):
+        original = pagejob._run_chunk
+
+        def slow_chunk(job: Any, indices: range) -> Any:
+            time.sleep(0.2)  # the workers are still rendering when the parent looks
+            return original(job, indices)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(pagejob, "_run_chunk", slow_chunk)
+            assert render_with(site, tmp_path / "out", meanwhile) == []
+    assert len(seen) == 1 and len(seen[0]) == 2
+
+
+def test_what_the_parents_own_work_raises_is_raised_after_the_workers_end(
+    tmp_path: Path,
+) -> None:
+    site = write_tree(tmp_path / "site", site_of([0] * 6))
+
+    def meanwhile() -> None:
+        raise RuntimeError("a bug in the parent's own work")
+
+    with workers_for_any_site(), fails_after(60), pytest.raises(RuntimeError, match="a bug"):
+        render_with(site, tmp_path / "out", meanwhile)
+    assert children() == set()  # every worker ended and was reaped
+
+
+def test_a_failed_build_keeps_nothing_it_read(tmp_path: Path) -> None:
+    """The model and read caches are encoded while the workers render, but written only once
+    the build succeeded: a failed build leaves the site folder as it was."""
+    files = {f"p{i:03}.md": f"# Page {i}\n" for i in range(12)}
+    site = write_tree(tmp_path / "site", {**files, "p005.md": "---\ntitle: [unclosed\n---\n"})
+    before = snapshot(tmp_path)
+    with workers_for_any_site(), pytest.raises(BuildError):
+        build_site(site, tmp_path / "out", BuildOptions(now=NOW, jobs=2))
+    assert snapshot(tmp_path) == before
