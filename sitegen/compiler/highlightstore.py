@@ -15,7 +15,9 @@ used for a month is dropped when its shard is written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from .keptfile import keep
@@ -34,8 +36,8 @@ class HighlightStore:
 
     MAX_AGE = dt.timedelta(days=30)
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path | Callable[[], Path]) -> None:
+        self._folder = folder  # or how to find it, when first needed
         self._known: dict[str, tuple[str, int]] = {}  # key -> (html, ordinal of its last use)
         self._loaded: set[str] = set()  # shards read into _known
         self._fresh: dict[str, str] = {}  # highlighted by this process since the last drain
@@ -44,9 +46,17 @@ class HighlightStore:
     @classmethod
     def load(cls, out_dir: Path) -> HighlightStore:
         """The store beside `out_dir` (nothing is read until a block is looked up)."""
-        import pygments
 
-        return cls(out_dir.parent / ".sitegen" / f"highlight-{pygments.__version__}")
+        def folder() -> Path:  # named by Pygments' version: imported only once a block needs it
+            import pygments
+
+            return out_dir.parent / ".sitegen" / f"highlight-{pygments.__version__}"
+
+        return cls(folder)
+
+    @functools.cached_property
+    def folder(self) -> Path:
+        return self._folder if isinstance(self._folder, Path) else self._folder()
 
     @staticmethod
     def _key(language: str, code: str) -> str:

@@ -99,10 +99,13 @@ def render_pages(
 def load_lexers(site: Site, skip: Collection[str]) -> None:
     """Compile the code lexers the pages to render need, before workers fork: only for those
     pages, so a build that renders none compiles none."""
-    if site.loaded.config.highlight:
+    if not site.loaded.config.highlight:
+        return
+    bodies = [v.body for v in site.pages if v.kind == "md" and v.output not in skip]
+    if any("```" in body or "~~~" in body for body in bodies):  # else Pygments is not imported
         from sitegen.render.highlight import load_lexers as load
 
-        load(v.body for v in site.pages if v.kind == "md" and v.output not in skip)
+        load(bodies)
 
 
 def index_files(site: Site, now: dt.datetime) -> dict[str, bytes]:

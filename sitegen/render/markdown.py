@@ -58,10 +58,15 @@ def make_engine(
         engine = _with_policy(engine, raw_html)
     if not highlight:
         return engine
-    from .highlight import highlight_blocks  # Pygments loads only for sites that use it
 
     def render(text: str) -> str:
-        return highlight_blocks(engine(text), highlight_cache)
+        out = engine(text)
+        if 'code class="language-' not in out:
+            return out
+        # Pygments loads only once a block needs it: a rebuild of pages without code, never
+        from .highlight import highlight_blocks
+
+        return highlight_blocks(out, highlight_cache)
 
     return render
 

@@ -184,6 +184,29 @@ def test_a_no_change_build_imports_none_of_the_heavy_modules(tmp_path: Path) -> 
     assert heavy == []
 
 
+def test_an_edit_of_a_page_without_code_does_not_import_pygments(tmp_path: Path) -> None:
+    """Highlighting is on and another page has a code block: an edit build that renders only
+    the edited page (and the lists) has no block to highlight, and Pygments stays unimported."""
+    code = "---\ntitle: Code\n---\n```python\nprint(1)\n```\n"
+    pages = {"index.md": "# Home", "posts/code.md": code, "posts/a.md": "---\ntitle: A\n---\nA"}
+    site = write_tree(tmp_path / "site", pages)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(sitegen.__file__).parent.parent)}
+
+    def cli_build() -> list[str]:
+        args = [sys.executable, "-c", CLI_BUILD, "build", str(site), "-o", str(out), "-q"]
+        run = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+        assert not run.stderr, run.stderr
+        return list(json.loads(run.stdout))
+
+    assert "pygments" in cli_build()  # the first build highlights the block
+    assert 'class="highlight"' in (out / "posts/code/index.html").read_text()
+    (site / "posts/a.md").write_text("---\ntitle: A\n---\nA, edited.")
+    modules = cli_build()
+    assert "A, edited." in (out / "posts/a/index.html").read_text()
+    assert "jinja2" in modules and "pygments" not in modules
+
+
 @given(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(-(2**63), 2**63 - 1))
 def test_a_signature_fits_the_stamp_and_keeps_inodes_apart(ino: int, other: int, ns: int) -> None:
     def sig(inode: int) -> array[int]:
