@@ -164,21 +164,23 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+def cli_build(site: Path, out: Path) -> list[str]:
+    """Build `site` into `out` in a new `sitegen build` process; the modules it imported."""
+    env = {**os.environ, "PYTHONPATH": str(Path(sitegen.__file__).parent.parent)}
+    args = [sys.executable, "-c", CLI_BUILD, "build", str(site), "-o", str(out), "-q"]
+    run = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+    assert not run.stderr, run.stderr
+    return list(json.loads(run.stdout))
+
+
 def test_a_no_change_build_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
     pages = {"index.md": "# Home", "about.md": "About.", "posts/a.md": "---\ntitle: A\n---\nA"}
     site = write_tree(tmp_path / "site", pages)  # in the default theme
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(sitegen.__file__).parent.parent)}
 
-    def cli_build() -> list[str]:
-        args = [sys.executable, "-c", CLI_BUILD, "build", str(site), "-o", str(out), "-q"]
-        run = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
-        assert not run.stderr, run.stderr
-        return list(json.loads(run.stdout))
-
-    assert "jinja2" in cli_build()  # the first build renders
+    assert "jinja2" in cli_build(site, out)  # the first build renders
     written = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    modules = cli_build()
+    modules = cli_build(site, out)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == written  # no change
     heavy = [m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY_PARTS)]
     assert heavy == []
@@ -191,18 +193,11 @@ def test_an_edit_of_a_page_without_code_does_not_import_pygments(tmp_path: Path)
     pages = {"index.md": "# Home", "posts/code.md": code, "posts/a.md": "---\ntitle: A\n---\nA"}
     site = write_tree(tmp_path / "site", pages)
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(sitegen.__file__).parent.parent)}
 
-    def cli_build() -> list[str]:
-        args = [sys.executable, "-c", CLI_BUILD, "build", str(site), "-o", str(out), "-q"]
-        run = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
-        assert not run.stderr, run.stderr
-        return list(json.loads(run.stdout))
-
-    assert "pygments" in cli_build()  # the first build highlights the block
+    assert "pygments" in cli_build(site, out)  # the first build highlights the block
     assert 'class="highlight"' in (out / "posts/code/index.html").read_text()
     (site / "posts/a.md").write_text("---\ntitle: A\n---\nA, edited.")
-    modules = cli_build()
+    modules = cli_build(site, out)
     assert "A, edited." in (out / "posts/a/index.html").read_text()
     assert "jinja2" in modules and "pygments" not in modules
 
