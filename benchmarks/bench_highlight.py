@@ -9,6 +9,8 @@ formats with Pygments' HtmlFormatter instead of `codehtml.format_html`, for a co
     python make_corpus.py -n 4000 --seed 42 --out /tmp/hlcorpus --layout plain
     valgrind --tool=callgrind --callgrind-out-file=/tmp/hl.cg \
         python benchmarks/bench_highlight.py /tmp/hlcorpus [--setup-only] [--pygments]
+
+`--quick` (CI): the blocks of the bundled example sites, that the benchmark still runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sitegen.render import highlight
 from sitegen.render.codehtml import FORMATTER
 from sitegen.render.highlight import highlight_blocks, load_lexers
 
+EXAMPLES = Path(__file__).resolve().parents[1]
 # A fence with a language, its code, and the closing fence of the same kind
 _FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([\w+#.-]+)[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 
@@ -42,13 +45,21 @@ def blocks(root: Path) -> tuple[list[str], list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("root", type=Path)
+    parser.add_argument("root", type=Path, nargs="?", help="a corpus (default: the examples)")
+    parser.add_argument("--quick", action="store_true", help="the bundled examples, for CI")
     parser.add_argument("--setup-only", action="store_true")
     parser.add_argument("--pygments", action="store_true", help="Pygments' HtmlFormatter")
     args = parser.parse_args()
     if args.pygments:
         highlight.format_html = lambda tokens: pygments.format(tokens, FORMATTER)
-    sources, found = blocks(args.root)
+    if args.root is None and not args.quick:
+        parser.error("give a corpus folder, or --quick")
+    roots = [args.root] if args.root else [EXAMPLES / "content-example", EXAMPLES / "docs-example"]
+    sources, found = [], []
+    for root in roots:
+        more_sources, more_found = blocks(root)
+        sources += more_sources
+        found += more_found
     load_lexers(sources)
     if args.setup_only:
         return
