@@ -86,6 +86,16 @@ def parse(text: str, path: str) -> FrontMatter:
     return FrontMatter(meta, body, body_line, key_lines)
 
 
+def needs_yaml(text: str) -> bool:
+    """Whether `parse` imports PyYAML for this file: its front matter is outside simpleyaml's
+    subset."""
+    try:
+        source = split(text, "")[0]
+    except FrontMatterError:  # no closing fence: reported without YAML
+        return False
+    return source is not None and simpleyaml.load(source.replace("\r\n", "\n")) is None
+
+
 def _load_yaml(yaml_src: str, path: str, first_line: int) -> Any:
     """yamlsafe.load, retried with tabs repaired; an error at the line of the problem."""
     try:

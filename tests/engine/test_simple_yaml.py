@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import sitegen
 from sitegen import frontmatter, simpleyaml, yamlsafe
 
+# A child Python imports this tree's sitegen, as the tests do.
+ENV = {**os.environ, "PYTHONPATH": str(Path(sitegen.__file__).parent.parent)}
 CORPUS = Path(__file__).parents[3] / "shared" / "bench" / "make_corpus.py"
 
 # Scalars PyYAML's resolver builds into something other than a string, and near misses.
@@ -183,7 +187,7 @@ def test_parsing_trivial_front_matter_does_not_import_yaml() -> None:
         "assert fm.meta['tags'] == ['a', 'b'] and fm.body_line == 8, fm\n"
         "assert 'yaml' not in sys.modules, 'yaml imported'\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
     assert run.returncode == 0, run.stderr
 
 
