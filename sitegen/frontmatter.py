@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sitegen import yamlsafe
+from sitegen import simpleyaml, yamlsafe
 from sitegen.errors import Diagnostic, SitegenError
 
 if TYPE_CHECKING:
@@ -66,19 +66,12 @@ def parse(text: str, path: str) -> FrontMatter:
         return FrontMatter({}, body, 1)
     yaml_src = source.replace("\r\n", "\n")
     body_line = first_line + yaml_src.count("\n") + 1
-    try:
-        meta = yamlsafe.load(yaml_src)
-    except yamlsafe.YAMLError as exc:
-        repaired = _repair_tabs(yaml_src)
-        try:
-            meta = yamlsafe.load(repaired) if repaired != yaml_src else None
-        except yamlsafe.YAMLError:
-            meta = None
-        if meta is None:
-            line, message = yaml_problem(exc)
-            raise _error(path, first_line + line, f"invalid YAML: {message}") from None
+    # Most front matter is a few `key: value` lines: read without PyYAML, to the same value.
+    meta = simpleyaml.load(yaml_src)
     if meta is None:
-        meta = {}
+        meta = _load_yaml(yaml_src, path, first_line)
+        if meta is None:  # an empty document
+            meta = {}
     if not isinstance(meta, dict):
         raise _error(path, first_line, f"expected key: value pairs, found a {type(meta).__name__}")
     key_lines: dict[str, int] = {}
@@ -91,6 +84,32 @@ def parse(text: str, path: str) -> FrontMatter:
         if key in meta and meta[key] is not None:
             meta[key] = as_date(meta[key], path, key_lines.get(key, first_line), key)
     return FrontMatter(meta, body, body_line, key_lines)
+
+
+def needs_yaml(text: str) -> bool:
+    """Whether `parse` imports PyYAML for this file: its front matter is outside simpleyaml's
+    subset."""
+    try:
+        source = split(text, "")[0]
+    except FrontMatterError:  # no closing fence: reported without YAML
+        return False
+    return source is not None and simpleyaml.load(source.replace("\r\n", "\n")) is None
+
+
+def _load_yaml(yaml_src: str, path: str, first_line: int) -> Any:
+    """yamlsafe.load, retried with tabs repaired; an error at the line of the problem."""
+    try:
+        return yamlsafe.load(yaml_src)
+    except yamlsafe.YAMLError as exc:
+        repaired = _repair_tabs(yaml_src)
+        try:
+            meta = yamlsafe.load(repaired) if repaired != yaml_src else None
+        except yamlsafe.YAMLError:
+            meta = None
+        if meta is None:
+            line, message = yaml_problem(exc)
+            raise _error(path, first_line + line, f"invalid YAML: {message}") from None
+        return meta
 
 
 def yaml_problem(exc: yaml.YAMLError) -> tuple[int, str]:

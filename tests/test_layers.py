@@ -21,6 +21,7 @@ RANKS: dict[str, float] = {
     "__init__": 0.0,
     "errors": 0.1,
     "yamlsafe": 1.0,
+    "simpleyaml": 1.0,
     "frontmatter": 1.1,
     "changes": 1.1,
     "datafiles": 1.2,

@@ -110,10 +110,13 @@ class WorkerReads:
     def _in_workers(self, reader: PageReader, sources: Sequence[SourceFile]) -> list[PageOutcome]:
         for store in self._stores:
             store.empty  # noqa: B018  read here once, not in each worker process
-        yamlsafe.preload()  # imported once here, not in each process (40 ms of CPU each)
         work = _Work(reader, sources, self._find, self._publishes, self._stores, self._keys)
         size = -(-len(sources) // self.workers)
         shares = [range(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]
+        if any(_needs_yaml(sources[share.start]) for share in shares):
+            # PyYAML imported once here, not in each process (40 ms of CPU each); not at all when
+            # each process's first page is read without it: a site's pages are mostly alike.
+            yamlsafe.preload()
         children = [_fork(work, share) for share in shares[1:]]
         try:
             out = list(self._keep(*_parse_share(work, shares[0])))
@@ -133,6 +136,13 @@ class WorkerReads:
             if page is not None and keys is not None and self._keys is not None:
                 self._keys.known[page] = keys  # the parent's own share's are there already
             yield rel, page, problems
+
+
+def _needs_yaml(sf: SourceFile) -> bool:
+    try:
+        return frontmatter.needs_yaml(read_text(sf))
+    except SitegenError:  # reported when the page is read
+        return False
 
 
 def _fork(work: _Work, share: range) -> tuple[int, int, range]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sitegen
 from sitegen import frontmatter
 from sitegen.compiler import readworkers
 from sitegen.compiler.cache import PageKeys
@@ -181,3 +184,35 @@ def test_only_a_build_without_cached_front_matter_parses_in_workers(tmp_path: Pa
     build_site(site, out, BuildOptions(now=NOW, jobs=2))
     assert ReadCaches.load(out, clean=False).readers(2).jobs == 1  # cheap parses: no fork
     assert ReadCaches.load(out, clean=True).readers(2).jobs == 2  # --clean
+
+
+# A child Python imports this tree's sitegen, as the tests do.
+ENV = {**os.environ, "PYTHONPATH": str(Path(sitegen.__file__).parent.parent)}
+READ_IN_WORKERS = """
+import sys
+from pathlib import Path
+from sitegen import frontmatter
+from sitegen.compiler.load import LoadOptions, Readers, discover_site, read_site
+options = LoadOptions()
+loaded = read_site(discover_site(Path(sys.argv[1]), options), options, Readers(frontmatter.parse, jobs=2))
+assert len(loaded.pages) == 400 and not loaded.problems, loaded.problems
+print("yaml" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("second_half", ["title: Plain", "title: 'Quoted'"])
+def test_pyyaml_is_imported_before_forking_only_when_a_process_starts_on_a_page_needing_it(
+    tmp_path: Path, second_half: str
+) -> None:
+    """Two processes, the parent reading the first half: it imports PyYAML for the child (once,
+    not in each) when the child's first page needs it, and not at all when it does not."""
+    files = {
+        f"p{i:03}.md": f"---\n{'title: Plain' if i < 200 else second_half}\n---\nb"
+        for i in range(400)
+    }
+    site = write_tree(tmp_path / "site", files)
+    run = subprocess.run(
+        [sys.executable, "-c", READ_IN_WORKERS, str(site)], capture_output=True, text=True, env=ENV
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str("Quoted" in second_half)]
