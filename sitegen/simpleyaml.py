@@ -10,8 +10,9 @@ is ~40 ms of CPU that an edit rebuild pays for nothing else. `load` reads only t
     aliases:                        (a block list of plain scalars, at one indentation)
       - old-name
 
-and returns None for anything else: quotes, comments, anchors, tags, block scalars, nesting,
-tabs, duplicate keys, an empty document, and characters outside a small alphabet. The caller
+and returns None for anything else: quoted scalars, comments, anchors, tags, block scalars,
+nesting, tabs, duplicate keys, an empty document, and characters outside a small alphabet (a
+value's first character, and flow list items, are held to the smallest). The caller
 then asks yamlsafe, so refusing is always safe; the subset is kept small so that what is
 accepted is exact. Scalars are resolved by PyYAML's own (YAML 1.1) resolver patterns, copied
 below and tried as it tries them, and built by its constructors' rules:
@@ -61,11 +62,12 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # only the timestamp pa
 
 _KEY_LINE = re.compile(r"([A-Za-z_][\w-]{0,99}):(?:( .*))?", re.ASCII)  # a simple key < 1024
 _ITEM_LINE = re.compile(r"( *)- (.*)")
-# A plain scalar: it starts with no indicator; the rest holds no character that is an indicator
-# anywhere (`#`, quotes, `&*!|>%@` and backtick are refused even where YAML would allow them).
-# In a flow list `,` `:` `?` and brackets separate, so they are refused there; in a value, `: `
-# and a final `:` would map (_block_scalar).
-_PLAIN = re.compile(r"(?:[.+~(/$_]|-(?=[^ ])|[^\W_])[ .+~()/$;^?,=\-\w:]*")
+# A plain scalar: it starts with no indicator. After its first character a value may hold the
+# indicators YAML reads as text there (`Don't`, `C#`, `100% sure!`, `[draft]`), but not ` #`
+# (a comment), `: ` or a final `:` (a mapping; _block_scalar checks those). In a flow list
+# `,` `:` `?` and brackets separate, and the other indicators are refused too (tags rarely
+# hold them): there the subset stays small.
+_PLAIN = re.compile(r"(?:[.+~(/$_]|-(?=[^ ])|[^\W_])[ .+~()/$;^?,=\-\w:'\"!&*%@`#|>\[\]{}\\]*")
 _FLOW_ITEM = re.compile(r"(?:[.+~(/$_]|-(?=[^ ])|[^\W_])[ .+~()/$;^=\-\w]*")
 _NO: Any = object()  # a value outside the subset
 
@@ -119,7 +121,7 @@ def _value(raw: str) -> Any:
 
 
 def _block_scalar(raw: str) -> Any:
-    if not _PLAIN.fullmatch(raw) or ": " in raw or raw.endswith(":"):
+    if not _PLAIN.fullmatch(raw) or ": " in raw or raw.endswith(":") or " #" in raw:
         return _NO
     return _scalar(raw)
 

@@ -31,10 +31,12 @@ WORDS = (
     " 2024-02-30 2024-1-1 2024-01-01 0000-01-01 2024-13-01 2024-01-01T10:00:00 2024-01-01x"
     " 2024-01-01-post 1234-56-78 = << - -- --- ... ? ?a a? :a a: a:b http://x.org/a a,b a=b"
     " über 日本 ½ ١٢ (x) $x ^x ;x .x +x /x _x"
+    " Don't C# a#b a! 50% a@b a&b a*b x|y x>y a[1] a{b} a\\b it's a'b' a\"b\" a:#"
 )
 SPECIAL = [*WORDS.split(), "2024-01-01 10:00", "2024-01-01 10:00:00", "a b", "", " ", "- a", "a: b"]
+SPECIAL += ["a #b", "a # b", "Don't panic", "100% sure!", "a  #b", "x #"]
 NASTY = ":#'\"-[]{},&*!|>%@\\`~ \t0123456789._/?+=()abyoneulxü\u2028\x85\r"
-NEAR = "ab0129._-+/: ü"  # mostly in the subset
+NEAR = "ab0129._-+/: ü'#!"  # mostly in the subset
 
 # Scalars, keys and lines that are mostly in the subset (so that many documents are accepted and
 # checked) or all over the place (so that the refusals are tried).
@@ -129,6 +131,9 @@ def test_any_characters_read_as_yamlsafe_reads_them(text: str, shape: str) -> No
         ("title: Quick widget lorem ipsum\ndate: 2019-03-04\ntags: [alpha, beta]\n", None),
         ("a: yes\nb: 'yes'\n", "refused"),
         ("a: x # note\n", "refused"),
+        ("title: Don't panic: a C# guide, 100% [draft]!\n", "refused"),
+        ("title: Don't panic, a C# guide, 100% [draft]!\n", None),
+        ("a: [Don't]\n", "refused"),
         ("a: [x, [y]]\n", "refused"),
         ("a: x\na: y\n", "refused"),
         ("yes: x\n", "refused"),
