@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.compiler import pagejob, taxonomy
-from sitegen.compiler.highlightstore import HighlightStore
+from sitegen.compiler.highlightstore import SHARDS, HighlightStore
 from sitegen.compiler.pipeline import BuildOptions, build_site
 from tests.conftest import NOW
 from tests.engine.test_incremental import EDITS, SITE
@@ -226,7 +226,7 @@ def test_a_lookup_reads_only_the_shard_of_its_block(tmp_path: Path) -> None:
     for n in range(300):
         store.put("python", f"x = {n}", f"<{n}>")
     store.save(dt.date(2026, 1, 1))
-    assert len(list(folder.glob("*.json"))) > 100
+    assert len(list(folder.glob("*.json"))) == len(SHARDS)
     written = {f.name: f.stat().st_mtime_ns for f in folder.iterdir()}
     store = HighlightStore(folder)
     assert store.get("python", "x = 7") == "<7>"
@@ -235,6 +235,23 @@ def test_a_lookup_reads_only_the_shard_of_its_block(tmp_path: Path) -> None:
     store.save(dt.date(2026, 1, 1))  # x = 7 was used today already: nothing to write
     assert {f.name: f.stat().st_mtime_ns for f in folder.iterdir()} == written
     assert store.get("python", "x = 8") == "<8>"
+
+
+def test_saving_the_store_removes_the_earlier_layouts_and_nothing_else(tmp_path: Path) -> None:
+    """Earlier sitegens kept 256 shards named by two hex digits (and before, one file): stale
+    once the store is written, and removed then; other files in the folder stay."""
+    folder = tmp_path / "h"
+    folder.mkdir()
+    legacy = [folder / "00.json", folder / "a7.json", tmp_path / "h.json"]
+    others = [folder / "notes.txt", folder / "zz.json", folder / "abc.json"]
+    for path in [*legacy, *others]:
+        path.write_text('{"format": 2, "blocks": {}}')
+    store = HighlightStore(folder)
+    store.put("python", "a = 1", "<A>")
+    store.save(dt.date(2026, 1, 1))
+    assert [p for p in legacy if p.exists()] == []
+    assert all(p.exists() for p in others)
+    assert HighlightStore(folder).get("python", "a = 1") == "<A>"
 
 
 def test_highlights_from_forked_workers_reach_the_store(tmp_path: Path) -> None:
