@@ -82,3 +82,41 @@ def test_example_site_builds(tmp_path: Path) -> None:
     assert (out / "index.html").exists() and (out / "about" / "index.html").exists()
     assert (out / "404.html").exists()
     assert len(list((out / "posts").glob("*/index.html"))) >= 3
+
+
+# A process running `sitegen --version` through the console script's entry, with an atexit
+# function and an object freed only when the interpreter is torn down.
+QUICK_EXIT = """
+import atexit, sys, threading, time
+class Teardown:
+    def __del__(self):
+        sys.stderr.write("torn down\\n")
+kept = Teardown()
+atexit.register(lambda: sys.stderr.write("atexit ran\\n"))
+if len(sys.argv) > 1:  # a thread still writing a file when the command is done
+    def late(path: str) -> None:
+        time.sleep(0.3)
+        with open(path, "w") as f:
+            f.write("written")
+    threading.Thread(target=late, args=(sys.argv[1],)).start()
+sys.argv = ["sitegen", "--version"]
+from sitegen.cli.process import run
+run()
+"""
+
+
+def test_the_process_ends_without_tearing_the_interpreter_down() -> None:
+    """The command's output and atexit functions are done; the teardown (~0.1 s of an edit
+    build) is skipped."""
+    r = subprocess.run([sys.executable, "-c", QUICK_EXIT], capture_output=True, text=True)
+    assert r.returncode == 0 and __version__ in r.stdout
+    assert r.stderr == "atexit ran\n"  # not "torn down"
+
+
+def test_the_process_waits_for_a_thread_still_running(tmp_path: Path) -> None:
+    marker = tmp_path / "late"
+    args = [sys.executable, "-c", QUICK_EXIT, str(marker)]
+    r = subprocess.run(args, capture_output=True, text=True)
+    assert r.returncode == 0 and __version__ in r.stdout
+    assert marker.read_text() == "written"
+    assert "atexit ran" in r.stderr
