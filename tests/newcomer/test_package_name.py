@@ -26,7 +26,7 @@ def _documents() -> list[Path]:
 def test_the_distribution_has_its_own_name_and_keeps_the_command() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["name"] == DIST
-    assert project["scripts"] == {"sitegen": "sitegen.cli:main"}
+    assert project["scripts"] == {"sitegen": "sitegen.cli.process:run"}
 
 
 def test_every_install_instruction_names_the_distribution() -> None:
