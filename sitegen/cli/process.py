@@ -28,7 +28,7 @@ def run() -> None:
         code = exc.code
     if not isinstance(code, int | None) or _others_running():
         raise SystemExit(code)  # the normal way: a message to print, or a thread to wait for
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # CPython's own step of its shutdown (logging's flush, finalizers)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

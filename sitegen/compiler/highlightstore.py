@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
 FORMAT = 2
-SHARDS = tuple(f"{n:x}" for n in range(16))
+SHARDS = tuple(f"{n:x}" for n in range(16))  # a block's shard: its key's first hex digit
 _LEGACY_SHARD = 2  # hex digits in the name of a shard of the earlier 256-shard layout
 
 
@@ -96,7 +96,7 @@ class HighlightStore:
         fresh = self._fresh.get(key)
         if fresh is not None:
             return fresh
-        self._shard(key[:1])
+        self._shard(_shard_of(key))
         known = self._known.get(key)
         if known is None:
             return None
@@ -124,8 +124,8 @@ class HighlightStore:
         never fails a build."""
         day = (today or dt.date.today()).toordinal()
         oldest = day - self.MAX_AGE.days
-        changed = {key[:1] for key in self._fresh}
-        for name in changed | {key[:1] for key in self._used}:
+        changed = {_shard_of(key) for key in self._fresh}
+        for name in changed | {_shard_of(key) for key in self._used}:
             self._shard(name)  # a worker's blocks may land in a shard the parent never read
         for key, html in self._fresh.items():
             self._known[key] = (html, day)
@@ -133,9 +133,9 @@ class HighlightStore:
             known = self._known.get(key)
             if known is not None and known[1] != day:
                 self._known[key] = (known[0], day)
-                changed.add(key[:1])
+                changed.add(_shard_of(key))
         aged = {key for key, (_, used) in self._known.items() if used < oldest}
-        changed |= {key[:1] for key in aged}
+        changed |= {_shard_of(key) for key in aged}
         for key in aged:
             del self._known[key]
         self._fresh, self._used = {}, set()
@@ -143,7 +143,7 @@ class HighlightStore:
             return
         shards: dict[str, dict[str, tuple[str, int]]] = {name: {} for name in changed}
         for key, entry in self._known.items():
-            blocks = shards.get(key[:1])
+            blocks = shards.get(_shard_of(key))
             if blocks is not None:
                 blocks[key] = entry
         for name, blocks in shards.items():
@@ -164,3 +164,7 @@ class HighlightStore:
 
     def _write(self, name: str, blocks: dict[str, tuple[str, int]]) -> None:
         keep(self.folder / f"{name}.json", json.dumps({"format": FORMAT, "blocks": blocks}))
+
+
+def _shard_of(key: str) -> str:
+    return key[:1]
